@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Private to libsscard: the card handle, logging and the command helper. */
+#ifndef SSCARD_INTERNAL_H
+#define SSCARD_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sscard/sscard.h>
+
+#define SSCARD_ATR_MAX 33u
+#define SSCARD_DETAIL_MAX 256u
+
+struct sscard_ctx {
+	sscard_log_fn log_fn;
+	void *log_ud;
+	sscard_log_level log_level;
+	sscard_trace_fn trace_fn;
+	void *trace_ud;
+	void *pcsc; /* owned by transport_pcsc.c; NULL until first use */
+};
+
+struct sscard_card {
+	sscard_ctx *ctx;
+	const sscard_transport_ops *ops;
+	void *impl;
+	uint8_t atr[SSCARD_ATR_MAX];
+	size_t atr_len;
+	uint16_t last_sw;
+	unsigned long apdu_count;
+	unsigned txn_depth;
+	char detail[SSCARD_DETAIL_MAX];
+	/* What the application layer last selected (ssc.c keeps it so a
+	 * SELECT the card is already in is not sent again). */
+	int selected; /* ssc.c's enum; 0 = unknown */
+};
+
+/* Logging: formats only when the level is enabled. */
+void sscard_log(const sscard_ctx *ctx, sscard_log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+#define SSC_ERR(ctx, ...) sscard_log((ctx), SSCARD_LOG_ERROR, __VA_ARGS__)
+#define SSC_WARN(ctx, ...) sscard_log((ctx), SSCARD_LOG_WARN, __VA_ARGS__)
+#define SSC_INFO(ctx, ...) sscard_log((ctx), SSCARD_LOG_INFO, __VA_ARGS__)
+#define SSC_DBG(ctx, ...) sscard_log((ctx), SSCARD_LOG_DEBUG, __VA_ARGS__)
+
+/* Record a human detail for the last error on `card` and return rc. */
+sscard_rc sscard_card_fail(sscard_card *card, sscard_rc rc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void sscard_card_clear_detail(sscard_card *card);
+
+/*
+ * The command helper every module uses: sscard_exchange() and then the
+ * status word mapped through the one table (lib/sw.c). Returns SSCARD_OK
+ * for 9000, otherwise the mapped error with the card's detail set
+ * ("READ RECORD: 6A83 record not found"). `what` names the command.
+ */
+sscard_rc sscard_card_cmd(sscard_card *card, const char *what,
+                          const sscard_apdu *apdu, uint8_t *resp,
+                          size_t respsz, size_t *resplen);
+
+/* Hex helpers (upper case, no separators). */
+size_t sscard_hex_encode(const uint8_t *in, size_t len, char *out, size_t outsz);
+/* Accepts spaces and colons between bytes; returns SSCARD_E_INVALID_ARG on
+ * odd length or a non-hex character, SSCARD_E_BUFFER_TOO_SMALL when full. */
+sscard_rc sscard_hex_decode(const char *in, uint8_t *out, size_t outsz, size_t *outlen);
+
+/* Transport constructors (each in its own file). */
+sscard_rc sscard_pcsc_connect(sscard_ctx *ctx, const char *reader,
+                              const sscard_transport_ops **ops, void **impl);
+sscard_rc sscard_pcsc_list(sscard_ctx *ctx, sscard_reader_list **out);
+void sscard_pcsc_ctx_free(sscard_ctx *ctx);
+sscard_rc sscard_sim_transport_open(sscard_ctx *ctx, const char *profile_path,
+                                    const sscard_transport_ops **ops, void **impl);
+
+#endif

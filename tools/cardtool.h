@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* cardtool: shared declarations of the subcommands (one file per group). */
+#ifndef CARDTOOL_H
+#define CARDTOOL_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <json-c/json.h>
+#include <sscard/sscard.h>
+
+/* Exit codes (documented in cardtool(1)); `diagnose` has its own 0-4. */
+enum {
+	CT_EXIT_OK = 0,
+	CT_EXIT_FAIL = 1,  /* the operation failed / the input is invalid */
+	CT_EXIT_USAGE = 2, /* bad command line */
+	CT_EXIT_CARD = 3,  /* no reader, no card, card removed */
+	CT_EXIT_SYSTEM = 4 /* pcscd down, out of memory, I/O */
+};
+
+/* Global options, parsed before the command name. */
+typedef struct cardtool {
+	const char *reader; /* --reader or NULL (SSCARD_READER / first with card) */
+	bool json;          /* --json */
+	int verbose;        /* -v (repeatable): log level; -vv adds APDU trace */
+	sscard_ctx *ctx;
+	const char *prog;
+} cardtool;
+
+typedef struct cardtool_cmd {
+	const char *name;
+	int (*run)(cardtool *ct, int argc, char **argv); /* argv[0] = command name */
+	const char *summary;
+} cardtool_cmd;
+
+/* Connect to the card the options select; prints the error itself
+ * (JSON when --json) and returns the exit code, or 0 with *card set. */
+int ct_connect(cardtool *ct, sscard_card **card);
+/* Map an rc to an exit code (CT_EXIT_*). */
+int ct_exit_for(sscard_rc rc);
+/* Print an error: "cardtool: what: strerror (detail)" or a JSON object
+ * {"error": {...}} on stdout when --json. Returns ct_exit_for(rc). */
+int ct_fail(cardtool *ct, sscard_card *card, sscard_rc rc, const char *what);
+/* Print a JSON object (pretty when stdout is a terminal) and drop it. */
+void ct_print_json(json_object *obj);
+/* True if argv holds -h/--help; commands print their usage then. */
+bool ct_wants_help(int argc, char **argv);
+
+/* Subcommands, one per file tools/cmd_*.c */
+int cmd_apdu(cardtool *ct, int argc, char **argv);
+
+#endif
