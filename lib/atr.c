@@ -264,7 +264,8 @@ static void decode_ssc(sscard_atr *out)
 {
 	out->ssc = true;
 	out->hist_format = SSCARD_ATR_HIST_SSC;
-	out->ssc_vendor = (uint16_t)(out->hist[0] << 8 | out->hist[1]);
+	out->ssc_vendor = (uint16_t)(out->hist[SSCARD_ATR_SSC_VENDOR_OFF] << 8 |
+	                             out->hist[SSCARD_ATR_SSC_VENDOR_OFF + 1]);
 	for (size_t i = 0; i < sizeof ssc_vendors / sizeof ssc_vendors[0]; i++)
 		if (ssc_vendors[i].code == out->ssc_vendor)
 			snprintf(out->ssc_vendor_name, sizeof out->ssc_vendor_name,
@@ -402,6 +403,7 @@ SSCARD_API sscard_rc sscard_atr_parse(const uint8_t *atr, size_t len,
 	rc = parse_interface(out, atr, len, &pos);
 	if (rc != SSCARD_OK)
 		return rc;
+	out->interface_complete = true;
 	decode_global(out);
 	decode_specific(out);
 	rc = parse_historical(out, atr, len, pos);

@@ -90,6 +90,9 @@ typedef struct sscard_atr {
 	size_t input_len;
 	/* Bytes the structure (TS..TCK) occupies, once known (0 before). */
 	size_t length;
+	/* Every announced interface byte was read (so Fi/Di, guard time,
+	 * specific mode and the T=1 fields below are decoded). */
+	bool interface_complete;
 
 	uint8_t ts;       /* 3B direct, 3F inverse convention */
 	bool inverse;
@@ -154,11 +157,21 @@ typedef struct sscard_atr {
 	uint8_t tck;
 
 	/* Social security card (design.md s.4): 3B 6D 00 00 + 13 historical
-	 * bytes: vendor (2), COS (3), card maker (2), chip serial (6). */
+	 * bytes: vendor (2), COS (3), card maker (2), chip serial (6); see
+	 * SSCARD_ATR_SSC_* for where each sits in hist[]. The layout is
+	 * recognised even when the ATR is otherwise invalid: check `valid`. */
 	bool ssc;
 	uint16_t ssc_vendor;         /* historical bytes 1-2, e.g. 0x0090 */
 	char ssc_vendor_name[16];    /* "Fudan", ... or "" when unknown */
 } sscard_atr;
+
+/* Offsets and lengths of the social security card fields in hist[]. */
+enum {
+	SSCARD_ATR_SSC_VENDOR_OFF = 0, SSCARD_ATR_SSC_VENDOR_LEN = 2,
+	SSCARD_ATR_SSC_COS_OFF = 2, SSCARD_ATR_SSC_COS_LEN = 3,
+	SSCARD_ATR_SSC_MAKER_OFF = 5, SSCARD_ATR_SSC_MAKER_LEN = 2,
+	SSCARD_ATR_SSC_SERIAL_OFF = 7, SSCARD_ATR_SSC_SERIAL_LEN = 6
+};
 
 /*
  * Parse an ATR. Returns SSCARD_OK for a valid ATR, SSCARD_E_BAD_ATR for an
