@@ -11,6 +11,7 @@
 
 static const cardtool_cmd commands[] = {
 	{"apdu", cmd_apdu, "send raw APDUs or an APDU script"},
+	{"atr", cmd_atr, "decode an ATR (given in hex, or the card's)"},
 };
 
 static const struct {
