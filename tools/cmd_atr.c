@@ -127,7 +127,7 @@ static void each_interface_byte(const sscard_atr *a,
 {
 	for (unsigned lv = 0; lv < a->levels; lv++) {
 		for (unsigned i = 0; i < 4; i++) {
-			char name[8], meaning[96];
+			char name[16], meaning[96];
 			uint8_t v;
 
 			if (!(a->level[lv].present & interface_bytes[i].bit))
@@ -429,7 +429,8 @@ static void print_human(const sscard_atr *a, const uint8_t *atr, size_t len)
 /* ---- the command ----------------------------------------------------- */
 
 /* Join argv[first..argc) with spaces and decode; 0, or an exit code. */
-static int decode_args(int argc, char **argv, int first, uint8_t **atr, size_t *len)
+static int decode_args(cardtool *ct, int argc, char **argv, int first, uint8_t **atr,
+                       size_t *len)
 {
 	size_t total = 1;
 	char *joined;
@@ -453,9 +454,11 @@ static int decode_args(int argc, char **argv, int first, uint8_t **atr, size_t *
 	rc = sscard_hex_decode(joined, *atr, total / 2 + 1, len);
 	free(joined);
 	if (rc != SSCARD_OK) {
-		fprintf(stderr, "cardtool atr: not a hex string (pairs of hex digits, spaces or colons between bytes)\n");
 		free(*atr);
 		*atr = NULL;
+		fprintf(stderr, "cardtool atr: HEX must be pairs of hex digits, "
+		                "optionally separated by spaces or colons\n");
+		ct_fail(ct, NULL, SSCARD_E_INVALID_ARG, "decode ATR hex");
 		return CT_EXIT_USAGE;
 	}
 	return CT_EXIT_OK;
@@ -505,7 +508,7 @@ int cmd_atr(cardtool *ct, int argc, char **argv)
 		}
 	}
 	if (optind < argc)
-		status = decode_args(argc, argv, optind, &atr, &len);
+		status = decode_args(ct, argc, argv, optind, &atr, &len);
 	else
 		status = card_atr(ct, &atr, &len);
 	if (status != CT_EXIT_OK)
