@@ -73,6 +73,7 @@ static void test_ssc_fudan(void **state)
 	assert_false(a.inverse);
 	assert_int_equal(a.t0, 0x6D);
 	assert_int_equal(a.length, 17);
+	assert_true(a.interface_complete);
 	assert_int_equal(a.levels, 1);
 	assert_int_equal(a.level[0].present, SSCARD_ATR_HAS_TB | SSCARD_ATR_HAS_TC);
 	assert_int_equal(a.level[0].tb, 0x00);
@@ -287,6 +288,12 @@ static void test_malformed(void **state)
 	assert_invalid("3B801F009F", SSCARD_ATR_BAD_TD1, "T=15");
 
 	/* filled as far as parsed */
+	assert_int_equal(parse_hex("3B808011", &a), SSCARD_E_BAD_ATR);
+	assert_false(a.interface_complete);
+	assert_int_equal(a.levels, 3);
+	assert_int_equal(a.level[1].td, 0x11);
+	assert_int_equal(a.protocols, (1u << 0) | (1u << 1));
+	assert_int_equal(a.length, 0);
 	assert_int_equal(parse_hex("3B818001808100", &a), SSCARD_E_BAD_ATR);
 	assert_int_equal(a.error, SSCARD_ATR_TRAILING);
 	assert_true(a.tck_present);
@@ -371,7 +378,9 @@ static void test_random_bytes(void **state)
 		assert_int_equal(rc == SSCARD_OK, a.valid);
 		assert_int_equal(a.valid, a.error == SSCARD_ATR_OK);
 		assert_int_equal(a.valid, a.reason[0] == '\0');
-		assert_true(a.hist_len <= a.k || a.k == 0);
+		assert_true(a.hist_len <= a.k);
+		assert_true(a.ctlv_count <= SSCARD_ATR_MAX_HIST);
+		assert_true(a.interface_complete || a.hist_len == 0);
 		assert_true(a.levels <= SSCARD_ATR_MAX_LEVELS);
 		if (a.valid)
 			assert_true(a.length == n && n <= SSCARD_ATR_MAX_LEN);
