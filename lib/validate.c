@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* room for the reason inside a problem's text, after label and key */
+#define WHY_MAX 128u
+
 _Static_assert(SSCARD_PROBLEMS_MAX >= SSCARD_ELEM_SLOTS + 3,
                "room for one problem per element plus the relations");
 
@@ -237,7 +240,7 @@ static void check_one(vstate *st, const sscard_element *e, sscard_problems *out)
 {
 	size_t i = sscard_elem_index(e);
 	const char *v = st->in->text[i];
-	char why[SSCARD_PROBLEM_TEXT_MAX];
+	char why[WHY_MAX];
 	if (st->in->withheld[i])
 		return;
 	if (st->in->unreadable[i]) {
@@ -259,7 +262,7 @@ static void check_one(vstate *st, const sscard_element *e, sscard_problems *out)
 
 static void check_relations(const vstate *st, sscard_problems *out)
 {
-	char why[SSCARD_PROBLEM_TEXT_MAX];
+	char why[WHY_MAX];
 	const char *ssn = good_value(st, "ssn");
 	const char *birth = good_value(st, "birth_date");
 	const char *sex = good_value(st, "sex");

@@ -14,7 +14,7 @@
 #include "elements.h"
 
 #define SSCARD_PROBLEMS_MAX 32u
-#define SSCARD_PROBLEM_TEXT_MAX 160u
+#define SSCARD_PROBLEM_TEXT_MAX 192u
 
 /* Decoded values indexed by sscard_elem_index(). */
 typedef struct sscard_elem_values {
