@@ -7,5 +7,6 @@
 #include <sscard/context.h>
 #include <sscard/card.h>
 #include <sscard/atr.h>
+#include <sscard/sm.h>
 
 #endif
