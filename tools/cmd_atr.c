@@ -421,9 +421,10 @@ static void print_human(const sscard_atr *a, const uint8_t *atr, size_t len)
 	print_historical(a);
 	if (a->tck_present)
 		printf("%-14s %02X  %s\n", "TCK", a->tck, a->tck_ok ? "correct" : "WRONG");
-	else
-		printf("%-14s absent%s\n", "TCK",
-		       (a->protocols & ~1u) ? "" : " (only T=0 offered: none expected)");
+	else if (a->error == SSCARD_ATR_TCK_MISSING)
+		printf("%-14s MISSING (required: a protocol other than T=0)\n", "TCK");
+	else if (a->error != SSCARD_ATR_TRUNCATED_HISTORICAL)
+		printf("%-14s absent (only T=0 offered: none expected)\n", "TCK");
 }
 
 /* ---- the command ----------------------------------------------------- */
