@@ -345,7 +345,8 @@ static void print_historical(const sscard_atr *a)
 	if (a->k == 0)
 		printf("%-14s none (K=0)\n", "Historical");
 	else
-		printf("%-14s %s  (%u of K=%u)\n", "Historical", buf, a->hist_len, a->k);
+		printf("%-14s %s%s(%u of K=%u)\n", "Historical", buf, a->hist_len ? "  " : "",
+		       a->hist_len, a->k);
 	if (a->hist_len == 0 || a->hist_len < a->k)
 		return;
 	if (a->ssc) {
