@@ -176,6 +176,7 @@ static void decode_global(sscard_atr *out)
 {
 	const sscard_atr_level *l1 = &out->level[0];
 	const sscard_atr_level *l2 = &out->level[1];
+	/* Without TA1 the card works at the defaults FI=1, DI=1 (ISO 7816-3 8.3). */
 	uint8_t ta1 = (l1->present & SSCARD_ATR_HAS_TA) ? l1->ta : 0x11;
 
 	out->ta1_present = (l1->present & SSCARD_ATR_HAS_TA) != 0;
