@@ -12,6 +12,8 @@
 
 #define SSCARD_ATR_MAX 33u
 #define SSCARD_DETAIL_MAX 256u
+/* Largest R-APDU a transport may hand back: 65536 data bytes + SW1 SW2 */
+#define SSCARD_RBUF_SIZE (65536u + 2u)
 
 struct sscard_ctx {
 	sscard_log_fn log_fn;
@@ -32,6 +34,7 @@ struct sscard_card {
 	unsigned long apdu_count;
 	unsigned txn_depth;
 	char detail[SSCARD_DETAIL_MAX];
+	uint8_t *rbuf; /* SSCARD_RBUF_SIZE bytes: one R-APDU from the transport */
 	/* What the application layer last selected (ssc.c keeps it so a
 	 * SELECT the card is already in is not sent again). */
 	int selected; /* ssc.c's enum; 0 = unknown */
@@ -44,6 +47,9 @@ void sscard_log(const sscard_ctx *ctx, sscard_log_level level, const char *fmt, 
 #define SSC_WARN(ctx, ...) sscard_log((ctx), SSCARD_LOG_WARN, __VA_ARGS__)
 #define SSC_INFO(ctx, ...) sscard_log((ctx), SSCARD_LOG_INFO, __VA_ARGS__)
 #define SSC_DBG(ctx, ...) sscard_log((ctx), SSCARD_LOG_DEBUG, __VA_ARGS__)
+
+/* Wipe a secret (OPENSSL_cleanse: not optimised away). */
+void sscard_wipe(void *p, size_t len);
 
 /* Record a human detail for the last error on `card` and return rc. */
 sscard_rc sscard_card_fail(sscard_card *card, sscard_rc rc, const char *fmt, ...)
@@ -59,12 +65,6 @@ void sscard_card_clear_detail(sscard_card *card);
 sscard_rc sscard_card_cmd(sscard_card *card, const char *what,
                           const sscard_apdu *apdu, uint8_t *resp,
                           size_t respsz, size_t *resplen);
-
-/* Hex helpers (upper case, no separators). */
-size_t sscard_hex_encode(const uint8_t *in, size_t len, char *out, size_t outsz);
-/* Accepts spaces and colons between bytes; returns SSCARD_E_INVALID_ARG on
- * odd length or a non-hex character, SSCARD_E_BUFFER_TOO_SMALL when full. */
-sscard_rc sscard_hex_decode(const char *in, uint8_t *out, size_t outsz, size_t *outlen);
 
 /* Transport constructors (each in its own file). */
 sscard_rc sscard_pcsc_connect(sscard_ctx *ctx, const char *reader,

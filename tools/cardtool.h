@@ -41,6 +41,9 @@ int ct_exit_for(sscard_rc rc);
 /* Print an error: "cardtool: what: strerror (detail)" or a JSON object
  * {"error": {...}} on stdout when --json. Returns ct_exit_for(rc). */
 int ct_fail(cardtool *ct, sscard_card *card, sscard_rc rc, const char *what);
+/* The {"code","rc","message","message_zh","operation","detail","sw"} object
+ * describing an error, for commands that embed it in their own output. */
+json_object *ct_error_object(sscard_card *card, sscard_rc rc, const char *what);
 /* Print a JSON object (pretty when stdout is a terminal) and drop it. */
 void ct_print_json(json_object *obj);
 /* True if argv holds -h/--help; commands print their usage then. */

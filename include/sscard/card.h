@@ -149,6 +149,18 @@ SSCARD_API sscard_rc sscard_sw_rc(uint16_t sw);
 SSCARD_API const char *sscard_sw_text(uint16_t sw);
 SSCARD_API const char *sscard_sw_text_zh(uint16_t sw);
 
+/* ---- hex (the one codec the library and cardtool share) -------------- */
+
+/* Upper-case hex of `in` into `out` (NUL-terminated, truncated to fit
+ * outsz: give 2*len+1); returns the number of characters written. */
+SSCARD_API size_t sscard_hex_encode(const uint8_t *in, size_t len, char *out,
+                                    size_t outsz);
+/* Hex to bytes; spaces and colons may separate bytes. An odd digit count
+ * or a non-hex character is SSCARD_E_INVALID_ARG; more bytes than outsz is
+ * SSCARD_E_BUFFER_TOO_SMALL. */
+SSCARD_API sscard_rc sscard_hex_decode(const char *in, uint8_t *out,
+                                       size_t outsz, size_t *outlen);
+
 #ifdef __cplusplus
 }
 #endif

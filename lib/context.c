@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The library context: logging, tracing, and the PC/SC slot. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "internal.h"
+
+sscard_rc sscard_ctx_new(sscard_ctx **out)
+{
+	sscard_ctx *ctx;
+
+	if (out == NULL)
+		return SSCARD_E_INVALID_ARG;
+	*out = NULL;
+	ctx = calloc(1, sizeof(*ctx));
+	if (ctx == NULL)
+		return SSCARD_E_NOMEM;
+	ctx->log_level = SSCARD_LOG_WARN;
+	*out = ctx;
+	return SSCARD_OK;
+}
+
+void sscard_ctx_free(sscard_ctx **ctx)
+{
+	if (ctx == NULL || *ctx == NULL)
+		return;
+#ifdef SSCARD_HAVE_PCSC /* transitional until lib/transport_pcsc.c lands (#4) */
+	sscard_pcsc_ctx_free(*ctx);
+#endif
+	free(*ctx);
+	*ctx = NULL;
+}
+
+sscard_rc sscard_ctx_set_log(sscard_ctx *ctx, sscard_log_fn fn, void *userdata)
+{
+	if (ctx == NULL)
+		return SSCARD_E_INVALID_ARG;
+	ctx->log_fn = fn;
+	ctx->log_ud = userdata;
+	return SSCARD_OK;
+}
+
+sscard_rc sscard_ctx_set_log_level(sscard_ctx *ctx, sscard_log_level level)
+{
+	if (ctx == NULL || level < SSCARD_LOG_NONE || level > SSCARD_LOG_DEBUG)
+		return SSCARD_E_INVALID_ARG;
+	ctx->log_level = level;
+	return SSCARD_OK;
+}
+
+sscard_rc sscard_ctx_set_trace(sscard_ctx *ctx, sscard_trace_fn fn, void *userdata)
+{
+	if (ctx == NULL)
+		return SSCARD_E_INVALID_ARG;
+	ctx->trace_fn = fn;
+	ctx->trace_ud = userdata;
+	return SSCARD_OK;
+}
+
+const char *sscard_version(void)
+{
+	return SSCARD_VERSION;
+}
+
+void sscard_log(const sscard_ctx *ctx, sscard_log_level level, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (ctx == NULL || ctx->log_fn == NULL || level > ctx->log_level ||
+	    level == SSCARD_LOG_NONE)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	ctx->log_fn(ctx->log_ud, level, msg);
+}

@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* cardtool: the technician's command-line tool. Global options, the
+ * command table and the helpers every subcommand shares. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cardtool.h"
+
+static const cardtool_cmd commands[] = {
+	{"apdu", cmd_apdu, "send raw APDUs or an APDU script"},
+};
+
+static const struct {
+	sscard_rc rc;
+	int code;
+} exit_map[] = {
+	{SSCARD_E_INVALID_ARG, CT_EXIT_USAGE},
+	{SSCARD_E_NO_READER, CT_EXIT_CARD},
+	{SSCARD_E_READER_AMBIGUOUS, CT_EXIT_CARD},
+	{SSCARD_E_NO_CARD, CT_EXIT_CARD},
+	{SSCARD_E_CARD_REMOVED, CT_EXIT_CARD},
+	{SSCARD_E_NO_SERVICE, CT_EXIT_SYSTEM},
+	{SSCARD_E_NOMEM, CT_EXIT_SYSTEM},
+	{SSCARD_E_IO, CT_EXIT_SYSTEM},
+	{SSCARD_E_INTERNAL, CT_EXIT_SYSTEM},
+	{SSCARD_E_NOT_IMPLEMENTED, CT_EXIT_SYSTEM},
+};
+
+int ct_exit_for(sscard_rc rc)
+{
+	if (rc == SSCARD_OK)
+		return CT_EXIT_OK;
+	for (size_t i = 0; i < sizeof(exit_map) / sizeof(exit_map[0]); i++)
+		if (exit_map[i].rc == rc)
+			return exit_map[i].code;
+	return CT_EXIT_FAIL;
+}
+
+void ct_print_json(json_object *obj)
+{
+	int flags = isatty(STDOUT_FILENO) ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN;
+
+	puts(json_object_to_json_string_ext(obj, flags | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(obj);
+}
+
+json_object *ct_error_object(sscard_card *card, sscard_rc rc, const char *what)
+{
+	const char *detail = card ? sscard_card_last_detail(card) : "";
+	uint16_t sw = card ? sscard_card_last_sw(card) : 0;
+	json_object *err = json_object_new_object();
+
+	json_object_object_add(err, "code", json_object_new_string(sscard_rc_name(rc)));
+	json_object_object_add(err, "rc", json_object_new_int(rc));
+	json_object_object_add(err, "message", json_object_new_string(sscard_strerror(rc)));
+	json_object_object_add(err, "message_zh", json_object_new_string(sscard_strerror_zh(rc)));
+	json_object_object_add(err, "operation", json_object_new_string(what));
+	if (detail[0] != '\0')
+		json_object_object_add(err, "detail", json_object_new_string(detail));
+	if (sw != 0) {
+		char swhex[5];
+
+		snprintf(swhex, sizeof(swhex), "%04X", sw);
+		json_object_object_add(err, "sw", json_object_new_string(swhex));
+	}
+	return err;
+}
+
+int ct_fail(cardtool *ct, sscard_card *card, sscard_rc rc, const char *what)
+{
+	if (ct->json) {
+		json_object *top = json_object_new_object();
+
+		json_object_object_add(top, "error", ct_error_object(card, rc, what));
+		ct_print_json(top);
+	} else {
+		const char *detail = card ? sscard_card_last_detail(card) : "";
+
+		fprintf(stderr, "%s: %s: %s / %s%s%s%s\n", ct->prog, what, sscard_strerror(rc),
+		        sscard_strerror_zh(rc), detail[0] ? " (" : "", detail, detail[0] ? ")" : "");
+	}
+	return ct_exit_for(rc);
+}
+
+int ct_connect(cardtool *ct, sscard_card **card)
+{
+	sscard_rc rc = sscard_connect(ct->ctx, ct->reader, card);
+
+	if (rc != SSCARD_OK)
+		return ct_fail(ct, NULL, rc, "connect");
+	return CT_EXIT_OK;
+}
+
+bool ct_wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			return true;
+	}
+	return false;
+}
+
+static void log_to_stderr(void *ud, sscard_log_level level, const char *msg)
+{
+	static const char *const names[] = {"", "error", "warning", "info", "debug"};
+
+	(void)ud;
+	fprintf(stderr, "sscard %s: %s\n", names[level], msg);
+}
+
+static void trace_to_stderr(void *ud, sscard_trace_dir dir, const char *hex)
+{
+	(void)ud;
+	fprintf(stderr, "%s %s\n", dir == SSCARD_TRACE_COMMAND ? ">>" : "<<", hex);
+}
+
+static void usage(FILE *f, const char *prog)
+{
+	fprintf(f,
+	        "Usage: %s [--reader NAME] [--json] [-v] COMMAND [ARGS...]\n"
+	        "       %s --version | --help\n\n"
+	        "Options:\n"
+	        "  -r, --reader NAME  reader: exact name, unique substring, or sim:PROFILE\n"
+	        "                     (default: $SSCARD_READER, else the first reader with a card)\n"
+	        "  -j, --json         machine-readable output (one JSON object)\n"
+	        "  -v, --verbose      log to stderr; twice: also trace APDUs (PINs masked)\n"
+	        "  -h, --help         this help; COMMAND --help for a command's\n"
+	        "  -V, --version      print the version\n\n"
+	        "Commands:\n",
+	        prog, prog);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\nExit codes: 0 success, 1 operation failed, 2 usage, 3 no reader/card,\n"
+	           "4 system error (diagnose: 0 OK, 1 ATTENTION, 2 REPLACE, 3 NOT_SSC/NO_CARD, 4 error).\n");
+}
+
+static const cardtool_cmd *find_command(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"reader", required_argument, NULL, 'r'}, {"json", no_argument, NULL, 'j'},
+		{"verbose", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0}};
+	cardtool ct = {.prog = "cardtool"};
+	const cardtool_cmd *cmd;
+	int c, status;
+
+	while ((c = getopt_long(argc, argv, "+r:jvhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r': ct.reader = optarg; break;
+		case 'j': ct.json = true; break;
+		case 'v': ct.verbose++; break;
+		case 'h': usage(stdout, ct.prog); return CT_EXIT_OK;
+		case 'V': printf("cardtool %s\n", sscard_version()); return CT_EXIT_OK;
+		default: usage(stderr, ct.prog); return CT_EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr, ct.prog);
+		return CT_EXIT_USAGE;
+	}
+	cmd = find_command(argv[optind]);
+	if (cmd == NULL) {
+		fprintf(stderr, "%s: unknown command '%s' (see --help)\n", ct.prog, argv[optind]);
+		return CT_EXIT_USAGE;
+	}
+	if (sscard_ctx_new(&ct.ctx) != SSCARD_OK) {
+		fprintf(stderr, "%s: out of memory\n", ct.prog);
+		return CT_EXIT_SYSTEM;
+	}
+	if (ct.verbose > 0) {
+		sscard_ctx_set_log(ct.ctx, log_to_stderr, NULL);
+		sscard_ctx_set_log_level(ct.ctx, ct.verbose > 1 ? SSCARD_LOG_DEBUG : SSCARD_LOG_INFO);
+	}
+	if (ct.verbose > 1)
+		sscard_ctx_set_trace(ct.ctx, trace_to_stderr, NULL);
+	{
+		int first = optind;
+
+		optind = 0; /* re-initialise getopt: the command parses its own argv */
+		status = cmd->run(&ct, argc - first, argv + first);
+	}
+	sscard_ctx_free(&ct.ctx);
+	return status;
+}
