@@ -7,8 +7,10 @@
  * Every message is a 2-byte big-endian length and a body. A 1-byte body is
  * a control message (0 power off, 1 power on, 2 reset, 4 get ATR; only get
  * ATR is answered), anything longer is a C-APDU answered with an R-APDU.
- * An empty ATR means "no card"; an empty R-APDU means "the card did not
- * answer" (vpcd then drops the connection, and we connect again).
+ * vpcd (3.3) blocks forever on an empty message, so "no card" is a closed
+ * connection (vpcd's presence poll then finds nobody to accept) and "the
+ * card did not answer" is a connection closed instead of an answer
+ * (vpcd reports the transmission as failed; we connect again at once).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -87,9 +89,11 @@ static void usage(FILE *out, const char *prog)
 	        "\n"
 	        "Signals: SIGUSR1 toggles the card: removed <-> inserted (re-inserting\n"
 	        "reloads the current profile: a fresh card). SIGTERM/SIGINT: exit 0.\n"
-	        "A profile whose card gives no ATR shows as an empty reader (vpcd cannot\n"
-	        "signal a mute card); a card that goes mute answers nothing and vpcd\n"
-	        "reports the transmission as failed.\n",
+	        "A removed card is a closed vpcd connection (an empty reader). A profile\n"
+	        "whose card gives no ATR therefore also shows as an empty reader (vpcd\n"
+	        "cannot signal a mute card); a card that goes mute mid-session drops the\n"
+	        "connection instead of answering, which pcscd reports as a failed\n"
+	        "transmission, and cardsim connects again at once.\n",
 	        prog, VPCD_DEFAULT_PORT, DEFAULT_REMOVED_MS);
 }
 
@@ -208,8 +212,11 @@ static int link_connect(const cardsim *cs)
 	return fd;
 }
 
-/* Read exactly len bytes; 0 on success, -1 on EOF/error/stop. */
-static int link_read(int fd, uint8_t *buf, size_t len)
+/* Read exactly len bytes: LINK_OK, LINK_LOST on EOF/error/stop, or
+ * LINK_SIGNAL when `interruptible` and a signal came before any byte. */
+enum { LINK_OK = 0, LINK_LOST = -1, LINK_SIGNAL = -2 };
+
+static int link_read(int fd, uint8_t *buf, size_t len, bool interruptible)
 {
 	size_t got = 0;
 	while (got < len) {
@@ -220,11 +227,14 @@ static int link_read(int fd, uint8_t *buf, size_t len)
 			got += (size_t)r;
 			continue;
 		}
-		if (r < 0 && errno == EINTR && !stop_requested)
+		if (r < 0 && errno == EINTR && !stop_requested) {
+			if (interruptible && got == 0)
+				return LINK_SIGNAL;
 			continue;
-		return -1;
+		}
+		return LINK_LOST;
 	}
-	return 0;
+	return LINK_OK;
 }
 
 static int link_write(int fd, const uint8_t *body, size_t len)
@@ -249,79 +259,108 @@ static int link_write(int fd, const uint8_t *body, size_t len)
 
 /* ---- serving ------------------------------------------------------------ */
 
+/*
+ * How a connection ended. vpcd cannot take an empty message (it blocks
+ * reading the missing body), so the two ways a card stops answering are
+ * both a closed connection: "removed" stays away until the card is back,
+ * "mute" connects again at once (the card is still in the reader) so the
+ * host sees a failed transmission rather than a removal.
+ */
+typedef enum serve_end {
+	END_LINK_LOST, /* vpcd closed the connection (pcscd stopped?) */
+	END_REMOVED,   /* the card left the reader */
+	END_MUTE,      /* the card did not answer a command */
+	END_STOP,      /* SIGTERM/SIGINT */
+} serve_end;
+
 static int serve_control(cardsim *cs, int fd, uint8_t ctrl)
 {
 	switch (ctrl) {
 	case VPCD_CTRL_OFF:
-		if (cs->inserted)
-			sscard_sim_power_off(cs->sim);
-		return 0;
+		sscard_sim_power_off(cs->sim);
+		return LINK_OK;
 	case VPCD_CTRL_ON:
 	case VPCD_CTRL_RESET:
-		if (cs->inserted) {
-			cs->atr_len = sizeof cs->atr;
-			if (sscard_sim_power_on(cs->sim, ctrl == VPCD_CTRL_ON, cs->atr,
-			                        &cs->atr_len) != SSCARD_OK)
-				cs->atr_len = 0;
-			if (cs->trace)
-				fprintf(stderr, "cardsim: %s\n",
-				        ctrl == VPCD_CTRL_ON ? "power on" : "reset");
-		}
-		return 0;
+		cs->atr_len = sizeof cs->atr;
+		if (sscard_sim_power_on(cs->sim, ctrl == VPCD_CTRL_ON, cs->atr, &cs->atr_len) != SSCARD_OK)
+			cs->atr_len = 0;
+		if (cs->trace)
+			fprintf(stderr, "cardsim: %s\n", ctrl == VPCD_CTRL_ON ? "power on" : "reset");
+		return LINK_OK;
 	case VPCD_CTRL_ATR:
-		return link_write(fd, cs->atr, cs->inserted ? cs->atr_len : 0);
+		if (cs->atr_len == 0)
+			return LINK_LOST; /* no ATR: look like an empty reader */
+		return link_write(fd, cs->atr, cs->atr_len);
 	default:
 		fprintf(stderr, "cardsim: unknown vpcd control message %u ignored\n", ctrl);
+		return LINK_OK;
+	}
+}
+
+/* Answer one C-APDU; returns how serving goes on (END_* < 0 not used:
+ * 1 = keep serving). */
+static int serve_apdu(cardsim *cs, int fd, const uint8_t *capdu, size_t clen, serve_end *end)
+{
+	uint8_t rapdu[VPCD_MSG_MAX];
+	size_t rlen = sizeof rapdu;
+	trace(cs, "C: ", capdu, clen, apdu_sensitive(capdu, clen));
+	sscard_rc rc = sscard_sim_apdu(cs->sim, capdu, clen, rapdu, &rlen);
+	unsigned delay = sscard_sim_delay_ms(cs->sim);
+	if (delay)
+		sleep_ms(delay);
+	if (rc != SSCARD_OK && cs->trace)
+		fprintf(stderr, "cardsim: R: (no answer: %s)\n", sscard_strerror(rc));
+	if (rc == SSCARD_E_CARD_REMOVED) {
+		card_remove(cs);
+		*end = END_REMOVED;
 		return 0;
 	}
-}
-
-static int serve_apdu(cardsim *cs, int fd, const uint8_t *capdu, size_t clen)
-{
-	uint8_t rapdu[2 + VPCD_MSG_MAX];
-	size_t rlen = sizeof rapdu - 2;
-	bool removed_before = !cs->inserted;
-	trace(cs, "C: ", capdu, clen, apdu_sensitive(capdu, clen));
-	sscard_rc rc = removed_before ? SSCARD_E_CARD_REMOVED
-	                              : sscard_sim_apdu(cs->sim, capdu, clen, rapdu, &rlen);
-	if (!removed_before) {
-		unsigned delay = sscard_sim_delay_ms(cs->sim);
-		if (delay)
-			sleep_ms(delay);
-	}
-	if (rc == SSCARD_E_CARD_REMOVED && !removed_before)
-		card_remove(cs);
 	if (rc != SSCARD_OK) {
-		if (cs->trace)
-			fprintf(stderr, "cardsim: R: (no answer: %s)\n", sscard_strerror(rc));
-		rlen = 0; /* vpcd reads an empty answer as a failed transmission */
-	} else {
-		trace(cs, "R: ", rapdu, rlen, false);
+		*end = END_MUTE;
+		return 0;
 	}
-	if (!removed_before)
-		card_count_apdu(cs);
-	return link_write(fd, rapdu, rlen);
+	trace(cs, "R: ", rapdu, rlen, false);
+	if (link_write(fd, rapdu, rlen) != LINK_OK) {
+		*end = END_LINK_LOST;
+		return 0;
+	}
+	card_count_apdu(cs);
+	if (!cs->inserted) {
+		*end = END_REMOVED; /* --swap-after: this was the last answer */
+		return 0;
+	}
+	return 1;
 }
 
-/* Serve one vpcd connection until it drops or we are told to stop. */
-static void serve(cardsim *cs, int fd)
+/* Serve one vpcd connection until it drops, the card goes away or we are
+ * told to stop. */
+static serve_end serve(cardsim *cs, int fd)
 {
 	static uint8_t body[VPCD_MSG_MAX];
-	while (!stop_requested) {
+	serve_end end = END_LINK_LOST;
+	for (;;) {
 		uint8_t hdr[2];
-		if (link_read(fd, hdr, sizeof hdr) != 0)
-			return;
+		if (stop_requested)
+			return END_STOP;
+		int r = link_read(fd, hdr, sizeof hdr, true);
+		if (r == LINK_SIGNAL || r == LINK_OK)
+			card_events(cs);
+		if (!cs->inserted)
+			return END_REMOVED;
+		if (r == LINK_SIGNAL)
+			continue;
+		if (r != LINK_OK)
+			return stop_requested ? END_STOP : END_LINK_LOST;
 		size_t len = (size_t)hdr[0] << 8 | hdr[1];
-		if (link_read(fd, body, len) != 0)
-			return;
-		card_events(cs);
-		int r = 0;
-		if (len == 1)
-			r = serve_control(cs, fd, body[0]);
-		else if (len > 1)
-			r = serve_apdu(cs, fd, body, len);
-		if (r != 0)
-			return;
+		if (link_read(fd, body, len, false) != LINK_OK)
+			return stop_requested ? END_STOP : END_LINK_LOST;
+		if (len == 1) {
+			if (serve_control(cs, fd, body[0]) != LINK_OK)
+				return cs->atr_len == 0 ? END_REMOVED : END_LINK_LOST;
+		} else if (len > 1) {
+			if (!serve_apdu(cs, fd, body, len, &end))
+				return end;
+		}
 	}
 }
 
@@ -429,6 +468,13 @@ int main(int argc, char **argv)
 	}
 	bool said_waiting = false;
 	while (!stop_requested) {
+		card_events(&cs);
+		/* A removed card, or one without an ATR, is an empty reader:
+		 * stay disconnected until it is (re)inserted. */
+		if (!cs.inserted || cs.atr_len == 0) {
+			sleep_ms(20);
+			continue;
+		}
 		int fd = link_connect(&cs);
 		if (fd < 0) {
 			if (!said_waiting)
@@ -437,12 +483,17 @@ int main(int argc, char **argv)
 			sleep_ms(RECONNECT_MS);
 			continue;
 		}
-		fprintf(stderr, "cardsim: connected to vpcd on %s:%u\n", cs.host, cs.port);
+		if (cs.trace || said_waiting)
+			fprintf(stderr, "cardsim: connected to vpcd on %s:%u\n", cs.host, cs.port);
 		said_waiting = false;
-		serve(&cs, fd);
+		serve_end end = serve(&cs, fd);
 		close(fd);
-		if (!stop_requested)
+		if (end == END_LINK_LOST) {
 			fprintf(stderr, "cardsim: vpcd closed the connection; reconnecting\n");
+			sleep_ms(RECONNECT_MS);
+		} else if (end == END_MUTE && cs.trace) {
+			fprintf(stderr, "cardsim: mute: connection dropped, reconnecting at once\n");
+		}
 	}
 	sscard_sim_free(&cs.sim);
 	fprintf(stderr, "cardsim: stopped\n");

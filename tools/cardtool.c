@@ -11,6 +11,8 @@
 
 static const cardtool_cmd commands[] = {
 	{"apdu", cmd_apdu, "send raw APDUs or an APDU script"},
+	{"list", cmd_list, "list readers, cards present, ATRs and PIN-pad features"},
+	{"monitor", cmd_monitor, "print reader/card events until interrupted (kiosks)"},
 };
 
 static const struct {

@@ -116,7 +116,7 @@ old=\$(cat "$dir/pcscd.pid" 2>/dev/null)
 [ -n "\$old" ] && kill "\$old" 2>/dev/null
 for i in \$(seq 1 100); do kill -0 "\$old" 2>/dev/null || break; sleep 0.05; done
 rm -f /run/pcscd/pcscd.comm /run/pcscd/pcscd.pid
-"$PCSCD" -f -c "$dir/reader.conf.d" >>"$dir/pcscd.log" 2>&1 &
+"$PCSCD" -f ${SSCARD_SANDBOX_PCSCD_ARGS:-} -c "$dir/reader.conf.d" >>"$dir/pcscd.log" 2>&1 &
 echo \$! >"$dir/pcscd.pid"
 EOF
 chmod +x "$dir/restart-pcscd"
