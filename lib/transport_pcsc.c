@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <reader.h>
 #include <winscard.h>
@@ -526,6 +527,46 @@ static sscard_rc card_failed(pcsc_card *pc, sscard_pcsc_state *st, LONG rv, cons
 	return sscard_pcsc_note(st, rv);
 }
 
+/* How long a failed transmission may wait for pcscd to tell a pulled card
+ * from a mute one (pcscd polls readers without hot-plug every 400 ms). */
+#define SILENT_CARD_WAIT_MS 1200
+
+/*
+ * The card gave no answer (an empty one, or the driver's "not transacted").
+ * Real readers and vpcd say the same for a card that went mute and for one
+ * pulled mid-command; pcscd's view of the slot a moment later tells them
+ * apart: SSCARD_E_CARD_REMOVED if the card left, SSCARD_E_MUTE if it stayed.
+ */
+static sscard_rc card_silent(pcsc_card *pc, sscard_pcsc_state *st)
+{
+	SCARD_READERSTATE rs;
+	memset(&rs, 0, sizeof rs);
+	rs.szReader = pc->reader;
+	rs.dwCurrentState = SCARD_STATE_UNAWARE;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		long spent = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+		if (spent >= SILENT_CARD_WAIT_MS)
+			break;
+		LONG rv = SCardGetStatusChange(st->hctx, (DWORD)(SILENT_CARD_WAIT_MS - spent), &rs, 1);
+		if (rv == SCARD_E_TIMEOUT)
+			break;
+		if (rv != SCARD_S_SUCCESS)
+			return sscard_pcsc_note(st, rv);
+		if (!(rs.dwEventState & SCARD_STATE_PRESENT) ||
+		    (rs.dwCurrentState != SCARD_STATE_UNAWARE &&
+		     (rs.dwEventState >> 16) != (rs.dwCurrentState >> 16))) {
+			SSC_INFO(pc->ctx, "pcsc: card left \"%s\" during a command", pc->reader);
+			return SSCARD_E_CARD_REMOVED;
+		}
+		rs.dwCurrentState = rs.dwEventState & ~(DWORD)SCARD_STATE_CHANGED;
+	}
+	SSC_INFO(pc->ctx, "pcsc: card in \"%s\" did not answer", pc->reader);
+	return SSCARD_E_MUTE;
+}
+
 static sscard_rc pcsc_transmit(void *impl, const uint8_t *capdu, size_t clen,
                                uint8_t *rapdu, size_t *rlen)
 {
@@ -539,13 +580,12 @@ static sscard_rc pcsc_transmit(void *impl, const uint8_t *capdu, size_t clen,
 	const SCARD_IO_REQUEST *pci = pc->proto == SCARD_PROTOCOL_T1 ? SCARD_PCI_T1 : SCARD_PCI_T0;
 	DWORD got = *rlen > MAX_BUFFER_SIZE_EXTENDED ? MAX_BUFFER_SIZE_EXTENDED : (DWORD)*rlen;
 	LONG rv = SCardTransmit(pc->h, pci, capdu, (DWORD)clen, NULL, rapdu, &got);
+	if (rv == SCARD_E_NOT_TRANSACTED || (rv == SCARD_S_SUCCESS && got == 0))
+		return card_silent(pc, st);
 	if (rv != SCARD_S_SUCCESS)
 		return card_failed(pc, st, rv, "SCardTransmit");
 	if (got > *rlen)
 		return SSCARD_E_BAD_RESPONSE;
-	/* A card that answers nothing at all has not answered: mute. */
-	if (got == 0)
-		return SSCARD_E_MUTE;
 	*rlen = got;
 	return SSCARD_OK;
 }
