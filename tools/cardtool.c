@@ -12,6 +12,8 @@
 static const cardtool_cmd commands[] = {
 	{"apdu", cmd_apdu, "send raw APDUs or an APDU script"},
 	{"atr", cmd_atr, "decode an ATR (given in hex, or the card's)"},
+	{"list", cmd_list, "list readers, cards present, ATRs and PIN-pad features"},
+	{"monitor", cmd_monitor, "print reader/card events until interrupted (kiosks)"},
 };
 
 static const struct {
