@@ -6,5 +6,6 @@
 #include <sscard/rc.h>
 #include <sscard/context.h>
 #include <sscard/card.h>
+#include <sscard/ssc.h>
 
 #endif
