@@ -100,6 +100,11 @@ static sscard_rc read_record(sscard_card *card, const sscard_element *e,
 	char what[48];
 	snprintf(what, sizeof(what), "READ RECORD %02X (%s)", e->tag, e->key);
 	sscard_rc rc = sscard_card_cmd(card, what, &rr, resp, sizeof(resp), &rlen);
+	if (rc == SSCARD_E_BAD_RESPONSE) { /* the exchange's detail lacks the tag */
+		char said[SSCARD_DETAIL_MAX - 48];
+		snprintf(said, sizeof(said), "%s", sscard_card_last_detail(card));
+		return sscard_card_fail(card, rc, "%s: %s", what, said);
+	}
 	if (rc != SSCARD_OK)
 		return rc;
 	sscard_tlv t;
