@@ -7,5 +7,6 @@
 #include <sscard/context.h>
 #include <sscard/card.h>
 #include <sscard/ssc.h>
+#include <sscard/sm.h>
 
 #endif
