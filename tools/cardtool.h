@@ -54,5 +54,8 @@ int cmd_apdu(cardtool *ct, int argc, char **argv);
 int cmd_atr(cardtool *ct, int argc, char **argv);
 int cmd_list(cardtool *ct, int argc, char **argv);
 int cmd_monitor(cardtool *ct, int argc, char **argv);
+int cmd_info(cardtool *ct, int argc, char **argv);
+int cmd_read(cardtool *ct, int argc, char **argv);
+int cmd_pin(cardtool *ct, int argc, char **argv);
 
 #endif

@@ -7,6 +7,7 @@
 #include <sscard/context.h>
 #include <sscard/card.h>
 #include <sscard/atr.h>
+#include <sscard/ssc.h>
 #include <sscard/sm.h>
 #include <sscard/event.h>
 
