@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "bench_util.h"
+
+double bench_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+double bench_median(double *v, size_t n)
+{
+	if (n == 0)
+		return 0.0;
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int is_json(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 5 && strcmp(name + n - 5, ".json") == 0;
+}
+
+size_t bench_profiles(const char *dir, char ***out)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char **list = NULL;
+	size_t n = 0;
+
+	*out = NULL;
+	if (d == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		char **grown;
+		size_t len;
+
+		if (!is_json(de->d_name))
+			continue;
+		grown = realloc(list, (n + 1) * sizeof(*list));
+		if (grown == NULL)
+			break;
+		list = grown;
+		len = strlen(dir) + strlen(de->d_name) + 2;
+		list[n] = malloc(len);
+		if (list[n] == NULL)
+			break;
+		snprintf(list[n], len, "%s/%s", dir, de->d_name);
+		n++;
+	}
+	closedir(d);
+	if (n > 0)
+		qsort(list, n, sizeof(*list), cmp_str);
+	*out = list;
+	return n;
+}
+
+void bench_list_free(char **list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
+}
+
+const char *bench_profile_name(const char *path)
+{
+	static char name[128];
+	const char *slash = strrchr(path, '/');
+	size_t len;
+
+	snprintf(name, sizeof(name), "%s", slash ? slash + 1 : path);
+	len = strlen(name);
+	if (len > 5 && strcmp(name + len - 5, ".json") == 0)
+		name[len - 5] = '\0';
+	return name;
+}
+
+const char *bench_cards_dir(const char *arg)
+{
+	static char dir[4096];
+	const char *vectors = getenv("SSCARD_VECTORS");
+
+	if (arg != NULL)
+		return arg;
+	if (vectors != NULL) {
+		snprintf(dir, sizeof(dir), "%s/cards", vectors);
+		return dir;
+	}
+	return "vectors/cards";
+}
+
+long bench_peak_rss_kb(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		return -1;
+	return ru.ru_maxrss;
+}
+
+long bench_rss_kb(void)
+{
+	FILE *f = fopen("/proc/self/statm", "r");
+	long pages = -1, resident = -1;
+
+	if (f == NULL)
+		return -1;
+	if (fscanf(f, "%ld %ld", &pages, &resident) != 2)
+		resident = -1;
+	fclose(f);
+	return resident < 0 ? -1 : resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+int bench_profile_pin(const char *path, char *pin, size_t pinsz)
+{
+	json_object *root = json_object_from_file(path), *p, *v;
+	int rc = -1;
+
+	if (root == NULL)
+		return -1;
+	if (json_object_object_get_ex(root, "pin", &p) &&
+	    json_object_object_get_ex(p, "value", &v) && json_object_is_type(v, json_type_string)) {
+		snprintf(pin, pinsz, "%s", json_object_get_string(v));
+		rc = 0;
+	}
+	json_object_put(root);
+	return rc;
+}
