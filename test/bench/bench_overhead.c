@@ -87,7 +87,7 @@ static double percentile(const double *sorted, size_t n, double p)
 
 int main(int argc, char **argv)
 {
-	size_t pairs = argc > 1 ? (size_t)atoi(argv[1]) : 200;
+	size_t pairs = argc > 1 ? (size_t)atoi(argv[1]) : 1000;
 	const char *reader = argc > 2 ? argv[2] : getenv("SSCARD_SANDBOX_READER");
 	static capture cap;
 	sscard_ctx *ctx = NULL;
