@@ -1,0 +1,430 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Soak under faults (issue #9): many thousands of operations through real
+ * pcscd + vpcd + cardsim while faults are injected, asserting
+ *   - no crash (the run ends) and no hang (every operation is bounded by a
+ *     watchdog: SIGALRM after OP_LIMIT_S seconds ends the run, exit 3);
+ *   - every failure a typed sscard_rc (a named code, and never INTERNAL,
+ *     INVALID_ARG, NOMEM or BUFFER_TOO_SMALL: those would be our bugs);
+ *   - memory flat: RSS sampled along the run, growth after the warm-up
+ *     bounded (RSS_GROWTH_MAX_KB);
+ *   - no data changed on the card: every element a successful read
+ *     returns equals the profile's own value (read in-process from the
+ *     same profile), at every read and at the end. The soak never writes.
+ *
+ * Faults: reader 1 (the sandbox's cardsim, --profile) is removed and put
+ * back (SIGUSR1 to $SSCARD_SANDBOX_CARDSIM_PID, cardsim's mechanism),
+ * reset by another PC/SC client (SCardReconnect SCARD_RESET_CARD), and
+ * pcscd is restarted once ($SSCARD_SANDBOX_DIR/restart-pcscd). Reader 2
+ * is served by a cardsim of our own that goes through "spells" of the
+ * profiles given (flaky answers, a card that goes mute, ...): each spell
+ * is a fresh insertion, so every change is also a removal.
+ *
+ * usage (inside test/integration/sandbox.sh --profile HEALTHY):
+ *   soak OPS SECONDS HEALTHY_PROFILE [SPELL_PROFILE...]
+ * Stops after OPS operations or SECONDS, whichever first (the pcscd
+ * restart happens at half of either). Exit 0 when every assertion held.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <winscard.h>
+
+#include <sscard/sscard.h>
+
+#include "bench_pcsc.h"
+#include "bench_util.h"
+
+#define OP_LIMIT_S 15
+#define RSS_GROWTH_MAX_KB 512
+#define N_ELEMENTS_MAX 32
+#define VALUE_MAX 128
+#define RC_SLOTS 128
+#define REMOVAL_EVERY 250   /* ops between removals of card 1 */
+#define REMOVAL_OPS 20      /* ops card 1 stays out */
+#define RESET_EVERY 97      /* ops between resets of card 1 by another client */
+#define SPELL_OPS 400       /* ops per spell on reader 2 ... */
+#define SPELL_MS 8000.0     /* ... or this long, whichever first */
+#define BACKOFF_US 20000    /* pause after a lost connection */
+
+/* The values a profile's card holds: what every read must return. */
+typedef struct reference {
+	int have[N_ELEMENTS_MAX];
+	char value[N_ELEMENTS_MAX][VALUE_MAX];
+} reference;
+
+typedef struct slot {
+	const char *reader;
+	const char *profile;
+	char pin[16];
+	sscard_card *card;
+	reference ref;
+	unsigned long ops, ok;
+} slot;
+
+typedef struct soak {
+	sscard_ctx *ctx;
+	slot s[2];
+	unsigned long ops;
+	unsigned long errors[RC_SLOTS];
+	unsigned long untyped, mismatches;
+	unsigned long removals, resets, restarts, spells, ok_after_restart;
+	double worst_ms;
+	long rss_warm, rss_max, rss_end;
+} soak;
+
+static volatile sig_atomic_t current_op;
+
+static void on_alarm(int sig)
+{
+	static const char msg[] = "soak: FAIL: an operation hung (watchdog)\n";
+
+	(void)sig;
+	(void)current_op;
+	(void)!write(2, msg, sizeof(msg) - 1);
+	_exit(3);
+}
+
+/* ---- the truth: the profile read in-process ------------------------------ */
+
+static void merge_reference(reference *ref, const sscard_basic *b)
+{
+	for (size_t i = 0; i < sscard_element_count() && i < N_ELEMENTS_MAX; i++) {
+		const char *v = sscard_basic_value(b, i);
+		if (v != NULL && !ref->have[i]) {
+			snprintf(ref->value[i], VALUE_MAX, "%s", v);
+			ref->have[i] = 1;
+		}
+	}
+}
+
+/* Several in-process reads (a flaky card hides different elements each
+ * time); a mute or removed card may give nothing, and then nothing is
+ * compared. */
+static void load_reference(sscard_ctx *ctx, const char *profile, reference *ref)
+{
+	char reader[4200];
+
+	memset(ref, 0, sizeof(*ref));
+	snprintf(reader, sizeof(reader), "sim:%s", profile);
+	for (int k = 0; k < 8; k++) {
+		sscard_card *card = NULL;
+		sscard_basic *b = NULL;
+
+		if (sscard_connect(ctx, reader, &card) == SSCARD_OK && sscard_basic_new(&b) == SSCARD_OK &&
+		    sscard_read_basic(card, b) == SSCARD_OK)
+			merge_reference(ref, b);
+		sscard_basic_free(&b);
+		sscard_disconnect(&card);
+	}
+}
+
+/* Elements a read returned that differ from the card's data. */
+static unsigned long compare(const reference *ref, const sscard_basic *b)
+{
+	unsigned long bad = 0;
+
+	for (size_t i = 0; i < sscard_element_count() && i < N_ELEMENTS_MAX; i++) {
+		const char *v = sscard_basic_value(b, i);
+		if (v != NULL && ref->have[i] && strcmp(v, ref->value[i]) != 0) {
+			fprintf(stderr, "soak: element %s reads \"%s\", the card holds \"%s\"\n",
+			        sscard_element_key(i), v, ref->value[i]);
+			bad++;
+		}
+	}
+	return bad;
+}
+
+/* ---- operations ----------------------------------------------------------- */
+
+static int typed(sscard_rc rc)
+{
+	return strcmp(sscard_rc_name(rc), "UNKNOWN") != 0 && rc != SSCARD_E_INTERNAL &&
+	       rc != SSCARD_E_INVALID_ARG && rc != SSCARD_E_NOMEM && rc != SSCARD_E_BUFFER_TOO_SMALL;
+}
+
+/* Errors after which the connection is dropped and made again. */
+static int connection_lost(sscard_rc rc)
+{
+	static const sscard_rc lost[] = {
+		SSCARD_E_CARD_REMOVED, SSCARD_E_CARD_RESET, SSCARD_E_NO_CARD,  SSCARD_E_MUTE,
+		SSCARD_E_TRANSPORT,    SSCARD_E_NO_SERVICE, SSCARD_E_NO_READER, SSCARD_E_TIMEOUT,
+		SSCARD_E_SHARING,
+	};
+	for (size_t i = 0; i < sizeof(lost) / sizeof(lost[0]); i++)
+		if (rc == lost[i])
+			return 1;
+	return 0;
+}
+
+static sscard_rc op_read_basic(soak *sk, slot *s)
+{
+	sscard_basic *b = NULL;
+	sscard_rc rc = sscard_basic_new(&b);
+
+	if (rc == SSCARD_OK)
+		rc = sscard_read_basic(s->card, b);
+	if (rc == SSCARD_OK)
+		sk->mismatches += compare(&s->ref, b);
+	sscard_basic_free(&b);
+	return rc;
+}
+
+static sscard_rc op_read_element(soak *sk, slot *s)
+{
+	int i = sscard_element_find("card_number");
+	char text[VALUE_MAX];
+	sscard_rc rc = sscard_read_element(s->card, "card_number", text, sizeof(text));
+
+	if (rc == SSCARD_OK && i >= 0 && s->ref.have[i] && strcmp(text, s->ref.value[i]) != 0) {
+		fprintf(stderr, "soak: card_number reads \"%s\", the card holds \"%s\"\n", text,
+		        s->ref.value[i]);
+		sk->mismatches++;
+	}
+	return rc;
+}
+
+static sscard_rc op_pin_tries(soak *sk, slot *s)
+{
+	int tries;
+
+	(void)sk;
+	return sscard_pin_tries(s->card, &tries);
+}
+
+/* The right PIN only: a wrong one would spend tries, and the library
+ * never retries a VERIFY, so neither do we. */
+static sscard_rc op_pin_verify(soak *sk, slot *s)
+{
+	int tries;
+
+	(void)sk;
+	return sscard_pin_verify(s->card, s->pin, &tries);
+}
+
+typedef sscard_rc (*op_fn)(soak *sk, slot *s);
+static const op_fn ops[] = { op_read_basic, op_read_element, op_pin_tries, op_read_basic,
+	                     op_pin_verify };
+
+static void record(soak *sk, sscard_rc rc)
+{
+	if (rc != SSCARD_OK) {
+		sk->errors[(unsigned)(-rc) % RC_SLOTS]++;
+		if (!typed(rc)) {
+			fprintf(stderr, "soak: FAIL: untyped error %d (%s)\n", rc, sscard_rc_name(rc));
+			sk->untyped++;
+		}
+	}
+}
+
+static void run_op(soak *sk, slot *s)
+{
+	double t0 = bench_now_ms(), ms;
+	sscard_rc rc = SSCARD_OK;
+
+	alarm(OP_LIMIT_S);
+	if (s->card == NULL)
+		rc = sscard_connect(sk->ctx, s->reader, &s->card);
+	if (rc == SSCARD_OK)
+		rc = ops[s->ops % (sizeof(ops) / sizeof(ops[0]))](sk, s);
+	alarm(0);
+	ms = bench_now_ms() - t0;
+	if (ms > sk->worst_ms)
+		sk->worst_ms = ms;
+	s->ops++;
+	sk->ops++;
+	record(sk, rc);
+	if (rc == SSCARD_OK) {
+		s->ok++;
+		if (sk->restarts > 0)
+			sk->ok_after_restart++;
+	} else if (connection_lost(rc)) {
+		/* As a kiosk would: drop the connection, wait a little, retry. */
+		sscard_disconnect(&s->card);
+		usleep(BACKOFF_US);
+	}
+}
+
+/* ---- faults ------------------------------------------------------------- */
+
+static void toggle_card1(void)
+{
+	const char *pid = getenv("SSCARD_SANDBOX_CARDSIM_PID");
+
+	if (pid != NULL)
+		kill((pid_t)atol(pid), SIGUSR1);
+}
+
+static void reset_by_other_client(soak *sk, const char *reader)
+{
+	SCARDCONTEXT c;
+	SCARDHANDLE h;
+	DWORD proto;
+
+	if (SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &c) != SCARD_S_SUCCESS)
+		return;
+	if (SCardConnect(c, reader, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, &h,
+	                 &proto) == SCARD_S_SUCCESS) {
+		if (SCardReconnect(h, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1,
+		                   SCARD_RESET_CARD, &proto) == SCARD_S_SUCCESS)
+			sk->resets++;
+		SCardDisconnect(h, SCARD_LEAVE_CARD);
+	}
+	SCardReleaseContext(c);
+}
+
+static void restart_pcscd(soak *sk)
+{
+	char cmd[4200];
+	const char *dir = getenv("SSCARD_SANDBOX_DIR");
+
+	snprintf(cmd, sizeof(cmd), "%s/restart-pcscd", dir ? dir : ".");
+	if (system(cmd) == 0)
+		sk->restarts++;
+}
+
+/* ---- the run --------------------------------------------------------------- */
+
+static void print_report(const soak *sk, double seconds)
+{
+	printf("Soak: %lu operations in %.1f s (%.0f ops/s)\n", sk->ops, seconds,
+	       (double)sk->ops / seconds);
+	for (int i = 0; i < 2; i++)
+		printf("  reader %d (%s): %lu ops, %lu OK\n", i + 1, sk->s[i].reader, sk->s[i].ops,
+		       sk->s[i].ok);
+	printf("Faults injected: %lu removals, %lu resets by another client, %lu pcscd restarts,"
+	       " %lu card spells on reader 2\n",
+	       sk->removals, sk->resets, sk->restarts, sk->spells);
+	printf("Errors by type:\n");
+	for (int i = 1; i < RC_SLOTS; i++)
+		if (sk->errors[i] != 0)
+			printf("  %-20s %8lu\n", sscard_rc_name(-i), sk->errors[i]);
+	printf("Untyped errors: %lu; data mismatches: %lu; OK after the pcscd restart: %lu\n",
+	       sk->untyped, sk->mismatches, sk->ok_after_restart);
+	printf("Slowest operation: %.1f ms (watchdog %d s)\n", sk->worst_ms, OP_LIMIT_S);
+	printf("RSS KiB: after warm-up %ld, max sampled %ld, at end %ld (growth %ld, limit %d);"
+	       " peak (ru_maxrss) %ld\n",
+	       sk->rss_warm, sk->rss_max, sk->rss_end, sk->rss_end - sk->rss_warm, RSS_GROWTH_MAX_KB,
+	       bench_peak_rss_kb());
+}
+
+int main(int argc, char **argv)
+{
+	static soak sk;
+	unsigned long total;
+	double seconds, start, spell_start;
+	unsigned long removed_at = 0, spell_ops = 0;
+	int removed = 0, restarted = 0, nspell;
+	size_t spell = 0;
+	pid_t sim2 = -1;
+	const char *log_dir = getenv("SSCARD_SANDBOX_DIR");
+	char log2[4200];
+
+	if (argc < 4 || bench_sandbox_port() == 0) {
+		fprintf(stderr, "usage: soak OPS SECONDS HEALTHY [SPELL...] (inside sandbox.sh)\n");
+		return 2;
+	}
+	total = strtoul(argv[1], NULL, 10);
+	seconds = atof(argv[2]);
+	nspell = argc - 4;
+	signal(SIGALRM, on_alarm);
+	snprintf(log2, sizeof(log2), "%s/soak-cardsim2.log", log_dir ? log_dir : "/tmp");
+	if (sscard_ctx_new(&sk.ctx) != SSCARD_OK)
+		return 1;
+	sscard_ctx_set_log_level(sk.ctx, SSCARD_LOG_NONE);
+	sk.s[0].reader = getenv("SSCARD_SANDBOX_READER");
+	sk.s[1].reader = getenv("SSCARD_SANDBOX_READER2");
+	sk.s[0].profile = argv[3];
+	if (sk.s[0].reader == NULL || sk.s[1].reader == NULL)
+		return 2;
+	load_reference(sk.ctx, sk.s[0].profile, &sk.s[0].ref);
+	if (bench_profile_pin(sk.s[0].profile, sk.s[0].pin, sizeof(sk.s[0].pin)) != 0)
+		return 2;
+
+	start = spell_start = bench_now_ms();
+	for (unsigned long i = 0; i < total && bench_now_ms() - start < seconds * 1000.0; i++) {
+		double elapsed = bench_now_ms() - start;
+		slot *s = &sk.s[i % 2];
+
+		/* reader 2: the next spell when this one has run its course */
+		if (s == &sk.s[1] && (sim2 < 0 || spell_ops >= SPELL_OPS ||
+		                      bench_now_ms() - spell_start > SPELL_MS)) {
+			sscard_disconnect(&s->card);
+			bench_cardsim_stop(sim2);
+			(void)bench_reader_wait(s->reader, 0, 3000);
+			s->profile = nspell > 0 ? argv[4 + spell++ % (size_t)nspell] : argv[3];
+			load_reference(sk.ctx, s->profile, &s->ref);
+			if (bench_profile_pin(s->profile, s->pin, sizeof(s->pin)) != 0)
+				snprintf(s->pin, sizeof(s->pin), "123456");
+			sim2 = bench_cardsim_start(s->profile, bench_sandbox_port() + 1, log2);
+			(void)bench_reader_wait(s->reader, 1, 2000);
+			sk.spells++;
+			spell_ops = 0;
+			spell_start = bench_now_ms();
+		}
+		/* reader 1: removal and re-insertion, resets, one pcscd restart */
+		if (s == &sk.s[0]) {
+			unsigned long n = s->ops;
+
+			if (!removed && n % REMOVAL_EVERY == REMOVAL_EVERY - 1) {
+				toggle_card1();
+				removed = 1;
+				removed_at = n;
+				sk.removals++;
+			} else if (removed && n - removed_at >= REMOVAL_OPS) {
+				toggle_card1();
+				removed = 0;
+				(void)bench_reader_wait(s->reader, 1, 3000);
+			} else if (!removed && n % RESET_EVERY == RESET_EVERY - 1) {
+				reset_by_other_client(&sk, s->reader);
+			}
+			if (!restarted && (i >= total / 2 || elapsed >= seconds * 500.0)) {
+				restart_pcscd(&sk);
+				restarted = 1;
+			}
+		} else {
+			spell_ops++;
+		}
+		run_op(&sk, s);
+		if (i % 200 == 0) {
+			long rss = bench_rss_kb();
+			if (sk.rss_warm == 0 && (i >= total / 5 || elapsed >= seconds * 200.0))
+				sk.rss_warm = rss;
+			if (rss > sk.rss_max)
+				sk.rss_max = rss;
+		}
+	}
+	if (removed)
+		toggle_card1();
+	bench_cardsim_stop(sim2);
+	sscard_disconnect(&sk.s[1].card);
+
+	/* Last check: the card's data is what it was. */
+	(void)bench_reader_wait(sk.s[0].reader, 1, 5000);
+	sscard_disconnect(&sk.s[0].card);
+	sk.s[0].ops = sk.s[0].ops / 5 * 5; /* the next op is a read_basic */
+	run_op(&sk, &sk.s[0]);
+	sk.rss_end = bench_rss_kb();
+	if (sk.rss_warm == 0)
+		sk.rss_warm = sk.rss_end;
+	sscard_disconnect(&sk.s[0].card);
+	print_report(&sk, (bench_now_ms() - start) / 1000.0);
+
+	int fail = 0;
+	if (sk.untyped != 0)
+		fail |= fprintf(stderr, "soak: FAIL: untyped errors\n") > 0;
+	if (sk.mismatches != 0)
+		fail |= fprintf(stderr, "soak: FAIL: data read differs from the card's\n") > 0;
+	if (sk.rss_end - sk.rss_warm > RSS_GROWTH_MAX_KB)
+		fail |= fprintf(stderr, "soak: FAIL: memory grew\n") > 0;
+	if (sk.restarts == 0 || sk.ok_after_restart == 0)
+		fail |= fprintf(stderr, "soak: FAIL: no successful operation after pcscd restart\n") > 0;
+	if (sk.removals == 0 || sk.resets == 0)
+		fail |= fprintf(stderr, "soak: FAIL: faults were not injected\n") > 0;
+	sscard_ctx_free(&sk.ctx);
+	printf("soak: %s\n", fail ? "FAIL" : "PASS");
+	return fail ? 1 : 0;
+}
