@@ -1,0 +1,298 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Secrets never leave the library (issue #9): PINs and keys must not
+ * appear in the APDU trace, in log messages (at DEBUG, the most verbose
+ * level), in error details or texts, nor in the card handle's buffers
+ * after use. Everything the library says is captured through the trace
+ * and log callbacks and searched for each secret as ASCII digits, as hex
+ * (BCD, which for a PIN is the digits themselves, and ASCII-hex), spaced
+ * hex, and as raw bytes.
+ *
+ * The card is the in-process simulator with a profile whose PIN is a
+ * distinctive value (healthy-v3.json with pin.value replaced), so no other
+ * data on the card can match by accident.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <sscard/sscard.h>
+
+#include "internal.h"
+
+#define PIN "718293"
+#define WRONG_PIN "405162"
+#define NEW_PIN "930617"
+/* Key material of the keystore tests (test values, never real keys). */
+#define KEY_HEX "A1B2C3D4E5F60718293A4B5C6D7E8F90"
+
+typedef struct capture {
+	char text[65536];
+	size_t len;
+	unsigned logs, traces;
+} capture;
+
+static void add(capture *c, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (c->len + n + 2 > sizeof(c->text))
+		fail_msg("capture buffer full");
+	memcpy(c->text + c->len, s, n);
+	c->len += n;
+	c->text[c->len++] = '\n';
+	c->text[c->len] = '\0';
+}
+
+static void on_log(void *ud, sscard_log_level level, const char *msg)
+{
+	(void)level;
+	((capture *)ud)->logs++;
+	add(ud, msg);
+}
+
+static void on_trace(void *ud, sscard_trace_dir dir, const char *hex)
+{
+	(void)dir;
+	((capture *)ud)->traces++;
+	add(ud, hex);
+}
+
+/* Case-insensitive search of `needle` in the capture. */
+static int contains(const capture *c, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (size_t i = 0; i + n <= c->len; i++)
+		if (strncasecmp(c->text + i, needle, n) == 0)
+			return 1;
+	return 0;
+}
+
+/* Every spelling of a secret of digits or hex digits. */
+static void assert_absent(const capture *c, const char *secret)
+{
+	char ascii_hex[256] = "", spaced[256] = "";
+	size_t n = strlen(secret);
+
+	for (size_t i = 0; i < n; i++)
+		snprintf(ascii_hex + 2 * i, sizeof(ascii_hex) - 2 * i, "%02X", (unsigned char)secret[i]);
+	for (size_t i = 0; i + 1 < n; i += 2)
+		snprintf(spaced + strlen(spaced), sizeof(spaced) - strlen(spaced), "%s%c%c",
+		         i ? " " : "", secret[i], secret[i + 1]);
+	if (contains(c, secret))
+		fail_msg("secret %s found in the library's output:\n%s", secret, c->text);
+	if (contains(c, ascii_hex))
+		fail_msg("secret %s found as ASCII hex %s", secret, ascii_hex);
+	if (n >= 4 && contains(c, spaced))
+		fail_msg("secret %s found as spaced hex %s", secret, spaced);
+}
+
+/* Raw bytes of a hex secret (a PIN's BCD) must not sit in `buf`. */
+static void assert_bytes_absent(const uint8_t *buf, size_t len, const char *hex)
+{
+	uint8_t raw[64];
+	size_t n = 0;
+
+	assert_int_equal(sscard_hex_decode(hex, raw, sizeof(raw), &n), SSCARD_OK);
+	for (size_t i = 0; i + n <= len; i++)
+		if (memcmp(buf + i, raw, n) == 0)
+			fail_msg("the bytes %s are still in a library buffer at offset %zu", hex, i);
+}
+
+typedef struct fixture {
+	capture cap;
+	sscard_ctx *ctx;
+	char profile[64];
+} fixture;
+
+/* healthy-v3.json with the PIN replaced: a profile of our own. */
+static void write_profile(char *path, size_t pathsz)
+{
+	const char *dir = getenv("SSCARD_VECTORS");
+	char src[4096], *json, *at;
+	FILE *f;
+	long size;
+	int fd;
+
+	if (dir == NULL)
+		fail_msg("SSCARD_VECTORS is not set (run through meson test)");
+	snprintf(src, sizeof(src), "%s/cards/healthy-v3.json", dir);
+	f = fopen(src, "rb");
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	rewind(f);
+	json = calloc(1, (size_t)size + 1);
+	assert_non_null(json);
+	assert_int_equal(fread(json, 1, (size_t)size, f), (size_t)size);
+	fclose(f);
+	at = strstr(json, "\"value\": \"123456\"");
+	assert_non_null(at);
+	memcpy(at + strlen("\"value\": \""), PIN, 6);
+	snprintf(path, pathsz, "/tmp/sscard-secrets-XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, json, (size_t)size), size);
+	close(fd);
+	free(json);
+}
+
+static int setup(void **state)
+{
+	static fixture fx;
+
+	memset(&fx, 0, sizeof(fx));
+	write_profile(fx.profile, sizeof(fx.profile));
+	assert_int_equal(sscard_ctx_new(&fx.ctx), SSCARD_OK);
+	assert_int_equal(sscard_ctx_set_log(fx.ctx, on_log, &fx.cap), SSCARD_OK);
+	assert_int_equal(sscard_ctx_set_log_level(fx.ctx, SSCARD_LOG_DEBUG), SSCARD_OK);
+	assert_int_equal(sscard_ctx_set_trace(fx.ctx, on_trace, &fx.cap), SSCARD_OK);
+	*state = &fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fixture *fx = *state;
+
+	sscard_ctx_free(&fx->ctx);
+	unlink(fx->profile);
+	return 0;
+}
+
+/* What the caller sees of an outcome: rc texts and the card's detail. */
+static void add_outcome(capture *c, sscard_card *card, sscard_rc rc)
+{
+	add(c, sscard_strerror(rc));
+	add(c, sscard_strerror_zh(rc));
+	add(c, sscard_rc_name(rc));
+	add(c, sscard_card_last_detail(card));
+}
+
+static void test_pin_never_shown(void **state)
+{
+	fixture *fx = *state;
+	char reader[128];
+	sscard_card *card = NULL;
+	int tries = -1;
+	sscard_rc rc;
+
+	snprintf(reader, sizeof(reader), "sim:%s", fx->profile);
+	assert_int_equal(sscard_connect(fx->ctx, reader, &card), SSCARD_OK);
+
+	rc = sscard_pin_verify(card, WRONG_PIN, &tries);
+	assert_int_equal(rc, SSCARD_E_WRONG_PIN);
+	assert_int_equal(tries, 2);
+	add_outcome(&fx->cap, card, rc);
+	rc = sscard_pin_verify(card, PIN, &tries);
+	assert_int_equal(rc, SSCARD_OK);
+	add_outcome(&fx->cap, card, rc);
+	rc = sscard_pin_change(card, PIN, NEW_PIN, &tries);
+	assert_int_equal(rc, SSCARD_OK);
+	add_outcome(&fx->cap, card, rc);
+	rc = sscard_pin_change(card, WRONG_PIN, PIN, &tries);
+	assert_int_equal(rc, SSCARD_E_WRONG_PIN);
+	add_outcome(&fx->cap, card, rc);
+	rc = sscard_pin_change(card, NEW_PIN, PIN, &tries);
+	assert_int_equal(rc, SSCARD_OK);
+	add_outcome(&fx->cap, card, rc);
+	/* malformed PINs are refused without an APDU; their text not echoed */
+	rc = sscard_pin_verify(card, "71829x", &tries);
+	assert_int_equal(rc, SSCARD_E_INVALID_ARG);
+	add_outcome(&fx->cap, card, rc);
+	rc = sscard_pin_change(card, PIN, "9306171", &tries);
+	assert_int_equal(rc, SSCARD_E_INVALID_ARG);
+	add_outcome(&fx->cap, card, rc);
+
+	/* the capture is real: commands traced (masked), errors logged */
+	assert_true(fx->cap.traces >= 10);
+	assert_true(fx->cap.logs >= 2);
+	assert_true(contains(&fx->cap, "0020000003******"));
+	assert_true(contains(&fx->cap, "805E010007**************"));
+	assert_absent(&fx->cap, PIN);
+	assert_absent(&fx->cap, WRONG_PIN);
+	assert_absent(&fx->cap, NEW_PIN);
+	assert_absent(&fx->cap, "71829x");
+	assert_absent(&fx->cap, "9306171");
+	/* nor left in the card handle's buffers */
+	assert_bytes_absent(card->rbuf, SSCARD_RBUF_SIZE, PIN);
+	assert_bytes_absent(card->rbuf, SSCARD_RBUF_SIZE, NEW_PIN);
+	assert_bytes_absent((const uint8_t *)card->detail, sizeof(card->detail), PIN);
+	sscard_disconnect(&card);
+}
+
+/* Write a keystore file with `body` and mode `mode`. */
+static void write_keystore(char *path, size_t pathsz, const char *body, mode_t mode)
+{
+	int fd;
+
+	snprintf(path, pathsz, "/tmp/sscard-keystore-XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, body, strlen(body)), (ssize_t)strlen(body));
+	assert_int_equal(fchmod(fd, mode), 0);
+	close(fd);
+}
+
+static void open_keystore(fixture *fx, const char *body, mode_t mode, sscard_rc want)
+{
+	char path[64];
+	sscard_keys *keys = NULL;
+
+	write_keystore(path, sizeof(path), body, mode);
+	assert_int_equal(sscard_keys_open_file(fx->ctx, path, &keys), want);
+	add(&fx->cap, sscard_strerror(want));
+	sscard_keys_free(&keys);
+	unlink(path);
+}
+
+/* Keys in a keystore, valid or not, never reach a log message. */
+static void test_keystore_keys_never_logged(void **state)
+{
+	fixture *fx = *state;
+
+	open_keystore(fx, "sscard-keystore 1\nkey external SSSE 01 SM4 province,city,card " KEY_HEX "\n",
+	              0600, SSCARD_OK);
+	/* the key line is wrong in another field: the message must not quote
+	 * the line */
+	open_keystore(fx, "sscard-keystore 1\nkey external SSSE 01 AES - " KEY_HEX "\n", 0600,
+	              SSCARD_E_KEYSTORE);
+	open_keystore(fx, "sscard-keystore 1\nkey bogus SSSE 01 SM4 - " KEY_HEX "\n", 0600,
+	              SSCARD_E_KEYSTORE);
+	/* the key itself is malformed (one digit too many, a non-hex digit) */
+	open_keystore(fx, "sscard-keystore 1\nkey external SSSE 01 SM4 - " KEY_HEX "7\n", 0600,
+	              SSCARD_E_KEYSTORE);
+	open_keystore(fx, "sscard-keystore 1\nkey external SSSE 01 SM4 - G" KEY_HEX "\n", 0600,
+	              SSCARD_E_KEYSTORE);
+	/* readable by others: refused (as ssh refuses a private key) */
+	open_keystore(fx, "sscard-keystore 1\nkey external SSSE 01 SM4 - " KEY_HEX "\n", 0644,
+	              SSCARD_E_KEYSTORE);
+	assert_true(fx->cap.logs >= 5);
+	assert_absent(&fx->cap, KEY_HEX);
+	/* nor any 8-digit window of it (a message quoting part of the key) */
+	for (size_t i = 0; i + 8 <= strlen(KEY_HEX); i++) {
+		char window[9];
+		memcpy(window, KEY_HEX + i, 8);
+		window[8] = '\0';
+		if (contains(&fx->cap, window))
+			fail_msg("part of the key (%s) found in:\n%s", window, fx->cap.text);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_pin_never_shown, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keystore_keys_never_logged, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
