@@ -281,7 +281,7 @@ static void test_keystore_keys_never_logged(void **state)
 	/* nor any 8-digit window of it (a message quoting part of the key) */
 	for (size_t i = 0; i + 8 <= strlen(KEY_HEX); i++) {
 		char window[9];
-		memcpy(window, KEY_HEX + i, 8);
+		memcpy(window, &KEY_HEX[i], 8);
 		window[8] = '\0';
 		if (contains(&fx->cap, window))
 			fail_msg("part of the key (%s) found in:\n%s", window, fx->cap.text);
