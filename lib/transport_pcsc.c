@@ -641,12 +641,10 @@ static sscard_rc pcsc_begin(void *impl)
 	LONG rv = SCardBeginTransaction(pc->h);
 	if (rv == SCARD_S_SUCCESS)
 		return SSCARD_OK;
-	rc = card_failed(pc, st, rv, "SCardBeginTransaction");
-	/* After a reset the handle is good again: hold the card, and still
-	 * tell the caller that its state on the card is gone. */
-	if (rc == SSCARD_E_CARD_RESET && SCardBeginTransaction(pc->h) != SCARD_S_SUCCESS)
-		return SSCARD_E_TRANSPORT;
-	return rc;
+	/* After a reset the handle is reconnected but the card is NOT held:
+	 * a failed begin holds nothing (card.c never ends it), and the caller
+	 * must rebuild its state on the card before it begins again. */
+	return card_failed(pc, st, rv, "SCardBeginTransaction");
 }
 
 static sscard_rc pcsc_end(void *impl)

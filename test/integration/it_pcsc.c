@@ -247,7 +247,8 @@ static int test_reset_other(const char *profile)
 	/* inside a transaction too */
 	CHECK(SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &other) == SCARD_S_SUCCESS, "ctx");
 	CHECK(SCardConnect(other, env("SSCARD_SANDBOX_READER"), SCARD_SHARE_SHARED,
-	                   SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, &h, &proto) == SCARD_S_SUCCESS, "c");
+	                   SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, &h, &proto) == SCARD_S_SUCCESS,
+	      "second connection again");
 	CHECK(SCardReconnect(h, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1,
 	                     SCARD_RESET_CARD, &proto) == SCARD_S_SUCCESS, "reset");
 	SCardDisconnect(h, SCARD_LEAVE_CARD);
