@@ -430,6 +430,13 @@ static sscard_event next_event(sscard_ctx *ctx)
 	return ev;
 }
 
+static void *cancel_later(void *arg)
+{
+	sleep_ms(300);
+	CHECK_RC(sscard_cancel_wait(arg), SSCARD_OK);
+	return NULL;
+}
+
 static int test_events(const char *profile)
 {
 	sscard_ctx *ctx = new_ctx();
@@ -459,8 +466,13 @@ static int test_events(const char *profile)
 	ev = next_event(ctx);
 	CHECK(ev.type == SSCARD_EVENT_CARD_INSERTED, "inserted: got %s", sscard_event_name(ev.type));
 	CHECK(ev.atr_len == wantlen && memcmp(ev.atr, want, wantlen) == 0, "ATR again");
+	/* a wait without limit ends when another thread cancels it */
+	pthread_t t;
+	CHECK(pthread_create(&t, NULL, cancel_later, ctx) == 0, "thread");
+	CHECK_RC(sscard_wait_event(ctx, -1, &ev), SSCARD_E_CANCELLED);
+	pthread_join(t, NULL);
 	sscard_ctx_free(&ctx);
-	printf("ok: events: 2 readers and a card at start, removal, insertion\n");
+	printf("ok: events: 2 readers and a card at start, removal, insertion, cancel\n");
 	return 0;
 }
 
