@@ -349,6 +349,44 @@ static int test_removal(const char *profile)
 	return 0;
 }
 
+/* A profile whose card is pulled mid-command (faults.remove_after). */
+static int test_removal_fault(const char *profile)
+{
+	(void)profile;
+	sscard_ctx *ctx = new_ctx();
+	sscard_card *card = connect_wait(ctx, env("SSCARD_SANDBOX_READER"));
+	sscard_rc rc = SSCARD_OK;
+	int sent = 0;
+	while (rc == SSCARD_OK && sent < 200)
+		rc = send_hex(card, script[sent++ % 2], NULL, 0);
+	CHECK(rc == SSCARD_E_CARD_REMOVED, "after %d commands: %s", sent, sscard_rc_name(rc));
+	sscard_disconnect(&card);
+	/* the reader is empty now */
+	CHECK_RC(sscard_connect(ctx, env("SSCARD_SANDBOX_READER"), &card), SSCARD_E_NO_CARD);
+	sscard_ctx_free(&ctx);
+	printf("ok: card pulled mid-command -> CARD_REMOVED after %d commands, reader empty\n", sent);
+	return 0;
+}
+
+/* A card without an ATR: through vpcd it is an empty reader. */
+static int test_no_atr(const char *profile)
+{
+	(void)profile;
+	sscard_ctx *ctx = new_ctx();
+	sscard_reader_list *list = NULL;
+	sscard_card *card = NULL;
+	CHECK_RC(sscard_list_readers(ctx, &list), SSCARD_OK);
+	CHECK(sscard_reader_list_count(list) == 2, "readers");
+	CHECK(!sscard_reader_list_card_present(list, 0) && !sscard_reader_list_card_present(list, 1),
+	      "no card seen");
+	sscard_reader_list_free(&list);
+	CHECK_RC(sscard_connect(ctx, env("SSCARD_SANDBOX_READER"), &card), SSCARD_E_NO_CARD);
+	CHECK_RC(sscard_connect(ctx, NULL, &card), SSCARD_E_NO_CARD);
+	sscard_ctx_free(&ctx);
+	printf("ok: a card without ATR reads as no card\n");
+	return 0;
+}
+
 static int test_two_readers(const char *profile, const char *profile2)
 {
 	sscard_ctx *ctx = new_ctx();
@@ -521,6 +559,10 @@ int main(int argc, char **argv)
 		return test_mute(p);
 	if (strcmp(t, "removal") == 0)
 		return test_removal(p2 ? p2 : p);
+	if (strcmp(t, "removal-fault") == 0)
+		return test_removal_fault(p);
+	if (strcmp(t, "no-atr") == 0)
+		return test_no_atr(p);
 	if (strcmp(t, "two-readers") == 0 && p2)
 		return test_two_readers(p, p2);
 	if (strcmp(t, "threads") == 0)
