@@ -286,8 +286,9 @@ static sscard_rc snapshot_take(sscard_pcsc_state *st, pcsc_snapshot *s)
 		}
 	}
 	for (size_t i = 0; i < s->n; i++) {
-		s->present[i] = (rs[i].dwEventState & SCARD_STATE_PRESENT) != 0 &&
-		                (rs[i].dwEventState & SCARD_STATE_MUTE) == 0;
+		/* A mute card (no ATR) is present: connecting to it then says
+		 * SSCARD_E_MUTE, which is what a diagnosis needs to hear. */
+		s->present[i] = (rs[i].dwEventState & SCARD_STATE_PRESENT) != 0;
 		size_t al = rs[i].cbAtr;
 		if (s->present[i] && al <= SSCARD_ATR_MAX) {
 			memcpy(s->atr[i], rs[i].rgbAtr, al);
