@@ -55,7 +55,7 @@ static sscard_rc pending_push(sscard_pcsc_state *st, sscard_event_type type,
 	/* Reader names longer than the field are cut at a byte boundary; the
 	 * name is informational here (connect takes a substring anyway). */
 	strncpy(ev->reader, reader, sizeof ev->reader - 1);
-	if (atr_len <= sizeof ev->atr) {
+	if (atr != NULL && atr_len > 0 && atr_len <= sizeof ev->atr) {
 		memcpy(ev->atr, atr, atr_len);
 		ev->atr_len = atr_len;
 	}
