@@ -26,6 +26,20 @@ $got
 $want"
 echo "ok: scriptor gets the in-process answers ($(wc -l <<<"$want") commands)"
 
+# opensc-tool (OpenSC's own PC/SC code) reads the card number record; the
+# library reads it from the same profile in-process: same bytes.
+select=00A404000F7378312E73682EC9E7BBE1B1A3D5CF
+record=00B207280B
+if command -v opensc-tool >/dev/null; then
+	out=$(timeout 20 opensc-tool -r 0 -s "$select" -s "$record" 2>&1) || fail "opensc-tool: $out"
+	osc=$(awk '/^Received/ {d=""; next} {for (i = 1; i <= NF && $i ~ /^[0-9A-F][0-9A-F]$/; i++) d = d $i} END {print d}' <<<"$out")
+	lib=$("$cardtool" -r "sim:$profile" apdu "$select" "$record" | sed -n 's/^< \([0-9A-F]*\) 9000 .*/\1/p' | tail -n 1)
+	[ -n "$lib" ] && [ "$osc" = "$lib" ] || fail "opensc-tool read '$osc', in-process '$lib'"
+	echo "ok: opensc-tool reads the record the in-process card holds ($lib)"
+else
+	echo "opensc-tool not installed (package opensc): that comparison skipped"
+fi
+
 atr=$("$cardtool" --json list)
 grep -q "\"name\":\"$SSCARD_SANDBOX_READER\",\"card_present\":true,\"atr\":\"3B" <<<"$atr" ||
 	fail "cardtool list --json: $atr"
