@@ -749,3 +749,139 @@ const char *sscard_pcsc_last_detail(const sscard_ctx *ctx)
 	const sscard_pcsc_state *st = ctx ? ctx->pcsc : NULL;
 	return st ? st->detail : "";
 }
+
+/* ---- PIN pad (PC/SC part 10) ------------------------------------------- */
+
+#define PINPAD_TIMEOUT_S 30     /* whole entry */
+#define PINPAD_TIMEOUT2_S 15    /* after the first key */
+#define PINPAD_LANG_ZH_CN 0x0804u
+#define SSSE_PIN_DIGITS 6u
+#define SSSE_PIN_BYTES 3u
+
+/* Serialise into out with a bounds check: the builders below never write
+ * past outsz. */
+typedef struct pin_block {
+	uint8_t *out;
+	size_t size, len;
+	bool overflow;
+} pin_block;
+
+static void pb_u8(pin_block *b, uint8_t v)
+{
+	if (b->len < b->size)
+		b->out[b->len] = v;
+	else
+		b->overflow = true;
+	b->len++;
+}
+
+static void pb_le16(pin_block *b, uint16_t v)
+{
+	pb_u8(b, (uint8_t)v);
+	pb_u8(b, (uint8_t)(v >> 8));
+}
+
+static void pb_le32(pin_block *b, uint32_t v)
+{
+	pb_le16(b, (uint16_t)v);
+	pb_le16(b, (uint16_t)(v >> 16));
+}
+
+static void pb_bytes(pin_block *b, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		pb_u8(b, p[i]);
+}
+
+/* The fields both structures start with: BCD, left-justified, bytes as
+ * units, PIN at the start of the data field, no length field. */
+static void pb_format(pin_block *b)
+{
+	pb_u8(b, PINPAD_TIMEOUT_S);
+	pb_u8(b, PINPAD_TIMEOUT2_S);
+	pb_u8(b, 0x81);                 /* bmFormatString: units bytes, pos 0, BCD */
+	pb_u8(b, SSSE_PIN_BYTES);       /* bmPINBlockString: no length, 3-byte block */
+	pb_u8(b, 0x00);                 /* bmPINLengthFormat */
+}
+
+static sscard_rc pb_done(const pin_block *b, size_t *outlen)
+{
+	if (b->overflow)
+		return SSCARD_E_BUFFER_TOO_SMALL;
+	*outlen = b->len;
+	return SSCARD_OK;
+}
+
+sscard_rc sscard_pcsc_pin_verify_block(uint8_t *out, size_t outsz, size_t *outlen)
+{
+	static const uint8_t apdu[] = { 0x00, 0x20, 0x00, 0x00, SSSE_PIN_BYTES, 0xFF, 0xFF, 0xFF };
+	pin_block b = { out, outsz, 0, false };
+	if (out == NULL || outlen == NULL)
+		return SSCARD_E_INVALID_ARG;
+	pb_format(&b);
+	pb_le16(&b, SSSE_PIN_DIGITS << 8 | SSSE_PIN_DIGITS); /* min, max digits */
+	pb_u8(&b, 0x02);                /* bEntryValidationCondition: OK key */
+	pb_u8(&b, 0x01);                /* bNumberMessage */
+	pb_le16(&b, PINPAD_LANG_ZH_CN);
+	pb_u8(&b, 0x00);                /* bMsgIndex */
+	pb_bytes(&b, (const uint8_t[3]){ 0, 0, 0 }, 3); /* bTeoPrologue */
+	pb_le32(&b, sizeof apdu);
+	pb_bytes(&b, apdu, sizeof apdu);
+	return pb_done(&b, outlen);
+}
+
+sscard_rc sscard_pcsc_pin_modify_block(uint8_t *out, size_t outsz, size_t *outlen)
+{
+	static const uint8_t apdu[] = { 0x80, 0x5E, 0x01, 0x00, 2 * SSSE_PIN_BYTES + 1,
+		                        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF };
+	pin_block b = { out, outsz, 0, false };
+	if (out == NULL || outlen == NULL)
+		return SSCARD_E_INVALID_ARG;
+	pb_format(&b);
+	pb_u8(&b, 0);                   /* bInsertionOffsetOld: data byte 0 */
+	pb_u8(&b, SSSE_PIN_BYTES + 1);  /* bInsertionOffsetNew: after old PIN and FF */
+	pb_le16(&b, SSSE_PIN_DIGITS << 8 | SSSE_PIN_DIGITS);
+	pb_u8(&b, 0x03);                /* bConfirmPIN: enter current, confirm new */
+	pb_u8(&b, 0x02);                /* bEntryValidationCondition: OK key */
+	pb_u8(&b, 0x03);                /* bNumberMessage: old, new, confirm */
+	pb_le16(&b, PINPAD_LANG_ZH_CN);
+	pb_u8(&b, 0x00);                /* bMsgIndex1..3 */
+	pb_u8(&b, 0x01);
+	pb_u8(&b, 0x02);
+	pb_bytes(&b, (const uint8_t[3]){ 0, 0, 0 }, 3);
+	pb_le32(&b, sizeof apdu);
+	pb_bytes(&b, apdu, sizeof apdu);
+	return pb_done(&b, outlen);
+}
+
+sscard_rc sscard_pcsc_pinpad(sscard_card *card, bool modify, uint16_t *sw)
+{
+	if (card == NULL || sw == NULL)
+		return SSCARD_E_INVALID_ARG;
+	if (card->ops != &pcsc_ops)
+		return SSCARD_E_NOT_IMPLEMENTED;
+	pcsc_card *pc = card->impl;
+	uint32_t code = modify ? pc->features.modify_code : pc->features.verify_code;
+	if (code == 0)
+		return SSCARD_E_NOT_IMPLEMENTED;
+	uint8_t block[64], r[258];
+	size_t n = 0;
+	sscard_rc rc = modify ? sscard_pcsc_pin_modify_block(block, sizeof block, &n)
+	                      : sscard_pcsc_pin_verify_block(block, sizeof block, &n);
+	if (rc != SSCARD_OK)
+		return rc;
+	sscard_pcsc_state *st;
+	rc = card_ready(pc, &st);
+	if (rc != SSCARD_OK)
+		return rc;
+	DWORD got = 0;
+	LONG rv = SCardControl(pc->h, code, block, (DWORD)n, r, sizeof r, &got);
+	if (rv != SCARD_S_SUCCESS)
+		return card_failed(pc, st, rv, "SCardControl(PIN pad)");
+	if (got < 2 || got > sizeof r)
+		return SSCARD_E_BAD_RESPONSE;
+	*sw = (uint16_t)(r[got - 2] << 8 | r[got - 1]);
+	card->last_sw = *sw;
+	card->apdu_count++;
+	return SSCARD_OK;
+}

@@ -20,6 +20,7 @@
 #include <winscard.h>
 
 #include "internal.h"
+#include "pcsc_state.h"
 #include "sim/sim.h"
 
 #define CHECK(cond, ...)                                                         \
@@ -205,6 +206,11 @@ static int test_transmit(const char *profile)
 	CHECK_RC(sscard_card_begin(card), SSCARD_OK);
 	check_script(card, profile);
 	CHECK_RC(sscard_card_end(card), SSCARD_OK);
+	/* vpcd has no PIN pad: the feature is absent and PIN-pad entry refused */
+	uint16_t sw = 0;
+	CHECK(sscard_card_features(card) == 0, "vpcd features");
+	CHECK_RC(sscard_pcsc_pinpad(card, false, &sw), SSCARD_E_NOT_IMPLEMENTED);
+	CHECK_RC(sscard_pcsc_pinpad(card, true, &sw), SSCARD_E_NOT_IMPLEMENTED);
 	/* a warm reset through the library gives the ATR again */
 	CHECK_RC(sscard_card_reset(card, 0), SSCARD_OK);
 	uint8_t want[SSCARD_ATR_MAX];
