@@ -651,8 +651,11 @@ static sscard_rc pcsc_begin(void *impl)
 static sscard_rc pcsc_end(void *impl)
 {
 	pcsc_card *pc = impl;
-	if (!pc->connected)
-		return SSCARD_OK; /* the transaction died with the connection */
+	const sscard_pcsc_state *live = pc->ctx->pcsc;
+	/* A transaction dies with its connection (or with pcscd). */
+	if (!pc->connected || live == NULL || !live->established ||
+	    live->generation != pc->generation)
+		return SSCARD_OK;
 	LONG rv = SCardEndTransaction(pc->h, SCARD_LEAVE_CARD);
 	if (rv == SCARD_S_SUCCESS)
 		return SSCARD_OK;

@@ -32,6 +32,14 @@
 #   5. stops cardsim(s) (they must exit 0 on SIGTERM) and pcscd; the
 #      namespaces and their tmpfs vanish with the last process. A pcscd
 #      already running on the host is never touched.
+# More options and knobs:
+#   --cardsim-args "ARGS"  extra cardsim options for both cards, e.g.
+#                          "--trace" or "--swap-after 7 vectors/cards/healthy-v2.json"
+#   --timeout SEC          CMD is killed after SEC seconds (default 120)
+#   SSCARD_SANDBOX_WAIT_CARDS=N   wait for N cards instead of one per profile
+#                          (0 for a profile without ATR: an empty reader)
+#   SSCARD_SANDBOX_PCSCD_ARGS="-d"  extra pcscd options (logs: $dir/pcscd.log,
+#                          printed with the cardsim logs when CMD fails)
 # Exit status: CMD's, or 1 if the sandbox could not be set up. Without root
 # or unshare it says why and exits 77 (meson's "skipped"), or 1 when CI=true.
 #
@@ -56,7 +64,7 @@ while [ $# -gt 0 ]; do
 	--cardsim-args) cardsim_args=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--) shift; break ;;
-	-h|--help) sed -n '3,40p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,48p' "$0"; exit 0 ;;
 	*) die "unknown option '$1' (see --help)" ;;
 	esac
 done
