@@ -200,6 +200,9 @@ static void info_human(const sscard_basic *b)
 		if (v != NULL) {
 			const char *note = value_note(sscard_element_key(i), v);
 			printf("  %s%s%s%s\n", v, note ? " (" : "", note ? note : "", note ? ")" : "");
+		} else if (sscard_basic_status(b, i) == SSCARD_ELEM_WITHHELD) {
+			/* 3.0 cards: EF06 opens only after EXTERNAL AUTHENTICATE */
+			printf("  -- 未经外部认证不可读 / withheld: needs external authentication\n");
 		} else {
 			sscard_rc rc = sscard_basic_error(b, i);
 			printf("  -- %s / %s\n", sscard_strerror_zh(rc), sscard_strerror(rc));
