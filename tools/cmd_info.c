@@ -17,8 +17,9 @@
 /* ---- shared bits -------------------------------------------------------- */
 
 /* Parse "--json" after the command name too (cardtool info --json). Extra
- * long options of a command come in `more`; returns the getopt code of
- * an option of `more`, -1 at the end, '?' on error. */
+ * long options of a command come in `more`; options may follow operands
+ * (cardtool pin verify --pin-stdin). Returns the getopt code of an option
+ * of `more`, -1 at the end, '?' on error. */
 static int next_opt(cardtool *ct, int argc, char **argv, const struct option *more)
 {
 	static const struct option none[] = { { NULL, 0, NULL, 0 } };
@@ -29,7 +30,7 @@ static int next_opt(cardtool *ct, int argc, char **argv, const struct option *mo
 		opts[n++] = *o;
 	opts[n] = (struct option){ NULL, 0, NULL, 0 };
 	int c;
-	while ((c = getopt_long(argc, argv, "+j", opts, NULL)) == 'j')
+	while ((c = getopt_long(argc, argv, "j", opts, NULL)) == 'j')
 		ct->json = true;
 	return c;
 }
@@ -436,6 +437,16 @@ static bool get_pin(pin_source src, const char *prompt, const char *var, char *b
 	return ok;
 }
 
+static const char *no_pin_text(pin_source src)
+{
+	static const char *const text[] = {
+		[PIN_FROM_TTY] = "pin: no terminal to read the PIN from (use --pin-stdin or --pin-env)",
+		[PIN_FROM_STDIN] = "pin: no PIN line on standard input",
+		[PIN_FROM_ENV] = "pin: SSCARD_PIN (change: and SSCARD_NEW_PIN) not set",
+	};
+	return text[src];
+}
+
 static int pin_result(cardtool *ct, sscard_card *card, sscard_rc rc, const char *what, int tries)
 {
 	if (rc == SSCARD_OK) {
@@ -449,8 +460,16 @@ static int pin_result(cardtool *ct, sscard_card *card, sscard_rc rc, const char 
 		}
 		return CT_EXIT_OK;
 	}
+	if (ct->json) {
+		json_object *o = json_object_new_object(), *err = ct_error_object(card, rc, what);
+		if (tries >= 0)
+			json_object_object_add(err, "tries_left", json_object_new_int(tries));
+		json_object_object_add(o, "error", err);
+		ct_print_json(o);
+		return ct_exit_for(rc);
+	}
 	int status = ct_fail(ct, card, rc, what);
-	if (!ct->json && tries >= 0)
+	if (tries >= 0)
 		fprintf(stderr, "cardtool: %d tr%s left / 剩余 %d 次\n", tries, tries == 1 ? "y" : "ies", tries);
 	return status;
 }
@@ -500,7 +519,7 @@ static int pin_verify(cardtool *ct, sscard_card *card, pin_source src)
 	char pin[PIN_BUF] = "";
 	int tries = -1;
 	if (!get_pin(src, "PIN: ", "SSCARD_PIN", pin, sizeof(pin)))
-		return ct_fail(ct, card, SSCARD_E_INVALID_ARG, "pin verify: no PIN given");
+		return ct_fail(ct, card, SSCARD_E_INVALID_ARG, no_pin_text(src));
 	sscard_rc rc = sscard_pin_verify(card, pin, &tries);
 	OPENSSL_cleanse(pin, sizeof(pin));
 	return pin_result(ct, card, rc, "pin verify", tries);
@@ -513,7 +532,7 @@ static int pin_change(cardtool *ct, sscard_card *card, pin_source src)
 	sscard_rc rc = SSCARD_E_INVALID_ARG;
 	if (!get_pin(src, "current PIN: ", "SSCARD_PIN", old_pin, sizeof(old_pin)) ||
 	    !get_pin(src, "new PIN: ", "SSCARD_NEW_PIN", new_pin, sizeof(new_pin)))
-		status = ct_fail(ct, card, rc, "pin change: PINs not given");
+		status = ct_fail(ct, card, rc, no_pin_text(src));
 	else if (src == PIN_FROM_TTY &&
 	         (!get_pin(src, "new PIN again: ", NULL, again, sizeof(again)) ||
 	          CRYPTO_memcmp(new_pin, again, sizeof(new_pin)) != 0))
