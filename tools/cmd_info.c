@@ -397,6 +397,7 @@ static bool read_tty_pin(const char *prompt, char *buf, size_t sz)
 		return false;
 	struct termios old, quiet;
 	bool ok = false;
+	setvbuf(tty, NULL, _IONBF, 0); /* no copy of the PIN left in stdio's buffer */
 	if (tcgetattr(fileno(tty), &old) == 0) {
 		quiet = old;
 		quiet.c_lflag &= ~(tcflag_t)ECHO;
@@ -571,6 +572,8 @@ int cmd_pin(cardtool *ct, int argc, char **argv)
 		pin_usage(stderr);
 		return CT_EXIT_USAGE;
 	}
+	if (src == PIN_FROM_STDIN)
+		setvbuf(stdin, NULL, _IONBF, 0); /* as for the terminal: before any read */
 	sscard_card *card = NULL;
 	int status = ct_connect(ct, &card);
 	if (status == CT_EXIT_OK && strcmp(sub, "tries") == 0)
