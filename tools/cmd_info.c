@@ -147,7 +147,11 @@ static json_object *unavailable_json(const sscard_basic *b)
 static void print_problems_human(const sscard_basic *b)
 {
 	if (sscard_basic_valid(b)) {
-		printf("\n有效 valid: 是 yes\n");
+		bool withheld = false;
+		for (size_t i = 0; i < sscard_element_count(); i++)
+			withheld = withheld || sscard_basic_status(b, i) == SSCARD_ELEM_WITHHELD;
+		printf("\n有效 valid: 是 yes%s\n",
+		       withheld ? " (未读取的项目未校验 / withheld elements not checked)" : "");
 		return;
 	}
 	printf("\n有效 valid: 否 NO\n");
