@@ -234,6 +234,12 @@ static int select_target(const sscard_sim *sim, const sim_cmd *c, uint16_t *sw)
 			return SIM_NO_FILE;
 		}
 		return find_path(sim, c->p1 == 0x08 ? mf : sim->cur_df, c->data, c->nc);
+	case 0x01:
+	case 0x02:
+	case 0x03:
+		/* ISO selections (child DF, EF, parent) this COS does not offer */
+		*sw = SW_FUNC_NOT_SUPPORTED;
+		return SIM_NO_FILE;
 	default:
 		*sw = SW_WRONG_P1P2;
 		return SIM_NO_FILE;

@@ -430,6 +430,12 @@ static bool load_key(sim_loader *ld, json_object *o, size_t i)
 	if (!sim_pstr(ld, v, FIELD("df"), &s))
 		return false;
 	k->df = sim_fs_by_path(sim, s);
+	if (k->df == SIM_NO_FILE) { /* "DF04" as the keystore writes it */
+		char under[SIM_PATH_MAX + 8];
+
+		snprintf(under, sizeof(under), "SSSE/%s", s);
+		k->df = sim_fs_by_path(sim, under);
+	}
 	if (k->df == SIM_NO_FILE || sim->files[k->df].type != SIM_DF)
 		return sim_pfail(ld, field, "\"%s\" is not a DF of this card", s);
 	if (!json_object_object_get_ex(o, "class", &v))
@@ -457,13 +463,13 @@ static bool load_key(sim_loader *ld, json_object *o, size_t i)
 		OPENSSL_cleanse(master, sizeof(master));
 		return sim_pfail(ld, field, "a key is 16 bytes (32 hex digits)");
 	}
-#undef FIELD
 	card_id_of(sim, card_id);
 	ok = sim_card_key(sim->alg, master, levels, nlevels, sim->atr, sim->atr_len, card_id,
 	                  k->value) == SSCARD_OK;
 	OPENSSL_cleanse(master, sizeof(master));
 	if (!ok)
-		return sim_pfail(ld, field, "cannot diversify: the ATR is shorter than 8 bytes or elements.card_id has no region digits");
+		return sim_pfail(ld, FIELD("diversify"), "cannot diversify: the ATR is shorter than 8 bytes or elements.card_id has no region digits");
+#undef FIELD
 	sim->nkeys++;
 	return true;
 }
