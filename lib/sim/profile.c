@@ -114,6 +114,31 @@ static bool get_sw(sim_loader *ld, json_object *v, const char *field, uint16_t *
 
 /* ---- card header: ATR, protocol, algorithm, version ----------------------- */
 
+/* ATR and protocol: every kind of card has them. */
+static bool load_atr(sim_loader *ld, json_object *root)
+{
+	sscard_sim *sim = ld->sim;
+	json_object *v;
+	long x;
+
+	if (!json_object_object_get_ex(root, "atr", &v))
+		return sim_pfail(ld, "atr", "missing");
+	if (!sim_phex(ld, v, "atr", sim->atr, sizeof(sim->atr), &sim->atr_len))
+		return false;
+	if (sim->atr_len < 2)
+		return sim_pfail(ld, "atr", "an ATR has at least TS and T0");
+	sim->protocol = 0;
+	if (json_object_object_get_ex(root, "protocol", &v)) {
+		if (!sim_pint(ld, v, "protocol", 0, 1, &x))
+			return false;
+		sim->protocol = (int)x;
+	}
+	if (json_object_object_get_ex(root, "description", &v) &&
+	    !json_object_is_type(v, json_type_string))
+		return sim_pfail(ld, "description", "must be a string");
+	return true;
+}
+
 static bool load_header(sim_loader *ld, json_object *root)
 {
 	sscard_sim *sim = ld->sim;
@@ -136,22 +161,7 @@ static bool load_header(sim_loader *ld, json_object *root)
 		sim->alg = SSCARD_ALG_SM4;
 	else
 		return sim_pfail(ld, "algorithm", "\"%s\" is neither \"3des\" nor \"sm4\"", alg);
-	if (!json_object_object_get_ex(root, "atr", &v))
-		return sim_pfail(ld, "atr", "missing");
-	if (!sim_phex(ld, v, "atr", sim->atr, sizeof(sim->atr), &sim->atr_len))
-		return false;
-	if (sim->atr_len < 2)
-		return sim_pfail(ld, "atr", "an ATR has at least TS and T0");
-	sim->protocol = 0;
-	if (json_object_object_get_ex(root, "protocol", &v)) {
-		if (!sim_pint(ld, v, "protocol", 0, 1, &x))
-			return false;
-		sim->protocol = (int)x;
-	}
-	if (json_object_object_get_ex(root, "description", &v) &&
-	    !json_object_is_type(v, json_type_string))
-		return sim_pfail(ld, "description", "must be a string");
-	return true;
+	return load_atr(ld, root);
 }
 
 /* ---- PIN ------------------------------------------------------------------ */
@@ -447,6 +457,7 @@ static bool load_key(sim_loader *ld, json_object *o, size_t i)
 	if (!sim_pint(ld, v, FIELD("id"), 0, 255, &x))
 		return false;
 	k->id = (uint8_t)x;
+	k->alg = sim->alg;
 	if (json_object_object_get_ex(o, "tries", &v)) {
 		if (!sim_pint(ld, v, FIELD("tries"), 0, 15, &x))
 			return false;
@@ -687,14 +698,33 @@ static bool load_faults(sim_loader *ld, json_object *root)
 
 /* ---- the whole profile ------------------------------------------------------ */
 
+/* "kind": "card" (the default) or "psam" (psam.c) */
+static bool is_psam(sim_loader *ld, json_object *root, bool *psam)
+{
+	json_object *v;
+	const char *kind = "card";
+
+	if (json_object_object_get_ex(root, "kind", &v) && !sim_pstr(ld, v, "kind", &kind))
+		return false;
+	*psam = strcmp(kind, "psam") == 0;
+	if (!*psam && strcmp(kind, "card") != 0)
+		return sim_pfail(ld, "kind", "\"%s\" is neither \"card\" nor \"psam\"", kind);
+	return true;
+}
+
 static bool load_root(sim_loader *ld, json_object *root)
 {
-	static const char *const keys[] = { "description", "version", "algorithm", "atr",
-		                            "protocol", "pin", "elements", "files", "keys",
-		                            "lifecycle", "faults", NULL };
+	static const char *const keys[] = { "description", "kind", "version", "algorithm",
+		                            "atr", "protocol", "pin", "elements", "files",
+		                            "keys", "lifecycle", "faults", NULL };
+	bool psam = false;
 
 	if (!json_object_is_type(root, json_type_object))
 		return sim_pfail(ld, "(top)", "a profile is one JSON object");
+	if (!is_psam(ld, root, &psam))
+		return false;
+	if (psam)
+		return load_atr(ld, root) && sim_pload_psam(ld, root) && load_faults(ld, root);
 	if (!sim_pkeys(ld, "", root, keys) || !load_header(ld, root))
 		return false;
 	if (sim_fs_build_layout(ld->sim) != 0)

@@ -20,6 +20,7 @@
 #include "crypto.h"
 #include "elements.h"
 #include "internal.h"
+#include "keys.h"
 #include "sim/sim_int.h"
 #include "validate.h"
 
@@ -866,6 +867,107 @@ static void test_profile_file_errors(void **state)
 	sscard_sim_free(&sim);
 }
 
+/* ---- the PSAM ------------------------------------------------------------------------------- */
+
+/* DES INIT data: province, city and card factors of a card profile. */
+static void factors_hex(sscard_sim *card, char out[3 * 16 + 1])
+{
+	int ef = sim_fs_by_path(card, "SSSE/EF05");
+	int rec = sim_fs_record_by_tag(&card->files[ef], 0x01);
+	sscard_div_factors f;
+
+	assert_int_equal(sscard_div_factors_make(card->atr, card->atr_len,
+	                                         card->files[ef].records[rec].data + 2, 16, &f),
+	                 SSCARD_OK);
+	sscard_hex_encode(f.province, 8, out, 17);
+	sscard_hex_encode(f.city, 8, out + 16, 17);
+	sscard_hex_encode(f.card, 8, out + 32, 17);
+}
+
+static void test_psam_external_auth_end_to_end(void **state)
+{
+	sscard_sim *psam = load("psam.json");
+	sscard_sim *card = load("healthy-v3.json");
+	char factors[49], cmd[200], hex[80];
+	uint8_t ch[16];
+
+	(void)state;
+	expect(psam, "00B0960006", "4101008134759000");
+	factors_hex(card, factors);
+	/* the terminal: DES INIT with the card's factors, encrypt the challenge */
+	snprintf(cmd, sizeof(cmd), "801A010118%s", factors);
+	expect(psam, cmd, "9000");
+	select_ssse(card);
+	challenge(card, 16, ch);
+	sscard_hex_encode(ch, 16, hex, sizeof(hex));
+	snprintf(cmd, sizeof(cmd), "80FA000010%s", hex);
+	expect(psam, cmd, "6110");
+	snprintf(cmd, sizeof(cmd), "0082000120%.32s%s", tx(psam, "00C0000010"), hex);
+	/* the card accepts the PSAM's cryptogram + the plain challenge */
+	expect(card, cmd, "9000");
+	expect(card, "00B2083014", "0812" "313130313031313938313031303131313137" "9000");
+	/* errors */
+	expect(psam, "801A010107" "00000000000000", "6700"); /* a factor of 7 bytes */
+	expect(psam, "801A010908" "0000000000000000", "6A88");
+	expect(psam, "80FA000010" "00000000000000000000000000000000", "6985"); /* failed INIT left no key */
+	expect(psam, "80FA010000", "6A86");
+	expect(psam, "0020000003123456", "6D00");
+	expect(psam, "00B2083014", "6D00");
+	sscard_sim_free(&card);
+	sscard_sim_free(&psam);
+}
+
+static void test_psam_mac_protected_write(void **state)
+{
+	sscard_sim *psam = load("psam.json");
+	sscard_sim *card = load("healthy-v2.json");
+	char factors[49], cmd[200], chhex[9];
+	uint8_t ch[4];
+
+	(void)state;
+	factors_hex(card, factors);
+	snprintf(cmd, sizeof(cmd), "801A040218%s", factors); /* line key, 3DES set */
+	expect(psam, cmd, "9000");
+	select_ssse(card);
+	challenge(card, 4, ch);
+	sscard_hex_encode(ch, 4, chhex, sizeof(chhex));
+	/* IV = challenge zero-padded; data = header, Lc with the MAC, record */
+	snprintf(cmd, sizeof(cmd), "80FA050010%s0000000004DC0A30070A0131", chhex);
+	expect_sw(psam, cmd, "6104");
+	snprintf(cmd, sizeof(cmd), "04DC0A30070A0131%.8s", tx(psam, "00C0000004"));
+	expect(card, cmd, "9000");
+	expect(card, "00B20A3003", "0A01319000");
+	assert_int_equal(sscard_sim_write_count(card), 1);
+	sscard_sim_free(&card);
+	sscard_sim_free(&psam);
+}
+
+static void test_psam_profile_errors(void **state)
+{
+	static const struct {
+		const char *json, *message;
+	} bad[] = {
+		{ "{\"kind\": \"robot\"}", "field kind: \"robot\" is neither" },
+		{ "{\"kind\": \"psam\", \"atr\": \"3B00\", \"pin\": {}}", "field pin: unknown field" },
+		{ "{\"kind\": \"psam\", \"atr\": \"3B00\"}", "field terminal_number: missing" },
+		{ "{\"kind\": \"psam\", \"atr\": \"3B00\", \"terminal_number\": \"4101\"}", "field terminal_number: must be 6 bytes" },
+		{ "{\"kind\": \"psam\", \"atr\": \"3B00\", \"terminal_number\": \"410100813475\"}", "field keys: missing" },
+		{ "{\"kind\": \"psam\", \"atr\": \"3B00\", \"terminal_number\": \"410100813475\", \"keys\": [{\"class\": \"line\", \"id\": 1, \"algorithm\": \"des\", \"master\": \"00\", \"test\": true}]}", "field keys[0].algorithm: \"des\"" },
+		{ "{\"kind\": \"psam\", \"atr\": \"3B00\", \"terminal_number\": \"410100813475\", \"keys\": [{\"class\": \"line\", \"id\": 1, \"algorithm\": \"sm4\", \"master\": \"00112233445566778899AABBCCDDEEFF\"}]}", "field keys[0].test: must be true" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char err[512] = "", want[300];
+		sscard_sim *sim = NULL;
+		sscard_rc rc = sscard_sim_load_string("p.json", bad[i].json, &sim, err, sizeof(err));
+
+		snprintf(want, sizeof(want), "p.json: %s", bad[i].message);
+		if (rc != SSCARD_E_PROFILE || strncmp(err, want, strlen(want)) != 0)
+			fail_msg("psam profile %zu: rc %d, \"%s\"; expected \"%s...\"", i, rc, err, want);
+	}
+}
+
 /* ---- the transport through the library ------------------------------------------------------- */
 
 static void test_transport(void **state)
@@ -950,6 +1052,9 @@ int main(void)
 		cmocka_unit_test(test_all_profiles_load),
 		cmocka_unit_test(test_profile_errors),
 		cmocka_unit_test(test_profile_file_errors),
+		cmocka_unit_test(test_psam_external_auth_end_to_end),
+		cmocka_unit_test(test_psam_mac_protected_write),
+		cmocka_unit_test(test_psam_profile_errors),
 		cmocka_unit_test(test_transport),
 	};
 
