@@ -968,6 +968,61 @@ static void test_psam_profile_errors(void **state)
 	}
 }
 
+/* ---- robustness: the card survives whatever a host sends ----------------------------------- */
+
+static uint64_t next_rand(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9E3779B97F4A7C15ull);
+
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+	return z ^ (z >> 31);
+}
+
+/* Seeded random APDUs, biased towards the instructions the card knows,
+ * against several profiles: every answer carries a status word and fits
+ * R-APDU bounds; a torn write or removal is a typed error. */
+static void test_random_apdus(void **state)
+{
+	static const char *const profiles[] = { "healthy-v3.json", "healthy-v2-t1.json",
+		                                "psam.json", "torn-write.json", "flaky.json" };
+	static const uint8_t ins[] = { 0xA4, 0xB2, 0xDC, 0xE2, 0xB0, 0xD6, 0xC0, 0x84, 0x82,
+		                       0x88, 0x20, 0x5E, 0x24, 0x1E, 0x18, 0x1A, 0xFA };
+	static const uint8_t cla[] = { 0x00, 0x04, 0x80, 0x84 };
+	uint64_t seed = 20261124;
+
+	(void)state;
+	for (size_t p = 0; p < sizeof(profiles) / sizeof(profiles[0]); p++) {
+		sscard_sim *sim = load(profiles[p]);
+
+		for (int i = 0; i < 4000; i++) {
+			uint8_t c[300], r[300], atr[40];
+			size_t clen, rlen = sizeof(r), atrlen = sizeof(atr);
+			uint64_t x = next_rand(&seed);
+			sscard_rc rc;
+
+			c[0] = (x & 3) ? cla[(x >> 2) % 4] : (uint8_t)(x >> 8);
+			c[1] = (x & 0x30) ? ins[(x >> 16) % sizeof(ins)] : (uint8_t)(x >> 24);
+			c[2] = (uint8_t)(x >> 32);
+			c[3] = (uint8_t)(x >> 40);
+			clen = 4 + (size_t)((x >> 48) % 40);
+			for (size_t j = 4; j < clen; j++)
+				c[j] = (uint8_t)next_rand(&seed);
+			if (clen > 4 && (x >> 60) < 12)
+				c[4] = (uint8_t)(clen - 5 - ((x >> 59) & 1)); /* mostly a consistent Lc */
+			rc = sscard_sim_apdu(sim, c, clen, r, &rlen);
+			if (rc == SSCARD_OK) {
+				assert_true(rlen >= 2 && rlen <= 258);
+				assert_true(r[rlen - 2] >= 0x61 && r[rlen - 2] <= 0x9F);
+			} else {
+				assert_true(rc == SSCARD_E_CARD_REMOVED || rc == SSCARD_E_MUTE);
+				assert_int_equal(sscard_sim_power_on(sim, 1, atr, &atrlen), SSCARD_OK);
+			}
+		}
+		sscard_sim_free(&sim);
+	}
+}
+
 /* ---- the transport through the library ------------------------------------------------------- */
 
 static void test_transport(void **state)
@@ -1055,6 +1110,7 @@ int main(void)
 		cmocka_unit_test(test_psam_external_auth_end_to_end),
 		cmocka_unit_test(test_psam_mac_protected_write),
 		cmocka_unit_test(test_psam_profile_errors),
+		cmocka_unit_test(test_random_apdus),
 		cmocka_unit_test(test_transport),
 	};
 
