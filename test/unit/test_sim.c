@@ -746,7 +746,19 @@ static void test_profile_data_validates(void **state)
 	assert_int_equal(code, SSCARD_PROBLEM_DATE);
 }
 
-/* Every shipped profile loads. */
+/* Every record of a healthy card is one well-formed "tag len value". */
+static void assert_healthy_records(const sscard_sim *sim, const char *name)
+{
+	for (size_t i = 0; i < sim->nfiles; i++) {
+		const sim_file *f = &sim->files[i];
+
+		for (size_t j = 0; f->type == SIM_EF_RECORD && j < f->nrec; j++)
+			if (f->records[j].len < 2 || f->records[j].data[1] != f->records[j].len - 2)
+				fail_msg("%s: %s record %zu is not tag len value", name, f->path, j + 1);
+	}
+}
+
+/* Every shipped profile loads (the healthy ones with well-formed records). */
 static void test_all_profiles_load(void **state)
 {
 	char dir[512], path[1024], err[512];
@@ -767,6 +779,8 @@ static void test_all_profiles_load(void **state)
 		snprintf(path, sizeof(path), "%s%s", dir, d->d_name);
 		if (sscard_sim_load(path, &sim, err, sizeof(err)) != SSCARD_OK)
 			fail_msg("%s", err);
+		if (strncmp(d->d_name, "healthy", 7) == 0)
+			assert_healthy_records(sim, d->d_name);
 		sscard_sim_free(&sim);
 		count++;
 	}
