@@ -635,6 +635,29 @@ static bool load_torn_write(sim_loader *ld, json_object *o)
 	return true;
 }
 
+static bool load_garbled(sim_loader *ld, json_object *o)
+{
+	static const char *const keys[] = { "after", "hex", NULL };
+	sim_faults *ft = &ld->sim->faults;
+	json_object *v;
+	long x = 0;
+
+	if (!json_object_is_type(o, json_type_object))
+		return sim_pfail(ld, "faults.garbled", "must be an object");
+	if (!sim_pkeys(ld, "faults.garbled", o, keys))
+		return false;
+	if (json_object_object_get_ex(o, "after", &v) &&
+	    !sim_pint(ld, v, "faults.garbled.after", 0, 1000000, &x))
+		return false;
+	if (!json_object_object_get_ex(o, "hex", &v))
+		return sim_pfail(ld, "faults.garbled.hex", "missing (the bytes the host gets; \"\" for none)");
+	if (!sim_phex(ld, v, "faults.garbled.hex", ft->garble, sizeof(ft->garble), &ft->garble_len))
+		return false;
+	ft->garbled = true;
+	ft->garbled_after = (unsigned long)x;
+	return true;
+}
+
 static bool load_counts(sim_loader *ld, json_object *faults)
 {
 	sim_faults *ft = &ld->sim->faults;
@@ -675,7 +698,7 @@ static bool load_faults(sim_loader *ld, json_object *root)
 {
 	static const char *const keys[] = { "no_atr", "bad_atr", "mute_after", "remove_after",
 		                            "slow_ms", "chip_error", "corrupt_record",
-		                            "torn_write", "flaky", NULL };
+		                            "torn_write", "flaky", "garbled", NULL };
 	json_object *faults, *v;
 
 	ld->sim->faults.torn_file = SIM_NO_FILE;
@@ -692,6 +715,8 @@ static bool load_faults(sim_loader *ld, json_object *root)
 	if (json_object_object_get_ex(faults, "torn_write", &v) && !load_torn_write(ld, v))
 		return false;
 	if (json_object_object_get_ex(faults, "flaky", &v) && !load_flaky(ld, v))
+		return false;
+	if (json_object_object_get_ex(faults, "garbled", &v) && !load_garbled(ld, v))
 		return false;
 	return true;
 }

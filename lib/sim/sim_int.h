@@ -129,6 +129,10 @@ typedef struct sim_faults {
 	unsigned slow_ms;
 	bool torn_write;  /* the next UPDATE RECORD on torn_file loses power */
 	int torn_file;    /* SIM_NO_FILE = any record file */
+	bool garbled;                /* answers replaced by garble[] ... */
+	unsigned long garbled_after; /* ... after this many APDUs since power-on */
+	uint8_t garble[16];
+	size_t garble_len; /* 0..16: no status word at all, one byte, ... */
 	double flaky_rate;
 	uint64_t flaky_state; /* splitmix64 state: deterministic, not crypto */
 	uint16_t flaky_sw;

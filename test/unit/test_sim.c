@@ -674,6 +674,21 @@ static void test_fault_flaky_is_deterministic(void **state)
 	assert_string_equal(a, b);
 }
 
+static void test_fault_garbled(void **state)
+{
+	sscard_sim *sim = load("garbled.json");
+	uint8_t atr[40];
+	size_t atrlen = sizeof(atr);
+
+	(void)state;
+	select_ssse(sim);
+	expect(sim, "00B2083014", "90"); /* one byte: no status word */
+	expect(sim, "00B2083014", "90");
+	assert_int_equal(sscard_sim_power_on(sim, 1, atr, &atrlen), SSCARD_OK);
+	select_ssse(sim);
+	sscard_sim_free(&sim);
+}
+
 static void test_fault_slow_and_corrupt(void **state)
 {
 	sscard_sim *sim = load("slow.json");
@@ -840,6 +855,8 @@ static const struct {
 	{ BASE_HEAD BASE_PIN ", \"faults\": {\"flaky\": {\"rate\": 2}}}", "field faults.flaky.rate: must be between 0 and 1" },
 	{ BASE_HEAD BASE_PIN ", \"faults\": {\"torn_write\": 3}}", "field faults.torn_write: must be true or" },
 	{ BASE_HEAD BASE_PIN ", \"faults\": {\"melt\": true}}", "field faults.melt: unknown field" },
+	{ BASE_HEAD BASE_PIN ", \"faults\": {\"garbled\": {\"after\": 1}}}", "field faults.garbled.hex: missing" },
+	{ BASE_HEAD BASE_PIN ", \"faults\": {\"garbled\": {\"hex\": \"00112233445566778899AABBCCDDEEFF00\"}}}", "field faults.garbled.hex: longer than 16 bytes" },
 };
 
 static void test_profile_errors(void **state)
@@ -1116,6 +1133,7 @@ int main(void)
 		cmocka_unit_test(test_fault_removed),
 		cmocka_unit_test(test_fault_torn_write),
 		cmocka_unit_test(test_fault_flaky_is_deterministic),
+		cmocka_unit_test(test_fault_garbled),
 		cmocka_unit_test(test_fault_slow_and_corrupt),
 		cmocka_unit_test(test_profile_data_validates),
 		cmocka_unit_test(test_all_profiles_load),
