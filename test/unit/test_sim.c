@@ -520,6 +520,59 @@ static void test_protected_update(void **state)
 	sscard_sim_free(&sim);
 }
 
+static void test_append_until_full(void **state)
+{
+	sscard_sim *sim = load("healthy-v2.json");
+	uint8_t stk[SSCARD_KEY_LEN];
+
+	(void)state;
+	select_ssse(sim);
+	card_key(sim, "C3C3C3C3C3C3C3C3D4D4D4D4D4D4D4D4", stk);
+	for (int i = 7; i < 16; i++) /* EF05 holds 7 of 16 records */
+		assert_string_equal(tx_mac(sim, stk, "04E20028", "E00100"), "9000");
+	assert_string_equal(tx_mac(sim, stk, "04E20028", "E00100"), "6A84");
+	expect(sim, "00B2102C03", "E001009000"); /* record 16 */
+	sscard_sim_free(&sim);
+}
+
+/* A key with an error counter: 63Cx per wrong cryptogram, then blocked. */
+static void test_key_error_counter(void **state)
+{
+	static const char profile[] =
+		"{\"version\": 2, \"algorithm\": \"3des\", \"atr\": \"3B6D00000087CF20018649618C009773F5\","
+		" \"pin\": {\"value\": \"123456\"}, \"keys\": [{\"df\": \"SSSE\", \"class\": \"external\","
+		" \"id\": 2, \"tries\": 2, \"master\": \"00112233445566778899AABBCCDDEEFF\", \"test\": true}]}";
+	uint8_t atr[40], ch[8], crypt[8], key[SSCARD_KEY_LEN];
+	size_t atrlen = sizeof(atr), n = 0;
+	char err[256], cmd[64], hex[17];
+	sscard_sim *sim = NULL;
+
+	(void)state;
+	assert_int_equal(sscard_sim_load_string("k.json", profile, &sim, err, sizeof(err)), SSCARD_OK);
+	assert_int_equal(sscard_sim_power_on(sim, 1, atr, &atrlen), SSCARD_OK);
+	select_ssse(sim);
+	assert_int_equal(sscard_hex_decode("00112233445566778899AABBCCDDEEFF", key, sizeof(key), &n),
+	                 SSCARD_OK);
+	challenge(sim, 8, ch);
+	expect(sim, "00820002080000000000000000", "63C1");
+	/* the right cryptogram resets the counter */
+	challenge(sim, 8, ch);
+	assert_int_equal(sscard_crypto_ecb(SSCARD_ALG_3DES, key, true, ch, 8, crypt), SSCARD_OK);
+	sscard_hex_encode(crypt, 8, hex, sizeof(hex));
+	snprintf(cmd, sizeof(cmd), "0082000208%s", hex);
+	expect(sim, cmd, "9000");
+	challenge(sim, 8, ch);
+	expect(sim, "00820002080000000000000000", "63C1");
+	challenge(sim, 8, ch);
+	expect(sim, "00820002080000000000000000", "6983");
+	challenge(sim, 8, ch);
+	assert_int_equal(sscard_crypto_ecb(SSCARD_ALG_3DES, key, true, ch, 8, crypt), SSCARD_OK);
+	sscard_hex_encode(crypt, 8, hex, sizeof(hex));
+	snprintf(cmd, sizeof(cmd), "0082000208%s", hex);
+	expect(sim, cmd, "6983");
+	sscard_sim_free(&sim);
+}
+
 static void test_read_only_probe_writes_nothing(void **state)
 {
 	static const char *const probe[] = { SSSE_SELECT, "00C0000015", "00B2012C12",
@@ -1127,6 +1180,8 @@ int main(void)
 		cmocka_unit_test(test_external_auth),
 		cmocka_unit_test(test_internal_auth),
 		cmocka_unit_test(test_protected_update),
+		cmocka_unit_test(test_append_until_full),
+		cmocka_unit_test(test_key_error_counter),
 		cmocka_unit_test(test_read_only_probe_writes_nothing),
 		cmocka_unit_test(test_app_block_unblock),
 		cmocka_unit_test(test_fault_mute_after),
