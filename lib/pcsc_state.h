@@ -38,9 +38,6 @@ typedef struct sscard_pcsc_state {
 	void *pending;    /* sscard_event[], owned by event.c */
 	size_t npending;
 	size_t pending_cap;
-	/* Why the last reader lookup failed ("readers: A, B"), for callers
-	 * that have no card handle yet. */
-	char detail[SSCARD_DETAIL_MAX];
 } sscard_pcsc_state;
 
 /* The context's PC/SC state, established (again) if needed. */
@@ -48,10 +45,6 @@ sscard_rc sscard_pcsc_state_get(sscard_ctx *ctx, sscard_pcsc_state **out);
 /* Note a PC/SC result: a lost service makes the next call re-establish.
  * Returns the mapped rc. */
 sscard_rc sscard_pcsc_note(sscard_pcsc_state *st, LONG rv);
-
-/* Why the last reader lookup or connect on this context failed ("" if
- * nothing to say): lists the readers when the name was missing/ambiguous. */
-const char *sscard_pcsc_last_detail(const sscard_ctx *ctx);
 
 /* The one table: PC/SC result -> sscard_rc. */
 sscard_rc sscard_pcsc_rc(LONG rv);

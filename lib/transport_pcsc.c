@@ -95,12 +95,9 @@ sscard_rc sscard_pcsc_state_get(sscard_ctx *ctx, sscard_pcsc_state **out)
 	}
 	if (!st->established) {
 		LONG rv = SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &st->hctx);
-		if (rv != SCARD_S_SUCCESS) {
-			SSC_DBG(ctx, "pcsc: SCardEstablishContext: %s", pcsc_stringify_error(rv));
-			snprintf(st->detail, sizeof st->detail, "pcscd: %s",
-			         pcsc_stringify_error(rv));
-			return sscard_pcsc_rc(rv);
-		}
+		if (rv != SCARD_S_SUCCESS)
+			return sscard_ctx_fail(ctx, sscard_pcsc_rc(rv), "pcscd: %s",
+			                       pcsc_stringify_error(rv));
 		st->established = true;
 		st->generation++;
 	}
@@ -695,9 +692,12 @@ static const sscard_transport_ops pcsc_ops = {
 	.close = pcsc_close,
 };
 
-/* Resolve `wanted` (or SSCARD_READER) to a reader name, copied. */
-static sscard_rc resolve_reader(sscard_pcsc_state *st, const char *wanted, char **name)
+/* Resolve `wanted` (or SSCARD_READER) to a reader name, copied; a missing
+ * or ambiguous name lists the readers in the context's detail. */
+static sscard_rc resolve_reader(sscard_ctx *ctx, sscard_pcsc_state *st, const char *wanted,
+                                char **name)
 {
+	char detail[SSCARD_DETAIL_MAX] = "";
 	if (wanted == NULL || wanted[0] == '\0')
 		wanted = getenv("SSCARD_READER");
 	pcsc_snapshot s;
@@ -705,8 +705,10 @@ static sscard_rc resolve_reader(sscard_pcsc_state *st, const char *wanted, char 
 	if (rc != SSCARD_OK)
 		return rc;
 	size_t idx = 0;
-	rc = sscard_pcsc_pick_reader(s.names, s.present, s.n, wanted, &idx, st->detail,
-	                             sizeof st->detail);
+	rc = sscard_pcsc_pick_reader(s.names, s.present, s.n, wanted, &idx, detail,
+	                             sizeof detail);
+	if (rc != SSCARD_OK)
+		sscard_ctx_fail(ctx, rc, "%s", detail);
 	if (rc == SSCARD_OK) {
 		*name = strdup(s.names[idx]);
 		if (*name == NULL)
@@ -725,19 +727,17 @@ sscard_rc sscard_pcsc_connect(sscard_ctx *ctx, const char *reader,
 	sscard_rc rc = sscard_pcsc_state_get(ctx, &st);
 	if (rc != SSCARD_OK)
 		return rc;
-	st->detail[0] = '\0';
 	pcsc_card *pc = calloc(1, sizeof *pc);
 	if (pc == NULL)
 		return SSCARD_E_NOMEM;
 	pc->ctx = ctx;
-	rc = resolve_reader(st, reader, &pc->reader);
-	if (rc == SSCARD_OK)
+	rc = resolve_reader(ctx, st, reader, &pc->reader);
+	if (rc == SSCARD_OK) {
 		rc = card_open(pc, st);
+		if (rc != SSCARD_OK)
+			sscard_ctx_fail(ctx, rc, "reader \"%s\": %s", pc->reader, sscard_strerror(rc));
+	}
 	if (rc != SSCARD_OK) {
-		if (st->detail[0] == '\0')
-			snprintf(st->detail, sizeof st->detail, "reader \"%s\": %s",
-			         pc->reader ? pc->reader : "?", sscard_strerror(rc));
-		SSC_ERR(ctx, "pcsc: %s", st->detail);
 		pcsc_close(pc);
 		return rc;
 	}
@@ -745,12 +745,6 @@ sscard_rc sscard_pcsc_connect(sscard_ctx *ctx, const char *reader,
 	*ops = &pcsc_ops;
 	*impl = pc;
 	return SSCARD_OK;
-}
-
-const char *sscard_pcsc_last_detail(const sscard_ctx *ctx)
-{
-	const sscard_pcsc_state *st = ctx ? ctx->pcsc : NULL;
-	return st ? st->detail : "";
 }
 
 /* ---- PIN pad (PC/SC part 10) ------------------------------------------- */

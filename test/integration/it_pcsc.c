@@ -179,7 +179,13 @@ static int test_list(const char *profile)
 	/* reader selection: ambiguous and missing names are typed errors */
 	sscard_card *card = NULL;
 	CHECK_RC(sscard_connect(ctx, "Virtual PCD", &card), SSCARD_E_READER_AMBIGUOUS);
+	const char *why = sscard_ctx_last_detail(ctx);
+	CHECK(strstr(why, env("SSCARD_SANDBOX_READER")) && strstr(why, env("SSCARD_SANDBOX_READER2")),
+	      "ambiguous name lists the readers: %s", why);
 	CHECK_RC(sscard_connect(ctx, "No Such Reader", &card), SSCARD_E_NO_READER);
+	why = sscard_ctx_last_detail(ctx);
+	CHECK(strstr(why, "No Such Reader") && strstr(why, env("SSCARD_SANDBOX_READER")),
+	      "missing name lists the readers: %s", why);
 	CHECK_RC(sscard_connect(ctx, env("SSCARD_SANDBOX_READER2"), &card), SSCARD_E_NO_CARD);
 	/* SSCARD_READER picks the reader when none is named */
 	setenv("SSCARD_READER", "00 00", 1);
