@@ -526,6 +526,58 @@ static int test_events(const char *profile)
 	return 0;
 }
 
+/* Wait for `want` events of `type`, riding out pcscd restarts; counts
+ * every event seen by type into seen[]. */
+static void collect(sscard_ctx *ctx, sscard_event_type type, int want, int seen[5])
+{
+	long long end = now_ms() + WAIT_MS;
+	while (seen[type] < want) {
+		CHECK(now_ms() < end, "waited for %d %s, saw %d", want, sscard_event_name(type),
+		      seen[type]);
+		sscard_event ev;
+		sscard_rc rc = sscard_wait_event(ctx, 500, &ev);
+		if (rc == SSCARD_OK)
+			seen[ev.type]++;
+		else if (rc == SSCARD_E_NO_SERVICE)
+			sleep_ms(100); /* pcscd is restarting */
+		else
+			CHECK(rc == SSCARD_E_TIMEOUT, "wait_event: %s", sscard_rc_name(rc));
+	}
+}
+
+static void restart_pcscd(void)
+{
+	char cmd[600];
+	snprintf(cmd, sizeof cmd, "%s/restart-pcscd", env("SSCARD_SANDBOX_DIR"));
+	CHECK(system(cmd) == 0, "restart pcscd");
+}
+
+/* Readers that go and come (pcscd restarted without, then with, vpcd). */
+static int test_hotplug(const char *profile)
+{
+	(void)profile;
+	char conf[600], off[600];
+	snprintf(conf, sizeof conf, "%s/reader.conf.d/vpcd", env("SSCARD_SANDBOX_DIR"));
+	snprintf(off, sizeof off, "%s/vpcd.off", env("SSCARD_SANDBOX_DIR"));
+	sscard_ctx *ctx = new_ctx();
+	int seen[5] = { 0 };
+	collect(ctx, SSCARD_EVENT_READER_ADDED, 2, seen);
+	collect(ctx, SSCARD_EVENT_CARD_INSERTED, 1, seen);
+
+	CHECK(rename(conf, off) == 0, "take vpcd out of the configuration");
+	restart_pcscd();
+	collect(ctx, SSCARD_EVENT_READER_REMOVED, 2, seen);
+	CHECK(seen[SSCARD_EVENT_CARD_REMOVED] == 1, "the card went with its reader");
+
+	CHECK(rename(off, conf) == 0, "put vpcd back");
+	restart_pcscd();
+	collect(ctx, SSCARD_EVENT_READER_ADDED, 4, seen);
+	collect(ctx, SSCARD_EVENT_CARD_INSERTED, 2, seen);
+	sscard_ctx_free(&ctx);
+	printf("ok: readers removed and added across pcscd restarts, with their card\n");
+	return 0;
+}
+
 /* Print the script's raw answers from the card model itself (no GET
  * RESPONSE, no 6Cxx resend: what scriptor sees), one "C-APDU R-APDU" per
  * line, for the scriptor comparison in test_tools.sh. */
@@ -581,6 +633,8 @@ int main(int argc, char **argv)
 		return test_threads(p, p2);
 	if (strcmp(t, "events") == 0)
 		return test_events(p);
+	if (strcmp(t, "hotplug") == 0)
+		return test_hotplug(p);
 	fprintf(stderr, "it_pcsc: unknown test '%s'\n", t);
 	return 2;
 }
