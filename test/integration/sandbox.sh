@@ -55,7 +55,7 @@ skip() {
 }
 
 build=${SSCARD_BUILD:-build}
-profile= profile2= cardsim_args= timeout=120
+profile='' profile2='' cardsim_args='' timeout=120
 while [ $# -gt 0 ]; do
 	case $1 in
 	--build) build=$2; shift 2 ;;

@@ -34,7 +34,9 @@ if command -v opensc-tool >/dev/null; then
 	out=$(timeout 20 opensc-tool -r 0 -s "$select" -s "$record" 2>&1) || fail "opensc-tool: $out"
 	osc=$(awk '/^Received/ {d=""; next} {for (i = 1; i <= NF && $i ~ /^[0-9A-F][0-9A-F]$/; i++) d = d $i} END {print d}' <<<"$out")
 	lib=$("$cardtool" -r "sim:$profile" apdu "$select" "$record" | sed -n 's/^< \([0-9A-F]*\) 9000 .*/\1/p' | tail -n 1)
-	[ -n "$lib" ] && [ "$osc" = "$lib" ] || fail "opensc-tool read '$osc', in-process '$lib'"
+	if [ -z "$lib" ] || [ "$osc" != "$lib" ]; then
+		fail "opensc-tool read '$osc', in-process '$lib'"
+	fi
 	echo "ok: opensc-tool reads the record the in-process card holds ($lib)"
 else
 	echo "opensc-tool not installed (package opensc): that comparison skipped"
