@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The whole library against a card the fuzzer plays (fuzz_card.c: every
- * answer from the transport comes from the input): sscard_read_basic(),
- * the PIN tries probe, one element read and, where the diagnosis is built
- * in, sscard_diagnose(). Whatever the card says, every call returns a
- * named sscard_rc, every text the library hands out is a NUL-terminated
- * string within its bounds, and statuses and verdicts are in range.
+ * answer from the transport comes from the input), as a kiosk drives it:
+ * sscard_read_basic(), the PIN tries probe, one element read and, where
+ * the diagnosis is built in, sscard_diagnose() on the same card, so
+ * state left by one call (selection, half-read files) meets the next.
+ * (fuzz_ssc checks each SSSE call's own contract.) Whatever the card
+ * says, every call and every element error is a named sscard_rc, every
+ * text handed out (values, details, problems, reasons, actions) is a
+ * NUL-terminated string within bounds, and statuses and verdicts are in
+ * range.
  * Seeds (vectors/fuzz/library) are recorded answers of the shipped
  * profiles (vectors/fuzz/library/gen.sh).
  */
