@@ -93,6 +93,27 @@ SSCARD_API sscard_rc sscard_authenticate(sscard_card *card, sscard_keys *keys,
                                          const char *df,
                                          sscard_auth_verdict *verdict);
 
+/* ---- commands protected by a line MAC -------------------------------------
+ * Each selects `df` (NULL = "SSSE"), asks for a challenge and sends the
+ * command with a 4-byte MAC by the card's key (IV = the challenge). The
+ * key is looked up for `df`, else for SSSE. */
+
+/* APPLICATION BLOCK 84 1E 00 <00 temporary | 01 permanent>, key "line":
+ * a terminal locking a card reported lost. A permanent lock cannot be
+ * undone. */
+SSCARD_API sscard_rc sscard_app_block(sscard_card *card, sscard_keys *keys,
+                                      const char *df, int permanent);
+/* APPLICATION UNBLOCK 84 18 00 00, key "line": lifts a temporary block. */
+SSCARD_API sscard_rc sscard_app_unblock(sscard_card *card, sscard_keys *keys,
+                                        const char *df);
+/* PIN UNBLOCK 84 24 00 00, key "unblock": resets the PIN try counter. */
+SSCARD_API sscard_rc sscard_pin_unblock(sscard_card *card, sscard_keys *keys,
+                                        const char *df);
+/* PIN RELOAD 84 24 00 01, key "unblock": sets a new PIN (4..12 digits),
+ * sent encrypted (ECB of <count> <BCD, F-padded> 80 00..) and MAC'd. */
+SSCARD_API sscard_rc sscard_pin_reload(sscard_card *card, sscard_keys *keys,
+                                       const char *df, const char *new_pin);
+
 #ifdef __cplusplus
 }
 #endif
