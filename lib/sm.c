@@ -11,9 +11,11 @@
 
 #include <openssl/crypto.h>
 
+#include "elements.h"
 #include "internal.h"
 #include "keys.h"
 #include "sm_int.h"
+#include "tlv.h"
 
 /* "sx1.sh." + GBK "社会保障": the SSSE DDF name (design.md s.4). */
 static const uint8_t ssse_aid[] = { 0x73, 0x78, 0x31, 0x2E, 0x73, 0x68, 0x2E, 0xC9,
@@ -86,11 +88,14 @@ static bool read_card_id(sscard_card *card, uint8_t id[16])
 	uint8_t resp[RESP_MAX];
 	size_t n = 0;
 
+	sscard_tlv tlv;
+
 	if (sscard_card_cmd(card, "READ RECORD 01", &a, resp, sizeof(resp), &n) != SSCARD_OK)
 		return false;
-	if (n != 18 || resp[0] != 0x01 || resp[1] != 16)
+	if (sscard_tlv_parse_record(resp, n, 0x01, 16, &tlv, NULL, 0) != SSCARD_OK ||
+	    tlv.len != 16)
 		return false;
-	memcpy(id, resp + 2, 16);
+	memcpy(id, tlv.value, 16);
 	return true;
 }
 
@@ -443,5 +448,140 @@ SSCARD_API sscard_rc sscard_pin_reload(sscard_card *card, sscard_keys *keys, con
 	OPENSSL_cleanse(enc, sizeof(enc));
 	sscard_sm_close(&sm);
 	rc2 = sscard_card_end(card);
+	return rc != SSCARD_OK ? rc : rc2;
+}
+
+/* ---- protected writes ---------------------------------------------------- */
+
+/* READ RECORD by identifier (the tag) and SFI; the value into `value`. */
+static sscard_rc read_element(sscard_card *card, const sscard_element *e,
+                              uint8_t value[SSCARD_ELEM_VALUE_MAX], size_t *len)
+{
+	sscard_apdu a = { 0x00, 0xB2, e->tag, (uint8_t)(e->sfi << 3), NULL, 0,
+	                  2u + e->len, 0 };
+	uint8_t resp[RESP_MAX];
+	char detail[SSCARD_DETAIL_MAX];
+	sscard_tlv tlv;
+	size_t n = 0;
+	sscard_rc rc = sscard_card_cmd(card, "READ RECORD", &a, resp, sizeof(resp), &n);
+
+	if (rc != SSCARD_OK)
+		return rc;
+	rc = sscard_tlv_parse_record(resp, n, e->tag, e->len, &tlv, detail, sizeof(detail));
+	if (rc != SSCARD_OK)
+		return sscard_card_fail(card, rc, "%s", detail);
+	memcpy(value, tlv.value, tlv.len);
+	*len = tlv.len;
+	return SSCARD_OK;
+}
+
+/* Read, authenticating first when the file needs it (3.0 cards' EF06). */
+static sscard_rc read_element_auth(sscard_sm *sm, const sscard_element *e,
+                                   uint8_t value[SSCARD_ELEM_VALUE_MAX], size_t *len,
+                                   bool *authenticated)
+{
+	sscard_auth_verdict v;
+	sscard_rc rc = read_element(sm->card, e, value, len);
+
+	if (rc != SSCARD_E_SECURITY || *authenticated)
+		return rc;
+	rc = sscard_sm_authenticate(sm, &v);
+	if (rc != SSCARD_OK)
+		return rc;
+	*authenticated = true;
+	return read_element(sm->card, e, value, len);
+}
+
+static bool same_value(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+	return alen == blen && CRYPTO_memcmp(a, b, alen) == 0;
+}
+
+/* The write itself: 04 DC <tag> <SFI<<3> Lc <tag len value> <MAC>. A card
+ * that vanishes mid-command may hold half the record: a torn write. */
+static sscard_rc update_element(sscard_sm *sm, const sscard_element *e,
+                                const uint8_t *value, size_t len)
+{
+	uint8_t rec[2 + SSCARD_ELEM_VALUE_MAX];
+	sscard_rc rc;
+
+	rec[0] = e->tag;
+	rec[1] = (uint8_t)len;
+	memcpy(rec + 2, value, len);
+	rc = sscard_sm_send_mac(sm, SSCARD_KEY_LINE, "UPDATE RECORD", 0x04, 0xDC, e->tag,
+	                        (uint8_t)(e->sfi << 3), rec, 2 + len, 0);
+	if (rc == SSCARD_E_CARD_REMOVED || rc == SSCARD_E_CARD_RESET || rc == SSCARD_E_MUTE ||
+	    rc == SSCARD_E_TRANSPORT || rc == SSCARD_E_TIMEOUT)
+		return sscard_card_fail(sm->card, SSCARD_E_TORN_WRITE,
+		                        "writing %s (tag %02X) was interrupted (%s): the element "
+		                        "may be damaged; run the same write again to repair it",
+		                        e->key, e->tag, sscard_rc_name(rc));
+	return rc;
+}
+
+static sscard_rc write_in_session(sscard_sm *sm, const sscard_element *e,
+                                  const uint8_t *value, size_t len, int *written)
+{
+	uint8_t now[SSCARD_ELEM_VALUE_MAX];
+	size_t nowlen = 0;
+	bool authenticated = false;
+	sscard_rc rc = read_element_auth(sm, e, now, &nowlen, &authenticated);
+
+	/* Unreadable (e.g. a torn record) is no reason not to write it. */
+	if (rc == SSCARD_OK && same_value(now, nowlen, value, len)) {
+		*written = 0;
+		return SSCARD_OK;
+	}
+	if (rc != SSCARD_OK && rc != SSCARD_E_BAD_DATA)
+		return rc;
+	rc = update_element(sm, e, value, len);
+	if (rc == SSCARD_OK)
+		rc = read_element_auth(sm, e, now, &nowlen, &authenticated);
+	if (rc == SSCARD_OK && !same_value(now, nowlen, value, len))
+		rc = sscard_card_fail(sm->card, SSCARD_E_VERIFY_FAILED,
+		                      "%s (tag %02X) reads back different from what was written",
+		                      e->key, e->tag);
+	if (rc == SSCARD_OK)
+		*written = 1;
+	OPENSSL_cleanse(now, sizeof(now));
+	return rc;
+}
+
+SSCARD_API sscard_rc sscard_write_element(sscard_card *card, sscard_keys *keys,
+                                          const char *element, const char *text,
+                                          int *written)
+{
+	const sscard_element *e;
+	uint8_t value[SSCARD_ELEM_VALUE_MAX];
+	char detail[SSCARD_DETAIL_MAX];
+	size_t len = 0;
+	int done = 0;
+	sscard_sm sm;
+	sscard_rc rc, rc2;
+
+	if (written)
+		*written = 0;
+	if (!card || !keys || !element || !text)
+		return SSCARD_E_INVALID_ARG;
+	e = sscard_elem_lookup(element);
+	if (!e)
+		return sscard_card_fail(card, SSCARD_E_INVALID_ARG, "unknown element \"%s\"",
+		                        element);
+	rc = sscard_elem_encode(e, text, value, sizeof(value), &len, detail, sizeof(detail));
+	if (rc != SSCARD_OK)
+		return sscard_card_fail(card, rc, "%s", detail);
+	rc = sscard_card_begin(card);
+	if (rc != SSCARD_OK)
+		return rc;
+	rc = sscard_sm_open(card, keys, "SSSE", &sm);
+	if (rc == SSCARD_OK)
+		rc = write_in_session(&sm, e, value, len, &done);
+	sscard_sm_close(&sm);
+	rc2 = sscard_card_end(card);
+	if (rc == SSCARD_OK && written)
+		*written = done;
+	if (rc == SSCARD_OK)
+		SSC_INFO(card->ctx, "%s (tag %02X) %s", e->key, e->tag,
+		         done ? "written and verified" : "already held that value");
 	return rc != SSCARD_OK ? rc : rc2;
 }

@@ -114,6 +114,26 @@ SSCARD_API sscard_rc sscard_pin_unblock(sscard_card *card, sscard_keys *keys,
 SSCARD_API sscard_rc sscard_pin_reload(sscard_card *card, sscard_keys *keys,
                                        const char *df, const char *new_pin);
 
+/* ---- protected writes ---------------------------------------------------- */
+
+/*
+ * Write one data element of SSSE (`element`: a key such as "name", a hex
+ * tag such as "09", or a label; `text`: its display form, as cardtool
+ * shows it) with line protection: UPDATE RECORD 04 DC <tag> <SFI<<3>
+ * with a MAC by the "line" key. The element is read first (after
+ * authenticating when the card requires it): if it already holds the
+ * value nothing is written (*written = 0), so a re-run after a torn write
+ * repairs the element and a re-run after success is harmless. After
+ * writing, the element is read back and compared (*written = 1).
+ * Errors: SSCARD_E_TORN_WRITE when the card vanished mid-write (the
+ * detail names the element that may be damaged), SSCARD_E_VERIFY_FAILED
+ * when the read-back differs, SSCARD_E_MAC when the card refuses the MAC,
+ * the codec's errors for a bad value.
+ */
+SSCARD_API sscard_rc sscard_write_element(sscard_card *card, sscard_keys *keys,
+                                          const char *element, const char *text,
+                                          int *written);
+
 #ifdef __cplusplus
 }
 #endif
