@@ -11,6 +11,10 @@
 
 static const cardtool_cmd commands[] = {
 	{"apdu", cmd_apdu, "send raw APDUs or an APDU script"},
+	{"auth", cmd_auth, "authenticate card and terminal (keystore)"},
+	{"write", cmd_write, "protected write of one element (keystore)"},
+	{"lock", cmd_lock, "application block: lock a lost card (keystore)"},
+	{"unlock", cmd_unlock, "lift a temporary application block (keystore)"},
 };
 
 static const struct {

@@ -51,5 +51,9 @@ bool ct_wants_help(int argc, char **argv);
 
 /* Subcommands, one per file tools/cmd_*.c */
 int cmd_apdu(cardtool *ct, int argc, char **argv);
+int cmd_auth(cardtool *ct, int argc, char **argv);
+int cmd_write(cardtool *ct, int argc, char **argv);
+int cmd_lock(cardtool *ct, int argc, char **argv);
+int cmd_unlock(cardtool *ct, int argc, char **argv);
 
 #endif
