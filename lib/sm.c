@@ -225,6 +225,12 @@ static sscard_rc external_auth(sscard_sm *sm, step_result *res)
 		                        "authentication key for %s", sm->df);
 	bs = sscard_alg_block(info.alg);
 	rc = get_challenge(sm->card, bs, data + bs);
+	if (rc == SSCARD_E_WRONG_LENGTH) {
+		/* a challenge of our key's block size is refused: the card uses
+		 * the other algorithm (an SM4 keystore on a 3DES card) */
+		*res = STEP_REJECTED;
+		return SSCARD_OK;
+	}
 	if (rc == SSCARD_OK)
 		rc = sscard_keys_encrypt(sm->keys, SSCARD_KEY_EXTERNAL, kdf, &sm->factors,
 		                         data + bs, bs, data);
