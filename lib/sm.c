@@ -17,10 +17,6 @@
 #include "sm_int.h"
 #include "tlv.h"
 
-/* "sx1.sh." + GBK "社会保障": the SSSE DDF name (design.md s.4). */
-static const uint8_t ssse_aid[] = { 0x73, 0x78, 0x31, 0x2E, 0x73, 0x68, 0x2E, 0xC9,
-                                    0xE7, 0xBB, 0xE1, 0xB1, 0xA3, 0xD5, 0xCF };
-
 /* The DFs a key can live in: SSSE by name, the applications by FID. */
 static const struct {
 	const char *name;
@@ -45,15 +41,6 @@ SSCARD_API const char *sscard_auth_verdict_name(int verdict)
 
 /* ---- selection and factors ----------------------------------------------- */
 
-static sscard_rc select_ssse(sscard_card *card)
-{
-	sscard_apdu a = { 0x00, 0xA4, 0x04, 0x00, ssse_aid, sizeof(ssse_aid), 256, 0 };
-	uint8_t resp[RESP_MAX];
-	size_t n = 0;
-
-	return sscard_card_cmd(card, "SELECT SSSE", &a, resp, sizeof(resp), &n);
-}
-
 sscard_rc sscard_sm_select_df(sscard_card *card, const char *df)
 {
 	uint8_t fid[2], resp[RESP_MAX];
@@ -64,11 +51,11 @@ sscard_rc sscard_sm_select_df(sscard_card *card, const char *df)
 		;
 	if (i == COUNT(dfs))
 		return sscard_card_fail(card, SSCARD_E_INVALID_ARG, "unknown DF \"%s\"", df);
-	/* the application layer's idea of what is selected is stale from here */
-	card->selected = 0;
-	rc = select_ssse(card);
+	rc = sscard_ssc_select(card, 1);
 	if (rc != SSCARD_OK || dfs[i].fid == 0)
 		return rc;
+	/* below SSSE: the application layer's idea of the selection is stale */
+	card->selected = 0;
 	fid[0] = (uint8_t)(dfs[i].fid >> 8);
 	fid[1] = (uint8_t)dfs[i].fid;
 	{
@@ -99,13 +86,25 @@ static bool read_card_id(sscard_card *card, uint8_t id[16])
 	return true;
 }
 
+/* A SELECT answered 6283 did select the (blocked) DF: fine when the
+ * caller is about to unblock it. */
+static sscard_rc tolerate_blocked(sscard_card *card, sscard_rc rc, bool allow_blocked)
+{
+	if (rc == SSCARD_E_APP_BLOCKED && allow_blocked) {
+		card->selected = 0;
+		sscard_card_clear_detail(card);
+		return SSCARD_OK;
+	}
+	return rc;
+}
+
 sscard_rc sscard_sm_open(sscard_card *card, sscard_keys *keys, const char *df,
-                         sscard_sm *sm)
+                         const uint8_t *card_id, bool allow_blocked, sscard_sm *sm)
 {
 	const uint8_t *atr = NULL;
 	uint8_t id[16];
 	size_t atrlen = 0;
-	bool have_id;
+	bool have_id = card_id != NULL;
 	sscard_rc rc;
 
 	if (!card || !keys || !df || !sm)
@@ -119,17 +118,22 @@ sscard_rc sscard_sm_open(sscard_card *card, sscard_keys *keys, const char *df,
 	rc = sscard_card_atr(card, &atr, &atrlen);
 	if (rc != SSCARD_OK)
 		return rc;
-	card->selected = 0;
-	rc = select_ssse(card);
+	rc = tolerate_blocked(card, sscard_ssc_select(card, 1), allow_blocked);
 	if (rc != SSCARD_OK)
 		return rc;
-	have_id = read_card_id(card, id);
+	if (card_id)
+		memcpy(id, card_id, sizeof(id));
+	else
+		have_id = read_card_id(card, id);
 	rc = sscard_div_factors_make(atr, atrlen, have_id ? id : NULL, 16, &sm->factors);
 	if (rc == SSCARD_E_BAD_DATA && have_id) /* a region that is not BCD */
 		rc = sscard_div_factors_make(atr, atrlen, NULL, 0, &sm->factors);
 	if (rc != SSCARD_OK)
 		return sscard_card_fail(card, rc, "the ATR is too short for the card factor");
-	return sscard_sm_select_df(card, df);
+	/* SSSE is selected already; an application DF is selected below it */
+	if (strcmp(df, "SSSE") == 0)
+		return SSCARD_OK;
+	return tolerate_blocked(card, sscard_sm_select_df(card, df), allow_blocked);
 }
 
 /* The key for usage in the session's DF, else in SSSE above it (where the
@@ -145,6 +149,18 @@ static sscard_rc sm_key(sscard_sm *sm, sscard_key_usage usage, const char **df,
 		*df = "SSSE";
 	}
 	return rc;
+}
+
+/* A provider's SSCARD_E_BAD_DATA means a diversification factor is
+ * missing: say which and why. */
+static sscard_rc no_factor(sscard_sm *sm, sscard_rc rc)
+{
+	if (rc != SSCARD_E_BAD_DATA)
+		return rc;
+	return sscard_card_fail(sm->card, SSCARD_E_BAD_DATA,
+	                        "the key is diversified by region but the card identification "
+	                        "code could not be read (blank card, or application blocked: "
+	                        "give the card id)");
 }
 
 /* GET CHALLENGE of one block of the key's algorithm. */
@@ -191,14 +207,15 @@ static sscard_rc internal_auth(sscard_sm *sm, step_result *res)
 	bs = sscard_alg_block(info.alg);
 	rc = sscard_crypto_random(rnd, bs);
 	if (rc == SSCARD_OK) {
-		sscard_apdu a = { 0x00, 0x88, 0x00, info.id, rnd, bs, bs, 0 };
+		/* Le 00: a card of the other algorithm answers another length */
+		sscard_apdu a = { 0x00, 0x88, 0x00, info.id, rnd, bs, 256, 0 };
 		rc = sscard_card_cmd(sm->card, "INTERNAL AUTHENTICATE", &a, resp, sizeof(resp), &n);
 		if (is_key_refusal(rc)) {
 			*res = STEP_REJECTED;
 			rc = SSCARD_OK;
 		} else if (rc == SSCARD_OK) {
-			rc = sscard_keys_encrypt(sm->keys, SSCARD_KEY_INTERNAL, kdf, &sm->factors,
-			                         rnd, bs, want);
+			rc = no_factor(sm, sscard_keys_encrypt(sm->keys, SSCARD_KEY_INTERNAL, kdf,
+			                                       &sm->factors, rnd, bs, want));
 			if (rc == SSCARD_OK)
 				*res = n == bs && CRYPTO_memcmp(resp, want, bs) == 0 ? STEP_OK
 				                                                      : STEP_WRONG;
@@ -232,8 +249,8 @@ static sscard_rc external_auth(sscard_sm *sm, step_result *res)
 		return SSCARD_OK;
 	}
 	if (rc == SSCARD_OK)
-		rc = sscard_keys_encrypt(sm->keys, SSCARD_KEY_EXTERNAL, kdf, &sm->factors,
-		                         data + bs, bs, data);
+		rc = no_factor(sm, sscard_keys_encrypt(sm->keys, SSCARD_KEY_EXTERNAL, kdf,
+		                                       &sm->factors, data + bs, bs, data));
 	if (rc == SSCARD_OK) {
 		sscard_apdu a = { 0x00, 0x82, 0x00, info.id, data, 2 * bs, 0,
 		                  SSCARD_APDU_SENSITIVE };
@@ -303,7 +320,7 @@ SSCARD_API sscard_rc sscard_authenticate(sscard_card *card, sscard_keys *keys,
 	rc = sscard_card_begin(card);
 	if (rc != SSCARD_OK)
 		return rc;
-	rc = sscard_sm_open(card, keys, df ? df : "SSSE", &sm);
+	rc = sscard_sm_open(card, keys, df ? df : "SSSE", NULL, false, &sm);
 	if (rc == SSCARD_OK)
 		rc = sscard_sm_authenticate(&sm, &v);
 	sscard_sm_close(&sm);
@@ -341,9 +358,14 @@ sscard_rc sscard_sm_send_mac(sscard_sm *sm, sscard_key_usage usage, const char *
 	if (len)
 		memcpy(input + 5, data, len);
 	rc = get_challenge(sm->card, sscard_alg_block(info.alg), challenge);
+	if (rc == SSCARD_E_WRONG_LENGTH)
+		rc = sscard_card_fail(sm->card, SSCARD_E_KEYS_MISMATCH,
+		                      "%s: the card refuses a %zu-byte challenge: the keystore's "
+		                      "algorithm is not this card's", what, sscard_alg_block(info.alg));
 	if (rc == SSCARD_OK)
-		rc = sscard_keys_mac(sm->keys, usage, kdf, &sm->factors, challenge,
-		                     sscard_alg_block(info.alg), input, 5 + len, input + 5 + len);
+		rc = no_factor(sm, sscard_keys_mac(sm->keys, usage, kdf, &sm->factors, challenge,
+		                                   sscard_alg_block(info.alg), input, 5 + len,
+		                                   input + 5 + len));
 	if (rc == SSCARD_OK) {
 		sscard_apdu a = { cla, ins, p1, p2, input + 5, len + SSCARD_MAC_LEN, 0, flags };
 		rc = sscard_card_cmd(sm->card, what, &a, resp, sizeof(resp), &n);
@@ -361,8 +383,8 @@ void sscard_sm_close(sscard_sm *sm)
 
 /* Open a session in df, run one MAC'd command, close; within a transaction. */
 static sscard_rc one_mac_command(sscard_card *card, sscard_keys *keys, const char *df,
-                                 sscard_key_usage usage, const char *what, uint8_t ins,
-                                 uint8_t p1, uint8_t p2, const uint8_t *data, size_t len,
+                                 const uint8_t *card_id, sscard_key_usage usage,
+                                 const char *what, uint8_t ins, uint8_t p1, uint8_t p2,
                                  unsigned flags)
 {
 	sscard_sm sm;
@@ -373,9 +395,10 @@ static sscard_rc one_mac_command(sscard_card *card, sscard_keys *keys, const cha
 	rc = sscard_card_begin(card);
 	if (rc != SSCARD_OK)
 		return rc;
-	rc = sscard_sm_open(card, keys, df ? df : "SSSE", &sm);
+	/* only UNBLOCK is meant for a blocked application */
+	rc = sscard_sm_open(card, keys, df ? df : "SSSE", card_id, ins == 0x18, &sm);
 	if (rc == SSCARD_OK)
-		rc = sscard_sm_send_mac(&sm, usage, what, 0x84, ins, p1, p2, data, len, flags);
+		rc = sscard_sm_send_mac(&sm, usage, what, 0x84, ins, p1, p2, NULL, 0, flags);
 	sscard_sm_close(&sm);
 	rc2 = sscard_card_end(card);
 	return rc != SSCARD_OK ? rc : rc2;
@@ -384,20 +407,27 @@ static sscard_rc one_mac_command(sscard_card *card, sscard_keys *keys, const cha
 SSCARD_API sscard_rc sscard_app_block(sscard_card *card, sscard_keys *keys, const char *df,
                                       int permanent)
 {
-	return one_mac_command(card, keys, df, SSCARD_KEY_LINE, "APPLICATION BLOCK", 0x1E,
-	                       0x00, permanent ? 0x01 : 0x00, NULL, 0, 0);
+	return one_mac_command(card, keys, df, NULL, SSCARD_KEY_LINE, "APPLICATION BLOCK", 0x1E,
+	                       0x00, permanent ? 0x01 : 0x00, 0);
 }
 
-SSCARD_API sscard_rc sscard_app_unblock(sscard_card *card, sscard_keys *keys, const char *df)
+SSCARD_API sscard_rc sscard_app_unblock(sscard_card *card, sscard_keys *keys, const char *df,
+                                        const char *card_id)
 {
-	return one_mac_command(card, keys, df, SSCARD_KEY_LINE, "APPLICATION UNBLOCK", 0x18,
-	                       0x00, 0x00, NULL, 0, 0);
+	uint8_t id[16];
+	size_t n = 0;
+
+	if (card_id && (sscard_hex_decode(card_id, id, sizeof(id), &n) != SSCARD_OK ||
+	                n != sizeof(id)))
+		return SSCARD_E_INVALID_ARG;
+	return one_mac_command(card, keys, df, card_id ? id : NULL, SSCARD_KEY_LINE,
+	                       "APPLICATION UNBLOCK", 0x18, 0x00, 0x00, 0);
 }
 
 SSCARD_API sscard_rc sscard_pin_unblock(sscard_card *card, sscard_keys *keys, const char *df)
 {
-	return one_mac_command(card, keys, df, SSCARD_KEY_UNBLOCK, "PIN UNBLOCK", 0x24, 0x00,
-	                       0x00, NULL, 0, SSCARD_APDU_SENSITIVE);
+	return one_mac_command(card, keys, df, NULL, SSCARD_KEY_UNBLOCK, "PIN UNBLOCK", 0x24,
+	                       0x00, 0x00, SSCARD_APDU_SENSITIVE);
 }
 
 /* The reload block: <digit count> <BCD digits, F-padded> 80 00 .. to whole
@@ -440,13 +470,14 @@ SSCARD_API sscard_rc sscard_pin_reload(sscard_card *card, sscard_keys *keys, con
 	rc = sscard_card_begin(card);
 	if (rc != SSCARD_OK)
 		return rc;
-	rc = sscard_sm_open(card, keys, df ? df : "SSSE", &sm);
+	rc = sscard_sm_open(card, keys, df ? df : "SSSE", NULL, false, &sm);
 	if (rc == SSCARD_OK)
 		rc = sm_key(&sm, SSCARD_KEY_UNBLOCK, &kdf, &info);
 	if (rc == SSCARD_OK)
 		rc = reload_block(new_pin, sscard_alg_block(info.alg), plain, &n);
 	if (rc == SSCARD_OK)
-		rc = sscard_keys_encrypt(keys, SSCARD_KEY_UNBLOCK, kdf, &sm.factors, plain, n, enc);
+		rc = no_factor(&sm, sscard_keys_encrypt(keys, SSCARD_KEY_UNBLOCK, kdf, &sm.factors,
+		                                        plain, n, enc));
 	if (rc == SSCARD_OK)
 		rc = sscard_sm_send_mac(&sm, SSCARD_KEY_UNBLOCK, "PIN RELOAD", 0x84, 0x24, 0x00,
 		                        0x01, enc, n, SSCARD_APDU_SENSITIVE);
@@ -579,7 +610,7 @@ SSCARD_API sscard_rc sscard_write_element(sscard_card *card, sscard_keys *keys,
 	rc = sscard_card_begin(card);
 	if (rc != SSCARD_OK)
 		return rc;
-	rc = sscard_sm_open(card, keys, "SSSE", &sm);
+	rc = sscard_sm_open(card, keys, "SSSE", NULL, false, &sm);
 	if (rc == SSCARD_OK)
 		rc = write_in_session(&sm, e, value, len, &done);
 	sscard_sm_close(&sm);

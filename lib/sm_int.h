@@ -6,6 +6,7 @@
 #ifndef SSCARD_SM_INT_H
 #define SSCARD_SM_INT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,12 +20,14 @@ typedef struct sscard_sm {
 } sscard_sm;
 
 /*
- * Start a session: read the diversification factors (ATR, card
- * identification code in SSSE/EF05) and select `df` ("SSSE", "DF04").
+ * Start a session: read the diversification factors (ATR, and the card
+ * identification code from SSSE/EF05 unless `card_id`, 16 bytes, is
+ * given) and select `df` ("SSSE", "DF04"). `allow_blocked`: a blocked
+ * application (SELECT answers 6283) is selected anyway, for UNBLOCK.
  * Call inside sscard_card_begin()/end(); close with sscard_sm_close().
  */
 sscard_rc sscard_sm_open(sscard_card *card, sscard_keys *keys, const char *df,
-                         sscard_sm *sm);
+                         const uint8_t *card_id, bool allow_blocked, sscard_sm *sm);
 /* Wipe the session. */
 void sscard_sm_close(sscard_sm *sm);
 /* Select SSSE, then df under it (by name / FID). */

@@ -13,6 +13,7 @@
 typedef struct sm_opts {
 	const char *keystore;
 	const char *df;
+	const char *card_id; /* unlock: the card identification code, hex */
 	bool permanent;
 } sm_opts;
 
@@ -108,7 +109,7 @@ static int do_lock(cardtool *ct, sscard_card *card, sscard_keys *keys, const sm_
 static int do_unlock(cardtool *ct, sscard_card *card, sscard_keys *keys, const sm_opts *o,
                      int argc, char **argv)
 {
-	sscard_rc rc = sscard_app_unblock(card, keys, o->df);
+	sscard_rc rc = sscard_app_unblock(card, keys, o->df, o->card_id);
 	json_object *obj;
 	char text[64];
 
@@ -130,7 +131,8 @@ static const sm_command sm_commands[] = {
 	{ "write", do_write, 2, "write ELEMENT VALUE: protected write of one SSSE element "
 	                        "(key, hex tag or label), read back and verified" },
 	{ "lock", do_lock, 0, "lock [--df DF] [--permanent]: application block (a lost card)" },
-	{ "unlock", do_unlock, 0, "unlock [--df DF]: lift a temporary application block" },
+	{ "unlock", do_unlock, 0, "unlock [--df DF] [--card-id HEX]: lift a temporary "
+	                          "application block" },
 };
 
 static void sm_usage(FILE *f, const sm_command *c)
@@ -143,6 +145,10 @@ static void sm_usage(FILE *f, const sm_command *c)
 	        c->usage);
 	if (c->run == do_lock)
 		fprintf(f, "  -p, --permanent      lock for good (9303); cannot be undone\n");
+	if (c->run == do_unlock)
+		fprintf(f, "  -c, --card-id HEX    the card identification code (32 hex digits): a\n"
+		           "                       blocked SSSE does not show it, and keys diversified\n"
+		           "                       by city or province need it\n");
 }
 
 static int run_sm(cardtool *ct, const sm_command *c, int argc, char **argv)
@@ -150,6 +156,7 @@ static int run_sm(cardtool *ct, const sm_command *c, int argc, char **argv)
 	static const struct option opts[] = { { "keystore", required_argument, NULL, 'k' },
 		                              { "df", required_argument, NULL, 'd' },
 		                              { "permanent", no_argument, NULL, 'p' },
+		                              { "card-id", required_argument, NULL, 'c' },
 		                              { "help", no_argument, NULL, 'h' },
 		                              { NULL, 0, NULL, 0 } };
 	sm_opts o = { .df = "SSSE" };
@@ -158,13 +165,15 @@ static int run_sm(cardtool *ct, const sm_command *c, int argc, char **argv)
 	sscard_rc rc;
 	int opt, status;
 
-	while ((opt = getopt_long(argc, argv, "k:d:ph", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "k:d:pc:h", opts, NULL)) != -1) {
 		if (opt == 'k')
 			o.keystore = optarg;
 		else if (opt == 'd')
 			o.df = optarg;
 		else if (opt == 'p' && c->run == do_lock)
 			o.permanent = true;
+		else if (opt == 'c' && c->run == do_unlock)
+			o.card_id = optarg;
 		else if (opt == 'h') {
 			sm_usage(stdout, c);
 			return CT_EXIT_OK;

@@ -103,9 +103,14 @@ SSCARD_API sscard_rc sscard_authenticate(sscard_card *card, sscard_keys *keys,
  * undone. */
 SSCARD_API sscard_rc sscard_app_block(sscard_card *card, sscard_keys *keys,
                                       const char *df, int permanent);
-/* APPLICATION UNBLOCK 84 18 00 00, key "line": lifts a temporary block. */
+/* APPLICATION UNBLOCK 84 18 00 00, key "line": lifts a temporary block.
+ * While SSSE itself is blocked the card will not show its identification
+ * code (tag 01), which keys diversified by city or province need: pass
+ * it as `card_id` (32 hex digits, from the back end or an earlier read);
+ * NULL reads it from the card (enough when only an application DF such
+ * as DF04 is blocked, or for card-level keys). */
 SSCARD_API sscard_rc sscard_app_unblock(sscard_card *card, sscard_keys *keys,
-                                        const char *df);
+                                        const char *df, const char *card_id);
 /* PIN UNBLOCK 84 24 00 00, key "unblock": resets the PIN try counter. */
 SSCARD_API sscard_rc sscard_pin_unblock(sscard_card *card, sscard_keys *keys,
                                         const char *df);
