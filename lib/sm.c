@@ -2,8 +2,8 @@
 /*
  * The secure channel (design.md s.4 "Security", issue #6): internal and
  * external authentication, commands protected by a line MAC (application
- * block/unblock, PIN unblock/reload) and protected writes (sm_write.c
- * style helpers below). Every APDU goes through sscard_card_cmd(); keys
+ * block/unblock, PIN unblock/reload) and protected writes of data
+ * elements. Every APDU goes through sscard_card_cmd(); keys
  * stay inside the provider (lib/keys.h): this file only ever holds
  * challenges, randoms, cryptograms and MACs, and wipes those too.
  */
