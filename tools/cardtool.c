@@ -21,6 +21,7 @@ static const cardtool_cmd commands[] = {
 	{"write", cmd_write, "protected write of one element (keystore)"},
 	{"lock", cmd_lock, "application block: lock a lost card (keystore)"},
 	{"unlock", cmd_unlock, "lift a temporary application block (keystore)"},
+	{"pin-unblock", cmd_pin_unblock, "reset a blocked PIN's try counter (keystore)"},
 };
 
 static const struct {

@@ -61,5 +61,6 @@ int cmd_auth(cardtool *ct, int argc, char **argv);
 int cmd_write(cardtool *ct, int argc, char **argv);
 int cmd_lock(cardtool *ct, int argc, char **argv);
 int cmd_unlock(cardtool *ct, int argc, char **argv);
+int cmd_pin_unblock(cardtool *ct, int argc, char **argv);
 
 #endif

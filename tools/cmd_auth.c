@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * cardtool auth | write | lock | unlock: the secure channel (issue #6)
+ * cardtool auth | write | lock | unlock | pin-unblock: the secure channel (#6)
  * with the configured key provider (--keystore FILE, else the
  * SSCARD_KEYSTORE environment variable).
  */
@@ -125,6 +125,25 @@ static int do_unlock(cardtool *ct, sscard_card *card, sscard_keys *keys, const s
 	return CT_EXIT_OK;
 }
 
+static int do_pin_unblock(cardtool *ct, sscard_card *card, sscard_keys *keys,
+                          const sm_opts *o, int argc, char **argv)
+{
+	sscard_rc rc = sscard_pin_unblock(card, keys, o->df);
+	json_object *obj;
+	char text[64];
+
+	(void)argc;
+	(void)argv;
+	if (rc != SSCARD_OK)
+		return ct_fail(ct, card, rc, "pin-unblock");
+	obj = json_object_new_object();
+	json_object_object_add(obj, "df", json_object_new_string(o->df));
+	json_object_object_add(obj, "pin_unblocked", json_object_new_boolean(1));
+	snprintf(text, sizeof(text), "%s: PIN unblocked (tries reset)", o->df);
+	print_result(ct, obj, text);
+	return CT_EXIT_OK;
+}
+
 static const sm_command sm_commands[] = {
 	{ "auth", do_auth, 0, "auth [--df DF]: internal and external authentication; "
 	                      "prints GENUINE, NOT_GENUINE or KEYS_MISMATCH" },
@@ -133,6 +152,8 @@ static const sm_command sm_commands[] = {
 	{ "lock", do_lock, 0, "lock [--df DF] [--permanent]: application block (a lost card)" },
 	{ "unlock", do_unlock, 0, "unlock [--df DF] [--card-id HEX]: lift a temporary "
 	                          "application block" },
+	{ "pin-unblock", do_pin_unblock, 0, "pin-unblock [--df DF]: reset a blocked PIN's try "
+	                                    "counter (the PIN stays the same)" },
 };
 
 static void sm_usage(FILE *f, const sm_command *c)
@@ -217,3 +238,7 @@ int cmd_auth(cardtool *ct, int argc, char **argv) { return run_named(ct, "auth",
 int cmd_write(cardtool *ct, int argc, char **argv) { return run_named(ct, "write", argc, argv); }
 int cmd_lock(cardtool *ct, int argc, char **argv) { return run_named(ct, "lock", argc, argv); }
 int cmd_unlock(cardtool *ct, int argc, char **argv) { return run_named(ct, "unlock", argc, argv); }
+int cmd_pin_unblock(cardtool *ct, int argc, char **argv)
+{
+	return run_named(ct, "pin-unblock", argc, argv);
+}

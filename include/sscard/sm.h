@@ -76,7 +76,7 @@ typedef enum sscard_auth_verdict {
 SSCARD_API const char *sscard_auth_verdict_name(int verdict);
 
 /*
- * Authenticate in `df` ("SSSE", "DF04", ...): INTERNAL AUTHENTICATE
+ * Authenticate in `df` ("SSSE", "DF04", ...; NULL: SSSE): INTERNAL AUTHENTICATE
  * (card -> terminal: our random encrypted with the diversified IRK), then
  * EXTERNAL AUTHENTICATE (terminal -> card: GET CHALLENGE, cryptogram with
  * the diversified RK). Afterwards the card grants the DF's

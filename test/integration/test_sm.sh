@@ -34,6 +34,7 @@ if [ "${1:-}" != --inner ]; then
 	run not-genuine vectors/sm/v2-forged.json
 	run write-mac vectors/cards/healthy-v3.json
 	run torn-write vectors/sm/v2-torn.json
+	run lock-unlock vectors/cards/healthy-v3.json
 	exit $status
 fi
 
@@ -83,6 +84,15 @@ torn-write)
 	# cardsim re-inserts a removed card as a fresh load of its profile, so
 	# the damaged card cannot come back into this reader.
 	expect 1 "interrupted" ct write name 欧阳修欧阳修欧阳修欧阳修欧阳修 -k "$keys/v2.keys"
+	;;
+lock-unlock)
+	expect 1 "MAC" ct lock -k "$keys/wrong.keys"
+	expect 0 A00000019 ct read card_number
+	expect 0 "blocked (temporary)" ct lock -k "$keys/healthy-v3.keys"
+	expect 1 "" ct read card_number
+	expect 1 "card id" ct unlock -k "$keys/healthy-v3.keys"
+	expect 0 unblocked ct unlock -k "$keys/healthy-v3.keys" --card-id 110100D15600000500A1B2C3D4E5F607
+	expect 0 A00000019 ct read card_number
 	;;
 *) fail "unknown case" ;;
 esac
