@@ -25,6 +25,16 @@ extern "C" {
 
 typedef struct sscard_keys sscard_keys;
 
+/* Card algorithms. */
+typedef enum sscard_alg {
+	SSCARD_ALG_3DES = 1, /* 2-key triple DES, 8-byte blocks (2.0 cards) */
+	SSCARD_ALG_SM4 = 2   /* SM4, 16-byte blocks (3.0 cards) */
+} sscard_alg;
+
+#define SSCARD_KEY_LEN 16u   /* every key: 3DES K1||K2 or SM4 */
+#define SSCARD_MAC_LEN 4u    /* line-protection MAC */
+#define SSCARD_FACTOR_LEN 8u /* one diversification factor */
+
 /* Card key classes per DF. */
 typedef enum sscard_key_usage {
 	SSCARD_KEY_EXTERNAL = 1, /* RK/UK: EXTERNAL AUTHENTICATE (terminal -> card) */
@@ -61,6 +71,53 @@ SSCARD_API sscard_rc sscard_keys_open_file(sscard_ctx *ctx, const char *path,
 SSCARD_API void sscard_keys_free(sscard_keys **keys);
 /* Provider name: "file" or "psam". */
 SSCARD_API const char *sscard_keys_provider(const sscard_keys *keys);
+
+/* ---- your own key provider (an HSM, a remote security module) ------------ */
+
+/* The diversification factors of one card, as the library reads them. */
+typedef struct sscard_div_factors {
+	uint8_t card[SSCARD_FACTOR_LEN];     /* last 8 bytes of the ATR */
+	uint8_t city[SSCARD_FACTOR_LEN];     /* ASCII region(6) + "sx" */
+	uint8_t province[SSCARD_FACTOR_LEN]; /* ASCII region(2) + "0000sh" */
+	int have_card, have_region;          /* 0 when the card did not give them */
+} sscard_div_factors;
+
+/* What a provider tells about one of its keys (no key material). */
+typedef struct sscard_key_info {
+	sscard_alg alg;
+	uint8_t id; /* the card's key index (P2 of the command) */
+} sscard_key_info;
+
+/*
+ * A key provider computes with the card's keys and never hands one out.
+ * `df` is "SSSE", "DF01" .. "DF07". Every function returns SSCARD_OK,
+ * SSCARD_E_KEY_NOT_FOUND when it has no key for (usage, df),
+ * SSCARD_E_BAD_DATA when a factor its diversification needs is missing
+ * (have_region 0), or its own failure (SSCARD_E_CRYPTO, ..._TRANSPORT).
+ */
+typedef struct sscard_keys_ops {
+	const char *name; /* "file", "psam", "hsm", ... */
+	sscard_rc (*lookup)(void *impl, sscard_key_usage usage, const char *df,
+	                    sscard_key_info *info);
+	/* ECB-encrypt `len` bytes (whole blocks) with the card's key. */
+	sscard_rc (*encrypt)(void *impl, sscard_key_usage usage, const char *df,
+	                     const sscard_div_factors *f, const uint8_t *in,
+	                     size_t len, uint8_t *out);
+	/* The line MAC with the card's key: ISO 9797-1 padding method 2,
+	 * CBC with `iv` (zero padded to a block), retail MAC for 3DES, SM4
+	 * CBC-MAC; the leftmost 4 bytes. */
+	sscard_rc (*mac)(void *impl, sscard_key_usage usage, const char *df,
+	                 const sscard_div_factors *f, const uint8_t *iv,
+	                 size_t ivlen, const uint8_t *data, size_t len,
+	                 uint8_t mac[SSCARD_MAC_LEN]);
+	/* Release everything, wiping keys. */
+	void (*free)(void *impl);
+} sscard_keys_ops;
+
+/* Wrap a provider; the handle owns `impl` from now on (ops->free is
+ * called on failure too). `ops` must outlive the handle. */
+SSCARD_API sscard_rc sscard_keys_new(sscard_ctx *ctx, const sscard_keys_ops *ops,
+                                     void *impl, sscard_keys **out);
 
 /* ---- authentication ------------------------------------------------------ */
 

@@ -366,6 +366,79 @@ static void test_pin_unblock_and_reload(void **state)
 	sscard_disconnect(&card);
 }
 
+/* ---- a caller's own provider (an HSM) ---------------------------------------- */
+
+/* Delegates to the file provider and counts what the library asks. */
+typedef struct counting {
+	sscard_keys *inner;
+	int lookups, encrypts, macs, freed;
+} counting;
+
+static sscard_rc c_lookup(void *impl, sscard_key_usage usage, const char *df,
+                          sscard_key_info *info)
+{
+	counting *c = impl;
+
+	c->lookups++;
+	return c->inner->ops->lookup(c->inner->impl, usage, df, info);
+}
+
+static sscard_rc c_encrypt(void *impl, sscard_key_usage usage, const char *df,
+                           const sscard_div_factors *f, const uint8_t *in, size_t len,
+                           uint8_t *out)
+{
+	counting *c = impl;
+
+	c->encrypts++;
+	assert_true(f->have_card && f->have_region);
+	return c->inner->ops->encrypt(c->inner->impl, usage, df, f, in, len, out);
+}
+
+static sscard_rc c_mac(void *impl, sscard_key_usage usage, const char *df,
+                       const sscard_div_factors *f, const uint8_t *iv, size_t ivlen,
+                       const uint8_t *data, size_t len, uint8_t mac[SSCARD_MAC_LEN])
+{
+	counting *c = impl;
+
+	c->macs++;
+	return c->inner->ops->mac(c->inner->impl, usage, df, f, iv, ivlen, data, len, mac);
+}
+
+static void c_free(void *impl)
+{
+	((counting *)impl)->freed++;
+}
+
+static const sscard_keys_ops counting_ops = {
+	"counting", c_lookup, c_encrypt, c_mac, c_free,
+};
+
+static void test_own_provider(void **state)
+{
+	fixture *fx = *state;
+	counting c = { fx->v3, 0, 0, 0, 0 };
+	sscard_keys *keys = NULL;
+	sscard_card *card;
+	sscard_keys_ops incomplete = counting_ops;
+
+	incomplete.mac = NULL;
+	assert_int_equal(sscard_keys_new(fx->ctx, &incomplete, &c, &keys), SSCARD_E_INVALID_ARG);
+	assert_int_equal(c.freed, 1); /* the handle owned impl, even on failure */
+	assert_null(keys);
+
+	assert_int_equal(sscard_keys_new(fx->ctx, &counting_ops, &c, &keys), SSCARD_OK);
+	assert_string_equal(sscard_keys_provider(keys), "counting");
+	card = connect_profile(fx, V3);
+	assert_int_equal(sscard_authenticate(card, keys, "SSSE", NULL), SSCARD_OK);
+	assert_int_equal(c.encrypts, 2); /* internal + external */
+	assert_int_equal(sscard_app_block(card, keys, "SSSE", 0), SSCARD_OK);
+	assert_int_equal(c.macs, 1);
+	sscard_disconnect(&card);
+	sscard_keys_free(&keys);
+	assert_int_equal(c.freed, 2);
+	assert_true(c.lookups >= 3);
+}
+
 /* ---- no secret in the trace or the log ------------------------------------- */
 
 typedef struct capture {
@@ -483,6 +556,7 @@ int main(void)
 		cmocka_unit_test(test_block_unblock),
 		cmocka_unit_test(test_block_wrong_mac),
 		cmocka_unit_test(test_pin_unblock_and_reload),
+		cmocka_unit_test(test_own_provider),
 		cmocka_unit_test(test_no_secret_in_trace_or_log),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
