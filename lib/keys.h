@@ -45,9 +45,51 @@ sscard_rc sscard_div_factors_make(const uint8_t *atr, size_t atrlen,
                                   const uint8_t *card_id, size_t idlen,
                                   sscard_div_factors *f);
 
-/* The software keystore's parser, for tests and fuzzers: `text` of
- * `len` bytes (need not be NUL-terminated). Errors name the line in
- * `err`. */
+/* ---- the keystore file (lib/keys_file.c): format in sscard/sm.h ------ */
+
+#define SSCARD_KS_MAX_KEYS 64u
+#define SSCARD_KS_MAX_LEVELS 3u
+
+typedef enum sscard_div_level {
+	SSCARD_LEVEL_PROVINCE,
+	SSCARD_LEVEL_CITY,
+	SSCARD_LEVEL_CARD
+} sscard_div_level;
+
+/* One line: a key (software keystore) or where a PSAM keeps it. */
+typedef struct sscard_ks_entry {
+	sscard_key_usage usage;
+	char df[SSCARD_DF_NAME_MAX];
+	uint8_t id; /* the card's key index */
+	sscard_alg alg;
+	sscard_div_level levels[SSCARD_KS_MAX_LEVELS];
+	size_t nlevels;
+	bool psam;
+	uint8_t psam_index;          /* psam lines: P2 of DES INIT */
+	uint8_t key[SSCARD_KEY_LEN]; /* key lines: the (master) key */
+} sscard_ks_entry;
+
+typedef struct sscard_keystore {
+	sscard_ks_entry keys[SSCARD_KS_MAX_KEYS];
+	size_t nkeys;
+} sscard_keystore;
+
+/* Load a keystore file (NULL: $SSCARD_KEYSTORE), refusing one that group
+ * or others may access; errors are logged on ctx. */
+sscard_rc sscard_keystore_load(sscard_ctx *ctx, const char *path, sscard_keystore **out);
+/* Parse `len` bytes of text (need not be NUL-terminated); errors name the
+ * line in `err`. */
+sscard_rc sscard_keystore_parse(const char *text, size_t len, sscard_keystore **out,
+                                char *err, size_t errsz);
+/* Wipes and frees; NULL is fine. */
+void sscard_keystore_free(sscard_keystore *ks);
+const sscard_ks_entry *sscard_keystore_find(const sscard_keystore *ks,
+                                            sscard_key_usage usage, const char *df);
+/* The factor of one level, NULL if the card did not give it. */
+const uint8_t *sscard_level_factor(const sscard_div_factors *f, sscard_div_level level);
+
+/* The software keystore from text, for tests and fuzzers (psam lines are
+ * refused: they need the PSAM provider). */
 sscard_rc sscard_keys_parse_text(sscard_ctx *ctx, const char *text, size_t len,
                                  sscard_keys **out, char *err, size_t errsz);
 

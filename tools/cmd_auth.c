@@ -11,7 +11,8 @@
 #include "cardtool.h"
 
 typedef struct sm_opts {
-	const char *keystore;
+	const char *keystore; /* a keystore, or with --psam the PSAM map */
+	const char *psam;     /* the PSAM's reader */
 	const char *df;
 	const char *card_id; /* unlock: the card identification code, hex */
 	bool permanent;
@@ -162,6 +163,8 @@ static void sm_usage(FILE *f, const sm_command *c)
 	           "Options:\n"
 	           "  -k, --keystore FILE  software keystore (default $SSCARD_KEYSTORE); it must be\n"
 	           "                       readable by its owner only (chmod 600)\n"
+	           "  -P, --psam READER    keys from the PSAM in READER (e.g. the reader's second\n"
+	           "                       slot, or sim:PROFILE); --keystore is then its map\n"
 	           "  -d, --df DF          the DF: SSSE (default), DF01 .. DF07\n",
 	        c->usage);
 	if (c->run == do_lock)
@@ -178,6 +181,7 @@ static int run_sm(cardtool *ct, const sm_command *c, int argc, char **argv)
 		                              { "df", required_argument, NULL, 'd' },
 		                              { "permanent", no_argument, NULL, 'p' },
 		                              { "card-id", required_argument, NULL, 'c' },
+		                              { "psam", required_argument, NULL, 'P' },
 		                              { "help", no_argument, NULL, 'h' },
 		                              { NULL, 0, NULL, 0 } };
 	sm_opts o = { .df = "SSSE" };
@@ -186,9 +190,11 @@ static int run_sm(cardtool *ct, const sm_command *c, int argc, char **argv)
 	sscard_rc rc;
 	int opt, status;
 
-	while ((opt = getopt_long(argc, argv, "k:d:pc:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "k:d:pc:P:h", opts, NULL)) != -1) {
 		if (opt == 'k')
 			o.keystore = optarg;
+		else if (opt == 'P')
+			o.psam = optarg;
 		else if (opt == 'd')
 			o.df = optarg;
 		else if (opt == 'p' && c->run == do_lock)
@@ -207,12 +213,13 @@ static int run_sm(cardtool *ct, const sm_command *c, int argc, char **argv)
 		sm_usage(stderr, c);
 		return CT_EXIT_USAGE;
 	}
-	rc = sscard_keys_open_file(ct->ctx, o.keystore, &keys);
+	rc = o.psam ? sscard_keys_open_psam(ct->ctx, o.psam, o.keystore, &keys)
+	            : sscard_keys_open_file(ct->ctx, o.keystore, &keys);
 	if (rc != SSCARD_OK) {
 		if (!ct->verbose && !ct->json)
-			fprintf(stderr, "%s: keystore %s: %s (run with -v for the reason)\n",
-			        ct->prog, o.keystore ? o.keystore : "$SSCARD_KEYSTORE",
-			        sscard_strerror(rc));
+			fprintf(stderr, "%s: %s %s: %s (run with -v for the reason)\n", ct->prog,
+			        o.psam ? "PSAM map" : "keystore",
+			        o.keystore ? o.keystore : "$SSCARD_KEYSTORE", sscard_strerror(rc));
 		else
 			ct_fail(ct, NULL, rc, "keystore");
 		return ct_exit_for(rc);

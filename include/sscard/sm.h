@@ -64,9 +64,26 @@ typedef enum sscard_key_usage {
  *           first with the province factor, then city, then card
  * KEY       32 hex digits: the (master) key
  * At most one key per (USAGE, DF); unknown items are errors.
+ * A PSAM map (sscard_keys_open_psam()) has the same form with "psam"
+ * lines instead, naming the PSAM's key rather than holding one:
+ *     psam USAGE DF ID ALG DIVERSIFY INDEX
+ * INDEX     the PSAM key index (2 hex digits, P2 of DES INIT)
  */
 SSCARD_API sscard_rc sscard_keys_open_file(sscard_ctx *ctx, const char *path,
                                            sscard_keys **out);
+/*
+ * Use the PSAM in `reader` (as for sscard_connect(): a PC/SC reader name,
+ * e.g. the second slot of the terminal's reader, or "sim:PATH") as the
+ * key provider; `map_path` (NULL: $SSCARD_KEYSTORE) lists with psam lines
+ * which PSAM key serves which card key, and is subject to the same file
+ * rule as a keystore. The PSAM diversifies and computes:
+ *   80 1A <usage 1..4> <index> Lc <factors, 8 bytes per level>  DES INIT
+ *   80 FA 00 00 Lc <blocks>              ECB-encrypt (answer: the blocks)
+ *   80 FA 05 00 Lc <IV block> <data>     MAC (answer: 4 bytes)
+ * (PBOC PSAM style; verify against the PSAM a province issues.)
+ */
+SSCARD_API sscard_rc sscard_keys_open_psam(sscard_ctx *ctx, const char *reader,
+                                           const char *map_path, sscard_keys **out);
 /* Frees the provider (wiping every key it held); *keys becomes NULL. */
 SSCARD_API void sscard_keys_free(sscard_keys **keys);
 /* Provider name: "file" or "psam". */

@@ -4,7 +4,8 @@
 # The secure channel through real pcscd + vpcd + cardsim (issue #6, "done
 # means"): authentication succeeds with the right keys on a 3DES and an SM4
 # card and fails cleanly with wrong keys; a write without a valid MAC is
-# refused by the card; a torn write is detected (its repair: see below).
+# refused by the card; a torn write is detected (its repair: see below);
+# the same through a PSAM in the second reader slot.
 #
 #   test/integration/test_sm.sh [BUILD_DIR]     (as root; see sandbox.sh)
 #
@@ -17,14 +18,14 @@ if [ "${1:-}" != --inner ]; then
 	build=$(cd "${1:-${SSCARD_BUILD:-$src/build}}" && pwd)
 	keys=$(mktemp -d /tmp/sscard-sm-it-XXXXXX)
 	trap 'rm -rf "$keys"' EXIT
-	for k in v2 healthy-v3 wrong; do
-		cp "$src/vectors/sm/$k.keys" "$keys/$k.keys"
-		chmod 600 "$keys/$k.keys"
+	for k in v2.keys healthy-v3.keys wrong.keys psam-sm4.map psam-3des.map; do
+		cp "$src/vectors/sm/$k" "$keys/$k"
+		chmod 600 "$keys/$k"
 	done
 	status=0
-	run() { # CASE PROFILE
+	run() { # CASE PROFILE [PROFILE2: the PSAM in the second slot]
 		SSCARD_BUILD="$build" "$here/sandbox.sh" --build "$build" --profile "$src/$2" \
-			-- "$0" --inner "$1" "$build" "$keys"
+			${3:+--profile2 "$src/$3"} -- "$0" --inner "$1" "$build" "$keys"
 		rc=$?
 		[ $rc = 77 ] && exit 77
 		if [ $rc != 0 ]; then echo "FAIL: $1"; status=1; else echo "ok: $1"; fi
@@ -35,6 +36,8 @@ if [ "${1:-}" != --inner ]; then
 	run write-mac vectors/cards/healthy-v3.json
 	run torn-write vectors/sm/v2-torn.json
 	run lock-unlock vectors/cards/healthy-v3.json
+	run psam-sm4 vectors/cards/healthy-v3.json vectors/cards/psam.json
+	run psam-3des vectors/sm/v2-3des.json vectors/cards/psam.json
 	exit $status
 fi
 
@@ -93,6 +96,18 @@ lock-unlock)
 	expect 1 "card id" ct unlock -k "$keys/healthy-v3.keys"
 	expect 0 unblocked ct unlock -k "$keys/healthy-v3.keys" --card-id 110100D15600000500A1B2C3D4E5F607
 	expect 0 A00000019 ct read card_number
+	;;
+psam-sm4)
+	# keys from the PSAM in the reader's second slot, two virtual readers
+	psam=(--psam "$SSCARD_SANDBOX_READER2")
+	expect 0 GENUINE ct auth "${psam[@]}" -k "$keys/psam-sm4.map"
+	expect 1 KEYS_MISMATCH ct auth "${psam[@]}" -k "$keys/psam-3des.map"
+	expect 0 "written and verified" ct write card_number Z00000002 "${psam[@]}" \
+		-k "$keys/psam-sm4.map"
+	expect 0 Z00000002 ct read card_number
+	;;
+psam-3des)
+	expect 0 GENUINE ct auth --psam "$SSCARD_SANDBOX_READER2" -k "$keys/psam-3des.map"
 	;;
 *) fail "unknown case" ;;
 esac

@@ -439,6 +439,78 @@ static void test_own_provider(void **state)
 	assert_true(c.lookups >= 3);
 }
 
+/* ---- the PSAM provider (the simulator's PSAM in a "second slot") ---------- */
+
+static sscard_keys *open_psam(fixture *fx, const char *map)
+{
+	char path[128], reader[512];
+	sscard_keys *keys = NULL;
+
+	copy_keystore(fx, map, path, sizeof(path));
+	snprintf(reader, sizeof(reader), "sim:%s/cards/psam.json", getenv("SSCARD_VECTORS"));
+	assert_int_equal(sscard_keys_open_psam(fx->ctx, reader, path, &keys), SSCARD_OK);
+	assert_string_equal(sscard_keys_provider(keys), "psam");
+	assert_int_equal(unlink(path), 0);
+	return keys;
+}
+
+static void test_psam_provider(void **state)
+{
+	fixture *fx = *state;
+	sscard_keys *sm4 = open_psam(fx, "psam-sm4.map");
+	sscard_keys *des = open_psam(fx, "psam-3des.map");
+	sscard_card *card;
+	sscard_auth_verdict v;
+	char text[128];
+	int written;
+
+	expect_auth(fx, V3, sm4, "SSSE", SSCARD_OK, SSCARD_AUTH_GENUINE);
+	expect_auth(fx, V2, des, "SSSE", SSCARD_OK, SSCARD_AUTH_GENUINE);
+	expect_auth(fx, FORGED, des, "SSSE", SSCARD_E_NOT_GENUINE, SSCARD_AUTH_NOT_GENUINE);
+	expect_auth(fx, V3, des, "SSSE", SSCARD_E_KEYS_MISMATCH, SSCARD_AUTH_KEYS_MISMATCH);
+
+	/* writes, block/unblock and PIN reload with keys that stay in the PSAM */
+	card = connect_profile(fx, V3);
+	assert_int_equal(sscard_write_element(card, sm4, "name", "王五", &written), SSCARD_OK);
+	assert_int_equal(written, 1);
+	read_text(card, fx->v3, "name", text, sizeof(text));
+	assert_string_equal(text, "王五");
+	assert_int_equal(sscard_app_block(card, sm4, "SSSE", 0), SSCARD_OK);
+	assert_int_equal(sscard_app_unblock(card, sm4, "SSSE", "110100D15600000500A1B2C3D4E5F607"),
+	                 SSCARD_OK);
+	assert_int_equal(sscard_pin_reload(card, sm4, "SSSE", "135790"), SSCARD_OK);
+	assert_int_equal(sscard_pin_verify(card, "135790", NULL), SSCARD_OK);
+	/* the PSAM has no DF04 keys: the SSSE key it falls back to is not the
+	 * card's DF04 key */
+	assert_int_equal(sscard_authenticate(card, sm4, "DF04", &v), SSCARD_E_KEYS_MISMATCH);
+	assert_int_equal(v, SSCARD_AUTH_KEYS_MISMATCH);
+	sscard_disconnect(&card);
+
+	sscard_keys_free(&sm4);
+	sscard_keys_free(&des);
+}
+
+static void test_psam_map_rules(void **state)
+{
+	fixture *fx = *state;
+	char path[128], reader[512];
+	sscard_keys *keys = NULL;
+
+	snprintf(reader, sizeof(reader), "sim:%s/cards/psam.json", getenv("SSCARD_VECTORS"));
+	/* a map holding keys is refused, and a keystore of psam lines too */
+	copy_keystore(fx, "v2.keys", path, sizeof(path));
+	assert_int_equal(sscard_keys_open_psam(fx->ctx, reader, path, &keys), SSCARD_E_KEYSTORE);
+	assert_int_equal(unlink(path), 0);
+	copy_keystore(fx, "psam-sm4.map", path, sizeof(path));
+	assert_int_equal(sscard_keys_open_file(fx->ctx, path, &keys), SSCARD_E_KEYSTORE);
+	/* no PSAM in that reader */
+	assert_int_equal(sscard_keys_open_psam(fx->ctx, "sim:/nonexistent.json", path, &keys),
+	                 SSCARD_E_IO);
+	assert_int_equal(sscard_keys_open_psam(fx->ctx, NULL, path, &keys), SSCARD_E_INVALID_ARG);
+	assert_null(keys);
+	assert_int_equal(unlink(path), 0);
+}
+
 /* ---- no secret in the trace or the log ------------------------------------- */
 
 typedef struct capture {
@@ -502,6 +574,7 @@ static void test_no_secret_in_trace_or_log(void **state)
 	size_t atrlen;
 	sscard_div_factors f;
 	sscard_card *card;
+	sscard_keys *psam;
 	int written;
 
 	sscard_ctx_set_log(fx->ctx, on_log, &cap);
@@ -517,6 +590,11 @@ static void test_no_secret_in_trace_or_log(void **state)
 	assert_int_equal(sscard_pin_unblock(card, fx->v3, "SSSE"), SSCARD_OK);
 	assert_int_equal(sscard_pin_reload(card, fx->v3, "SSSE", "975319"), SSCARD_OK);
 	assert_int_equal(sscard_authenticate(card, fx->wrong, "SSSE", NULL), SSCARD_E_KEYS_MISMATCH);
+	/* the same through the PSAM: the PIN block goes to the PSAM too */
+	psam = open_psam(fx, "psam-sm4.map");
+	assert_int_equal(sscard_authenticate(card, psam, "SSSE", NULL), SSCARD_OK);
+	assert_int_equal(sscard_pin_reload(card, psam, "SSSE", "864213"), SSCARD_OK);
+	sscard_keys_free(&psam);
 	assert_int_equal(sscard_card_atr(card, &atr, &atrlen), SSCARD_OK);
 	assert_int_equal(sscard_div_factors_make(atr, atrlen, card_id, sizeof(card_id), &f), SSCARD_OK);
 	sscard_disconnect(&card);
@@ -537,8 +615,10 @@ static void test_no_secret_in_trace_or_log(void **state)
 		card_key[10] = '\0';
 		assert_null(strstr(cap.text, card_key));
 	}
-	/* the new PIN, as BCD (reload block) or digits */
+	/* the new PINs, as BCD (reload block) or digits */
 	assert_null(strstr(cap.text, "975319"));
+	assert_null(strstr(cap.text, "864213"));
+	assert_non_null(strstr(cap.text, "801A")); /* the PSAM was traced */
 	free(cap.text);
 }
 
@@ -557,6 +637,8 @@ int main(void)
 		cmocka_unit_test(test_block_wrong_mac),
 		cmocka_unit_test(test_pin_unblock_and_reload),
 		cmocka_unit_test(test_own_provider),
+		cmocka_unit_test(test_psam_provider),
+		cmocka_unit_test(test_psam_map_rules),
 		cmocka_unit_test(test_no_secret_in_trace_or_log),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
