@@ -435,16 +435,12 @@ sscard_rc sscard_keystore_load(sscard_ctx *ctx, const char *path, sscard_keystor
 	*out = NULL;
 	if (!path)
 		path = getenv("SSCARD_KEYSTORE");
-	if (!path || !path[0]) {
-		SSC_ERR(ctx, "no keystore given (set SSCARD_KEYSTORE)");
-		return SSCARD_E_KEYSTORE;
-	}
+	if (!path || !path[0])
+		return sscard_ctx_fail(ctx, SSCARD_E_KEYSTORE, "no keystore given (set SSCARD_KEYSTORE)");
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		rc = errno == ENOENT ? SSCARD_E_KEYSTORE : SSCARD_E_IO;
-		SSC_ERR(ctx, "keystore %s: %s", path, strerror(errno));
-		return rc;
-	}
+	if (fd < 0)
+		return sscard_ctx_fail(ctx, errno == ENOENT ? SSCARD_E_KEYSTORE : SSCARD_E_IO,
+		                       "keystore %s: %s", path, strerror(errno));
 	if (fstat(fd, &st) != 0) {
 		snprintf(err, sizeof(err), "keystore %s: %s", path, strerror(errno));
 		rc = SSCARD_E_IO;
@@ -463,7 +459,7 @@ sscard_rc sscard_keystore_load(sscard_ctx *ctx, const char *path, sscard_keystor
 		free(buf);
 	}
 	if (rc != SSCARD_OK)
-		SSC_ERR(ctx, "%s", err[0] ? err : "keystore cannot be loaded");
+		sscard_ctx_fail(ctx, rc, "%s", err[0] ? err : "keystore cannot be loaded");
 	return rc;
 }
 
@@ -482,6 +478,6 @@ SSCARD_API sscard_rc sscard_keys_open_file(sscard_ctx *ctx, const char *path,
 		return rc;
 	rc = keys_from_store(ctx, ks, out, err, sizeof(err));
 	if (rc != SSCARD_OK)
-		SSC_ERR(ctx, "%s", err);
+		sscard_ctx_fail(ctx, rc, "%s", err[0] ? err : sscard_strerror(rc));
 	return rc;
 }

@@ -169,11 +169,10 @@ static const sscard_keys_ops psam_ops = {
 static sscard_rc check_map(sscard_ctx *ctx, const sscard_keystore *map)
 {
 	for (size_t i = 0; i < map->nkeys; i++)
-		if (!map->keys[i].psam) {
-			SSC_ERR(ctx, "the PSAM map has key lines: keys belong in the PSAM, "
-			             "or in a keystore opened without --psam");
-			return SSCARD_E_KEYSTORE;
-		}
+		if (!map->keys[i].psam)
+			return sscard_ctx_fail(ctx, SSCARD_E_KEYSTORE,
+			                       "the PSAM map has key lines: keys belong in the PSAM, "
+			                       "or in a keystore opened without --psam");
 	return SSCARD_OK;
 }
 
@@ -195,8 +194,13 @@ SSCARD_API sscard_rc sscard_keys_open_psam(sscard_ctx *ctx, const char *reader,
 		rc = check_map(ctx, p->map);
 	if (rc == SSCARD_OK) {
 		rc = sscard_connect(ctx, reader, &p->psam);
-		if (rc != SSCARD_OK)
-			SSC_ERR(ctx, "PSAM reader \"%s\": %s", reader, sscard_strerror(rc));
+		if (rc != SSCARD_OK) {
+			char why[SSCARD_DETAIL_MAX];
+
+			snprintf(why, sizeof(why), "%s", sscard_ctx_last_detail(ctx));
+			sscard_ctx_fail(ctx, rc, "PSAM reader \"%s\": %s%s%s", reader,
+			                sscard_strerror(rc), why[0] ? ": " : "", why);
+		}
 	}
 	if (rc != SSCARD_OK) {
 		psam_free(p);

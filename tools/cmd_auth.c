@@ -215,15 +215,8 @@ static int run_sm(cardtool *ct, const sm_command *c, int argc, char **argv)
 	}
 	rc = o.psam ? sscard_keys_open_psam(ct->ctx, o.psam, o.keystore, &keys)
 	            : sscard_keys_open_file(ct->ctx, o.keystore, &keys);
-	if (rc != SSCARD_OK) {
-		if (!ct->verbose && !ct->json)
-			fprintf(stderr, "%s: %s %s: %s (run with -v for the reason)\n", ct->prog,
-			        o.psam ? "PSAM map" : "keystore",
-			        o.keystore ? o.keystore : "$SSCARD_KEYSTORE", sscard_strerror(rc));
-		else
-			ct_fail(ct, NULL, rc, "keystore");
-		return ct_exit_for(rc);
-	}
+	if (rc != SSCARD_OK)
+		return ct_fail(ct, NULL, rc, o.psam ? "PSAM" : "keystore");
 	status = ct_connect(ct, &card);
 	if (status == CT_EXIT_OK) {
 		status = c->run(ct, card, keys, &o, c->nargs, argv + optind);
