@@ -7,6 +7,7 @@
  * stay inside the provider (lib/keys.h): this file only ever holds
  * challenges, randoms, cryptograms and MACs, and wipes those too.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -30,7 +31,7 @@ static const struct {
 #define RESP_MAX 258u
 
 static const char *const verdict_names[] = { "NOT_RUN", "GENUINE", "NOT_GENUINE",
-                                             "KEYS_MISMATCH" };
+                                             "KEYS_MISMATCH", "TERMINAL_ONLY" };
 
 SSCARD_API const char *sscard_auth_verdict_name(int verdict)
 {
@@ -41,27 +42,41 @@ SSCARD_API const char *sscard_auth_verdict_name(int verdict)
 
 /* ---- selection and factors ----------------------------------------------- */
 
-sscard_rc sscard_sm_select_df(sscard_card *card, const char *df)
+/* The FID of df (0 for SSSE); false for a DF we do not know. */
+static bool df_fid(const char *df, uint16_t *fid)
 {
-	uint8_t fid[2], resp[RESP_MAX];
-	size_t i, n = 0;
-	sscard_rc rc;
+	for (size_t i = 0; i < COUNT(dfs); i++)
+		if (strcmp(dfs[i].name, df) == 0) {
+			*fid = dfs[i].fid;
+			return true;
+		}
+	return false;
+}
 
-	for (i = 0; i < COUNT(dfs) && strcmp(dfs[i].name, df) != 0; i++)
-		;
-	if (i == COUNT(dfs))
-		return sscard_card_fail(card, SSCARD_E_INVALID_ARG, "unknown DF \"%s\"", df);
-	rc = sscard_ssc_select(card, 1);
-	if (rc != SSCARD_OK || dfs[i].fid == 0)
-		return rc;
+/* SELECT an application DF by FID, SSSE being selected. */
+static sscard_rc select_below_ssse(sscard_card *card, uint16_t fid)
+{
+	uint8_t data[2] = { (uint8_t)(fid >> 8), (uint8_t)fid }, resp[RESP_MAX];
+	sscard_apdu a = { 0x00, 0xA4, 0x00, 0x00, data, 2, 256, 0 };
+	size_t n = 0;
+
 	/* below SSSE: the application layer's idea of the selection is stale */
 	card->selected = 0;
-	fid[0] = (uint8_t)(dfs[i].fid >> 8);
-	fid[1] = (uint8_t)dfs[i].fid;
-	{
-		sscard_apdu a = { 0x00, 0xA4, 0x00, 0x00, fid, 2, 256, 0 };
-		return sscard_card_cmd(card, "SELECT DF", &a, resp, sizeof(resp), &n);
-	}
+	return sscard_card_cmd(card, "SELECT DF", &a, resp, sizeof(resp), &n);
+}
+
+sscard_rc sscard_sm_select_df(sscard_card *card, const char *df)
+{
+	uint16_t fid = 0;
+	sscard_rc rc;
+
+	if (!df || !df_fid(df, &fid))
+		return sscard_card_fail(card, SSCARD_E_INVALID_ARG, "unknown DF \"%s\"",
+		                        df ? df : "(null)");
+	rc = sscard_ssc_select(card, 1);
+	if (rc != SSCARD_OK || fid == 0)
+		return rc;
+	return select_below_ssse(card, fid);
 }
 
 /*
@@ -74,7 +89,6 @@ static bool read_card_id(sscard_card *card, uint8_t id[16])
 	sscard_apdu a = { 0x00, 0xB2, 0x01, 5u << 3, NULL, 0, 2 + 16, 0 };
 	uint8_t resp[RESP_MAX];
 	size_t n = 0;
-
 	sscard_tlv tlv;
 
 	if (sscard_card_cmd(card, "READ RECORD 01", &a, resp, sizeof(resp), &n) != SSCARD_OK)
@@ -104,17 +118,18 @@ sscard_rc sscard_sm_open(sscard_card *card, sscard_keys *keys, const char *df,
 	const uint8_t *atr = NULL;
 	uint8_t id[16];
 	size_t atrlen = 0;
+	uint16_t fid = 0;
 	bool have_id = card_id != NULL;
 	sscard_rc rc;
 
 	if (!card || !keys || !df || !sm)
 		return SSCARD_E_INVALID_ARG;
 	memset(sm, 0, sizeof(*sm));
-	if (strlen(df) >= sizeof(sm->df))
+	if (!df_fid(df, &fid))
 		return sscard_card_fail(card, SSCARD_E_INVALID_ARG, "unknown DF \"%s\"", df);
 	sm->card = card;
 	sm->keys = keys;
-	memcpy(sm->df, df, strlen(df) + 1);
+	snprintf(sm->df, sizeof(sm->df), "%s", df);
 	rc = sscard_card_atr(card, &atr, &atrlen);
 	if (rc != SSCARD_OK)
 		return rc;
@@ -126,14 +141,17 @@ sscard_rc sscard_sm_open(sscard_card *card, sscard_keys *keys, const char *df,
 	else
 		have_id = read_card_id(card, id);
 	rc = sscard_div_factors_make(atr, atrlen, have_id ? id : NULL, 16, &sm->factors);
-	if (rc == SSCARD_E_BAD_DATA && have_id) /* a region that is not BCD */
+	if (rc == SSCARD_E_BAD_DATA && card_id)
+		return sscard_card_fail(card, SSCARD_E_INVALID_ARG,
+		                        "the card id's region (its first 6 digits) is not decimal");
+	if (rc == SSCARD_E_BAD_DATA && have_id) /* the card's region is not BCD */
 		rc = sscard_div_factors_make(atr, atrlen, NULL, 0, &sm->factors);
 	if (rc != SSCARD_OK)
 		return sscard_card_fail(card, rc, "the ATR is too short for the card factor");
 	/* SSSE is selected already; an application DF is selected below it */
-	if (strcmp(df, "SSSE") == 0)
+	if (fid == 0)
 		return SSCARD_OK;
-	return tolerate_blocked(card, sscard_sm_select_df(card, df), allow_blocked);
+	return tolerate_blocked(card, select_below_ssse(card, fid), allow_blocked);
 }
 
 /* The key for usage in the session's DF, else in SSSE above it (where the
@@ -275,7 +293,7 @@ static sscard_auth_verdict judge(step_result internal, step_result external)
 		return SSCARD_AUTH_NOT_GENUINE;
 	if (internal == STEP_REJECTED)
 		return SSCARD_AUTH_KEYS_MISMATCH;
-	return SSCARD_AUTH_GENUINE;
+	return internal == STEP_OK ? SSCARD_AUTH_GENUINE : SSCARD_AUTH_TERMINAL_ONLY;
 }
 
 sscard_rc sscard_sm_authenticate(sscard_sm *sm, sscard_auth_verdict *verdict)
@@ -291,8 +309,11 @@ sscard_rc sscard_sm_authenticate(sscard_sm *sm, sscard_auth_verdict *verdict)
 	*verdict = judge(in, ex);
 	switch (*verdict) {
 	case SSCARD_AUTH_GENUINE:
-		SSC_INFO(sm->card->ctx, "authenticated in %s (%s)", sm->df,
-		         in == STEP_OK ? "card and terminal" : "terminal only, no IRK");
+		SSC_INFO(sm->card->ctx, "authenticated in %s: card and terminal", sm->df);
+		return SSCARD_OK;
+	case SSCARD_AUTH_TERMINAL_ONLY:
+		SSC_INFO(sm->card->ctx, "authenticated in %s: terminal only (no internal "
+		         "authentication key, the card was not checked)", sm->df);
 		return SSCARD_OK;
 	case SSCARD_AUTH_NOT_GENUINE:
 		return sscard_card_fail(sm->card, SSCARD_E_NOT_GENUINE,

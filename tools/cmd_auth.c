@@ -146,8 +146,8 @@ static int do_pin_unblock(cardtool *ct, sscard_card *card, sscard_keys *keys,
 }
 
 static const sm_command sm_commands[] = {
-	{ "auth", do_auth, 0, "auth [--df DF]: internal and external authentication; "
-	                      "prints GENUINE, NOT_GENUINE or KEYS_MISMATCH" },
+	{ "auth", do_auth, 0, "auth [--df DF]: internal and external authentication; prints "
+	                      "GENUINE, TERMINAL_ONLY, NOT_GENUINE or KEYS_MISMATCH" },
 	{ "write", do_write, 2, "write ELEMENT VALUE: protected write of one SSSE element "
 	                        "(key, hex tag or label), read back and verified" },
 	{ "lock", do_lock, 0, "lock [--df DF] [--permanent]: application block (a lost card)" },

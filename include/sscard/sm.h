@@ -143,10 +143,14 @@ typedef enum sscard_auth_verdict {
 	SSCARD_AUTH_GENUINE = 1,       /* the card proved it holds its keys */
 	SSCARD_AUTH_NOT_GENUINE = 2,   /* the card accepted our keys but failed
 	                                  to prove its own: a forgery or a clone */
-	SSCARD_AUTH_KEYS_MISMATCH = 3  /* our keys are not this card's */
+	SSCARD_AUTH_KEYS_MISMATCH = 3, /* our keys are not this card's */
+	SSCARD_AUTH_TERMINAL_ONLY = 4  /* the card accepted our key; whether it is
+	                                  genuine was not checked (the provider has
+	                                  no internal-authentication key) */
 } sscard_auth_verdict;
 
-/* "NOT_RUN", "GENUINE", "NOT_GENUINE", "KEYS_MISMATCH"; never NULL. */
+/* "NOT_RUN", "GENUINE", "NOT_GENUINE", "KEYS_MISMATCH", "TERMINAL_ONLY";
+ * "UNKNOWN" for other values; never NULL. */
 SSCARD_API const char *sscard_auth_verdict_name(int verdict);
 
 /*
@@ -157,10 +161,14 @@ SSCARD_API const char *sscard_auth_verdict_name(int verdict);
  * external-authentication access until it is reset or another DF is
  * selected.
  *
- * Returns SSCARD_OK with *verdict GENUINE when both succeed;
+ * Returns SSCARD_OK with *verdict GENUINE when both succeed, or
+ * TERMINAL_ONLY when the provider has no internal-authentication key (the
+ * card then grants access, but nothing proved it genuine);
  * SSCARD_E_NOT_GENUINE when the card accepted our external key but its
  * internal-authentication answer is wrong; SSCARD_E_KEYS_MISMATCH when
- * the card rejects our keys (or has none with the keystore's ids); or the
+ * the card rejects our keys (or has none with the keystore's ids, or
+ * uses the other algorithm); SSCARD_E_KEY_NOT_FOUND when the provider
+ * has no external-authentication key for df (nor for SSSE); or the
  * transport/card error. *verdict (may be NULL) says which.
  */
 SSCARD_API sscard_rc sscard_authenticate(sscard_card *card, sscard_keys *keys,

@@ -20,7 +20,7 @@ static const char keystore[] =
 
 static void check_verdict(sscard_rc rc, sscard_auth_verdict v)
 {
-	if ((rc == SSCARD_OK) != (v == SSCARD_AUTH_GENUINE) ||
+	if ((rc == SSCARD_OK) != (v == SSCARD_AUTH_GENUINE || v == SSCARD_AUTH_TERMINAL_ONLY) ||
 	    (rc == SSCARD_E_NOT_GENUINE) != (v == SSCARD_AUTH_NOT_GENUINE) ||
 	    (rc == SSCARD_E_KEYS_MISMATCH) != (v == SSCARD_AUTH_KEYS_MISMATCH))
 		abort();

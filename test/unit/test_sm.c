@@ -152,6 +152,43 @@ static void test_auth_keys_mismatch(void **state)
 	expect_auth(fx, V3, fx->wrong, "DF04", SSCARD_E_KEYS_MISMATCH, SSCARD_AUTH_KEYS_MISMATCH);
 }
 
+/* Without an internal-authentication key nothing proves the card genuine. */
+static void test_auth_terminal_only(void **state)
+{
+	fixture *fx = *state;
+	static const char text[] =
+		"sscard-keystore 1\n"
+		"key external SSSE 01 SM4 province,city,card 00112233445566778899AABBCCDDEEFF\n";
+	sscard_keys *keys = NULL;
+	sscard_card *card;
+	sscard_auth_verdict v;
+	char name[128];
+
+	assert_int_equal(sscard_keys_parse_text(fx->ctx, text, strlen(text), &keys, NULL, 0),
+	                 SSCARD_OK);
+	card = connect_profile(fx, V3);
+	assert_int_equal(sscard_authenticate(card, keys, "SSSE", &v), SSCARD_OK);
+	assert_int_equal(v, SSCARD_AUTH_TERMINAL_ONLY);
+	assert_int_equal(sscard_read_element(card, "name", name, sizeof(name)), SSCARD_OK);
+	/* no external key at all: nothing to authenticate with */
+	assert_int_equal(sscard_authenticate(card, fx->v3, "DF99", &v), SSCARD_E_INVALID_ARG);
+	sscard_disconnect(&card);
+	sscard_keys_free(&keys);
+	keys = NULL;
+	{
+		static const char irk_only[] =
+			"sscard-keystore 1\n"
+			"key internal SSSE 01 SM4 province,city,card 0123456789ABCDEFFEDCBA9876543210\n";
+		assert_int_equal(sscard_keys_parse_text(fx->ctx, irk_only, strlen(irk_only), &keys,
+		                                        NULL, 0), SSCARD_OK);
+	}
+	card = connect_profile(fx, V3);
+	assert_int_equal(sscard_authenticate(card, keys, "SSSE", &v), SSCARD_E_KEY_NOT_FOUND);
+	assert_int_equal(v, SSCARD_AUTH_NOT_RUN);
+	sscard_disconnect(&card);
+	sscard_keys_free(&keys);
+}
+
 static void test_auth_bad_arguments(void **state)
 {
 	fixture *fx = *state;
@@ -628,6 +665,7 @@ int main(void)
 		cmocka_unit_test(test_auth_genuine),
 		cmocka_unit_test(test_auth_not_genuine),
 		cmocka_unit_test(test_auth_keys_mismatch),
+		cmocka_unit_test(test_auth_terminal_only),
 		cmocka_unit_test(test_auth_bad_arguments),
 		cmocka_unit_test(test_auth_opens_ef06),
 		cmocka_unit_test(test_write_3des_and_sm4),
