@@ -2,14 +2,15 @@
 /*
  * sscard: the secure channel (design.md s.4 "Security", issue #6):
  * key providers, card/terminal authentication, protected writes,
- * application block/unblock and PIN unblock.
+ * application block/unblock and PIN unblock/reload.
  *
  * Keys never leave a provider: the secure channel asks it for a
  * cryptogram or a MAC computed with the card's key of a given usage in a
  * given DF, diversified from the card's factors (card = last 8 ATR bytes,
  * city = first 6 digits of the card identification code + "sx",
  * province = its first 2 digits + "0000sh"). Providers: the software
- * keystore (a file, format below) and, where built, a PSAM.
+ * keystore (a file, format below), a PSAM (the terminal's security
+ * module in a second reader slot) and your own (sscard_keys_new()).
  */
 #ifndef SSCARD_SM_H
 #define SSCARD_SM_H
