@@ -12,13 +12,26 @@
  * one per file that refuses (6982/6A82: its first refusal tells the rest);
  * elements the card's version does not have cost nothing. PIN tries and
  * VERIFY: one command each. GET RESPONSE and 6Cxx resends are overhead.
+ * authenticate: SELECT (cold), READ RECORD 01 (the card identification
+ * code the keys are diversified by), INTERNAL AUTHENTICATE (+ its GET
+ * RESPONSE on a T=0 card), GET CHALLENGE, EXTERNAL AUTHENTICATE.
+ * write_element (a protected write of the name): the element read to
+ * compare (a write that is not needed is not made), GET CHALLENGE, the
+ * MAC'd UPDATE RECORD and the read-back the rules demand; cold, also
+ * SELECT and READ RECORD 01 and, when the card withholds the element
+ * without authentication, GET CHALLENGE + EXTERNAL AUTHENTICATE (access
+ * needs only the terminal's key: INTERNAL AUTHENTICATE is not required).
+ * Keys: vectors/sm/healthy-v3.keys for SM4 profiles, vectors/sm/v2.keys
+ * for 3DES ones (copied to a private 0600 file, as the keystore demands).
  *
  * usage: bench_apdus [CARDS_DIR]   (default $SSCARD_VECTORS/cards)
  * Rows above their minimum are marked; the exit status is 0 whenever the
  * table could be produced (a figure, not a pass/fail test).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sscard/sscard.h>
 #ifdef BENCH_HAVE_DIAG
@@ -33,6 +46,50 @@ typedef struct op_result {
 } op_result;
 
 typedef op_result (*op_fn)(sscard_card *card, const char *profile, int cold);
+
+/* The keystores (private copies) and the context that opens them. */
+static struct {
+	sscard_ctx *ctx;
+	char sm4[64], des3[64];
+} keystore;
+
+/* The keystore for a profile's algorithm, opened; NULL when none fits. */
+static sscard_keys *keys_for(const char *profile)
+{
+	char alg[16] = "";
+	sscard_keys *k = NULL;
+
+	if (bench_profile_string(profile, "algorithm", alg, sizeof(alg)) != 0)
+		return NULL;
+	if (sscard_keys_open_file(keystore.ctx, strcmp(alg, "sm4") == 0 ? keystore.sm4 : keystore.des3,
+	                          &k) != SSCARD_OK)
+		return NULL;
+	return k;
+}
+
+/* A private 0600 copy of vectors/sm/NAME (the library refuses others). */
+static int copy_keystore(const char *cards_dir, const char *name, char *out, size_t outsz)
+{
+	char src[4200], buf[8192];
+	FILE *in;
+	size_t n;
+	int fd, ok;
+
+	snprintf(src, sizeof(src), "%s/../sm/%s", cards_dir, name);
+	snprintf(out, outsz, "/tmp/bench-keys-XXXXXX");
+	in = fopen(src, "rb");
+	fd = mkstemp(out);
+	if (in == NULL || fd < 0) {
+		if (in != NULL)
+			fclose(in);
+		return -1;
+	}
+	n = fread(buf, 1, sizeof(buf), in);
+	ok = write(fd, buf, n) == (ssize_t)n;
+	fclose(in);
+	close(fd);
+	return ok ? 0 : -1;
+}
 
 /* The 3.0-only element (design.md s.4: tag 4E) on a card below 3.00. */
 static int not_on_this_version(const sscard_basic *b, size_t i)
@@ -105,6 +162,63 @@ static op_result op_pin_verify(sscard_card *card, const char *profile, int cold)
 	return r;
 }
 
+static long auth_minimum(sscard_card *card, int cold)
+{
+	return (cold ? 1 : 0) + 1 + 1 + (sscard_card_protocol(card) == 0 ? 1 : 0) + 1 + 1;
+}
+
+static op_result op_authenticate(sscard_card *card, const char *profile, int cold)
+{
+	sscard_keys *keys = keys_for(profile);
+	sscard_auth_verdict verdict = SSCARD_AUTH_NOT_RUN;
+	op_result r = { SSCARD_E_KEYSTORE, -1 };
+
+	if (keys == NULL)
+		return r;
+	r.rc = sscard_authenticate(card, keys, NULL, &verdict);
+	if (r.rc == SSCARD_OK)
+		r.minimum = auth_minimum(card, cold);
+	sscard_keys_free(&keys);
+	return r;
+}
+
+/* Does the card withhold the name without authentication? (A twin card,
+ * so the measured connection is untouched.) */
+static int name_withheld(const char *profile)
+{
+	char reader[4200];
+	sscard_ctx *ctx = NULL;
+	sscard_card *twin = NULL;
+	sscard_basic *b = NULL;
+	int withheld = 0;
+
+	snprintf(reader, sizeof(reader), "sim:%s", profile);
+	if (sscard_ctx_new(&ctx) == SSCARD_OK && sscard_connect(ctx, reader, &twin) == SSCARD_OK &&
+	    sscard_basic_new(&b) == SSCARD_OK && sscard_read_basic(twin, b) == SSCARD_OK)
+		withheld = sscard_basic_status(b, (size_t)sscard_element_find("name")) ==
+		           SSCARD_ELEM_WITHHELD;
+	sscard_basic_free(&b);
+	sscard_disconnect(&twin);
+	sscard_ctx_free(&ctx);
+	return withheld;
+}
+
+/* A protected write of the name with a value no shipped card holds. */
+static op_result op_write(sscard_card *card, const char *profile, int cold)
+{
+	sscard_keys *keys = keys_for(profile);
+	op_result r = { SSCARD_E_KEYSTORE, -1 };
+	int written = 0;
+
+	if (keys == NULL)
+		return r;
+	r.rc = sscard_write_element(card, keys, "name", "王五", &written);
+	if (r.rc == SSCARD_OK && written)
+		r.minimum = 4 + (cold ? 2 + (name_withheld(profile) ? 2 : 0) : 0);
+	sscard_keys_free(&keys);
+	return r;
+}
+
 #ifdef BENCH_HAVE_DIAG
 /* The probe needs at least the reads of read_basic plus one PIN-tries
  * VERIFY; the minimum is taken from a read_basic on a twin card. */
@@ -135,14 +249,17 @@ static op_result op_diagnose(sscard_card *card, const char *profile, int cold)
 static const struct {
 	const char *name;
 	op_fn run;
-	int warm; /* run after a read_basic on the same connection */
+	op_fn prep; /* run first on the same connection (not counted), or NULL */
 } ops[] = {
-	{ "read_basic", op_read_basic, 0 },
-	{ "read_basic (again)", op_read_basic, 1 },
-	{ "pin_tries", op_pin_tries, 0 },
-	{ "pin_verify", op_pin_verify, 0 },
+	{ "read_basic", op_read_basic, NULL },
+	{ "read_basic (again)", op_read_basic, op_read_basic },
+	{ "pin_tries", op_pin_tries, NULL },
+	{ "pin_verify", op_pin_verify, NULL },
+	{ "authenticate", op_authenticate, NULL },
+	{ "write (cold)", op_write, NULL },
+	{ "write (after auth)", op_write, op_authenticate },
 #ifdef BENCH_HAVE_DIAG
-	{ "diagnose", op_diagnose, 0 },
+	{ "diagnose", op_diagnose, NULL },
 #endif
 };
 
@@ -164,10 +281,10 @@ static int run_row(sscard_ctx *ctx, const char *profile, size_t i)
 		       sscard_rc_name(rc), "0", "-", "-");
 		return 0;
 	}
-	if (ops[i].warm)
-		(void)op_read_basic(card, profile, 1);
+	if (ops[i].prep != NULL)
+		(void)ops[i].prep(card, profile, 1);
 	before = sscard_card_apdu_count(card);
-	r = ops[i].run(card, profile, !ops[i].warm);
+	r = ops[i].run(card, profile, ops[i].prep == NULL);
 	used = sscard_card_apdu_count(card) - before;
 	over = r.minimum >= 0 && (long)used > r.minimum;
 	if (r.minimum >= 0)
@@ -193,8 +310,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_apdus: no profiles in %s\n", dir);
 		return 1;
 	}
-	if (sscard_ctx_new(&ctx) != SSCARD_OK)
+	if (sscard_ctx_new(&ctx) != SSCARD_OK || sscard_ctx_new(&keystore.ctx) != SSCARD_OK ||
+	    copy_keystore(dir, "healthy-v3.keys", keystore.sm4, sizeof(keystore.sm4)) != 0 ||
+	    copy_keystore(dir, "v2.keys", keystore.des3, sizeof(keystore.des3)) != 0) {
+		fprintf(stderr, "bench_apdus: cannot set up (keystores in %s/../sm?)\n", dir);
 		return 1;
+	}
 	sscard_ctx_set_log_level(ctx, SSCARD_LOG_NONE);
 	printf("APDUs per operation (in-process simulator, %zu profiles from %s)\n", n, dir);
 	printf("%-22s %-20s %-18s %6s %8s %6s\n", "profile", "operation", "result", "APDUs",
@@ -203,6 +324,9 @@ int main(int argc, char **argv)
 		for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
 			above += run_row(ctx, profiles[p], i);
 	printf("operations above their minimum: %d\n", above);
+	unlink(keystore.sm4);
+	unlink(keystore.des3);
+	sscard_ctx_free(&keystore.ctx);
 	sscard_ctx_free(&ctx);
 	bench_list_free(profiles, n);
 	return 0;

@@ -136,18 +136,32 @@ long bench_rss_kb(void)
 	return resident < 0 ? -1 : resident * (sysconf(_SC_PAGESIZE) / 1024);
 }
 
-int bench_profile_pin(const char *path, char *pin, size_t pinsz)
+/* A string field of the profile: `key` at the top level, or inside the
+ * object `outer` when that is not NULL. */
+static int profile_field(const char *path, const char *outer, const char *key, char *out,
+                         size_t outsz)
 {
-	json_object *root = json_object_from_file(path), *p, *v;
+	json_object *root = json_object_from_file(path), *o, *v;
 	int rc = -1;
 
 	if (root == NULL)
 		return -1;
-	if (json_object_object_get_ex(root, "pin", &p) &&
-	    json_object_object_get_ex(p, "value", &v) && json_object_is_type(v, json_type_string)) {
-		snprintf(pin, pinsz, "%s", json_object_get_string(v));
+	o = root;
+	if ((outer == NULL || json_object_object_get_ex(root, outer, &o)) &&
+	    json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)) {
+		snprintf(out, outsz, "%s", json_object_get_string(v));
 		rc = 0;
 	}
 	json_object_put(root);
 	return rc;
+}
+
+int bench_profile_pin(const char *path, char *pin, size_t pinsz)
+{
+	return profile_field(path, "pin", "value", pin, pinsz);
+}
+
+int bench_profile_string(const char *path, const char *key, char *out, size_t outsz)
+{
+	return profile_field(path, NULL, key, out, outsz);
 }

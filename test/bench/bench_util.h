@@ -30,4 +30,6 @@ long bench_rss_kb(void);
 
 /* The PIN a profile holds (pin.value) into pin[pinsz]; 0 on success. */
 int bench_profile_pin(const char *path, char *pin, size_t pinsz);
+/* A top-level string field of a profile (e.g. "algorithm"); 0 on success. */
+int bench_profile_string(const char *path, const char *key, char *out, size_t outsz);
 #endif
