@@ -11,6 +11,14 @@
  * The card is the in-process simulator with a profile whose PIN is a
  * distinctive value (healthy-v3.json with pin.value replaced), so no other
  * data on the card can match by accident.
+ *
+ * The secure channel (authentication both ways, a protected write, PIN
+ * unblock and reload) runs with the test keystore vectors/sm/healthy-v3.keys;
+ * the secrets searched are its master keys and every key diversified
+ * from them for this card (province, city and card levels, computed here
+ * with the library's own primitives). The scheme has no session keys
+ * (MACs are keyed by the diversified line key with the challenge as IV),
+ * so there is none to search for.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -26,7 +34,9 @@
 
 #include <sscard/sscard.h>
 
+#include "crypto.h"
 #include "internal.h"
+#include "keys.h"
 
 #define PIN "718293"
 #define WRONG_PIN "405162"
@@ -288,11 +298,132 @@ static void test_keystore_keys_never_logged(void **state)
 	}
 }
 
+/* healthy-v3.keys, private copy (0600: the library refuses others). */
+static void copy_test_keystore(char *path, size_t pathsz, char *text, size_t textsz)
+{
+	const char *dir = getenv("SSCARD_VECTORS");
+	char src[4096];
+	FILE *f;
+	size_t n;
+
+	assert_non_null(dir);
+	snprintf(src, sizeof(src), "%s/sm/healthy-v3.keys", dir);
+	f = fopen(src, "rb");
+	assert_non_null(f);
+	n = fread(text, 1, textsz - 1, f);
+	text[n] = '\0';
+	fclose(f);
+	write_keystore(path, pathsz, text, 0600);
+}
+
+/* Every key of the keystore and its diversified forms for this card. */
+static size_t derived_keys(const char *keystore_text, sscard_card *card,
+                           char out[][2 * SSCARD_KEY_LEN + 1], size_t max)
+{
+	sscard_keystore *ks = NULL;
+	sscard_div_factors f;
+	const uint8_t *atr;
+	size_t atrlen, idlen = 0, n = 0;
+	uint8_t card_id[16];
+	char id_hex[64];
+
+	assert_int_equal(sscard_keystore_parse(keystore_text, strlen(keystore_text), &ks, NULL, 0),
+	                 SSCARD_OK);
+	assert_int_equal(sscard_card_atr(card, &atr, &atrlen), SSCARD_OK);
+	assert_int_equal(sscard_read_element(card, "card_id", id_hex, sizeof(id_hex)), SSCARD_OK);
+	assert_int_equal(sscard_hex_decode(id_hex, card_id, sizeof(card_id), &idlen), SSCARD_OK);
+	assert_int_equal(sscard_div_factors_make(atr, atrlen, card_id, idlen, &f), SSCARD_OK);
+	for (size_t k = 0; k < ks->nkeys; k++) {
+		const sscard_ks_entry *e = &ks->keys[k];
+		uint8_t key[SSCARD_KEY_LEN], next[SSCARD_KEY_LEN];
+
+		memcpy(key, e->key, sizeof(key));
+		for (size_t l = 0; l <= e->nlevels && n < max; l++) {
+			sscard_hex_encode(key, sizeof(key), out[n++], 2 * SSCARD_KEY_LEN + 1);
+			if (l == e->nlevels)
+				break;
+			const uint8_t *factor = sscard_level_factor(&f, e->levels[l]);
+			assert_non_null(factor);
+			assert_int_equal(sscard_crypto_diversify(e->alg, key, factor, SSCARD_FACTOR_LEN,
+			                                         next),
+			                 SSCARD_OK);
+			memcpy(key, next, sizeof(key));
+		}
+		sscard_wipe(key, sizeof(key));
+	}
+	sscard_keystore_free(ks);
+	return n;
+}
+
+static void test_secure_channel_never_shows_keys(void **state)
+{
+	fixture *fx = *state;
+	static char derived[64][2 * SSCARD_KEY_LEN + 1];
+	char reader[128], path[64], text[4096];
+	sscard_card *card = NULL;
+	sscard_keys *keys = NULL;
+	sscard_auth_verdict verdict = SSCARD_AUTH_NOT_RUN;
+	int written = 0;
+	size_t nkeys;
+	sscard_rc rc;
+
+	snprintf(reader, sizeof(reader), "sim:%s", fx->profile);
+	copy_test_keystore(path, sizeof(path), text, sizeof(text));
+	assert_int_equal(sscard_keys_open_file(fx->ctx, path, &keys), SSCARD_OK);
+	assert_int_equal(sscard_connect(fx->ctx, reader, &card), SSCARD_OK);
+	nkeys = derived_keys(text, card, derived, 64);
+	assert_true(nkeys >= 6 * 4);
+
+	rc = sscard_authenticate(card, keys, "SSSE", &verdict);
+	assert_int_equal(rc, SSCARD_OK);
+	assert_int_equal(verdict, SSCARD_AUTH_GENUINE);
+	add_outcome(&fx->cap, card, rc);
+	rc = sscard_write_element(card, keys, "name", "王五", &written);
+	assert_int_equal(rc, SSCARD_OK);
+	assert_int_equal(written, 1);
+	add_outcome(&fx->cap, card, rc);
+	rc = sscard_pin_unblock(card, keys, "SSSE");
+	assert_int_equal(rc, SSCARD_OK);
+	add_outcome(&fx->cap, card, rc);
+	rc = sscard_pin_reload(card, keys, "SSSE", NEW_PIN);
+	assert_int_equal(rc, SSCARD_OK);
+	add_outcome(&fx->cap, card, rc);
+	assert_int_equal(sscard_pin_verify(card, NEW_PIN, NULL), SSCARD_OK); /* reload took */
+	rc = sscard_authenticate(card, keys, "DF04", &verdict);
+	assert_int_equal(rc, SSCARD_OK);
+	assert_int_equal(verdict, SSCARD_AUTH_GENUINE); /* SSSE's IRK stands in for DF04 */
+	add_outcome(&fx->cap, card, rc);
+	sscard_disconnect(&card);
+	sscard_keys_free(&keys);
+	unlink(path);
+
+	/* a keystore that is not this card's: the failure says so, no key */
+	snprintf(text, sizeof(text), "sscard-keystore 1\nkey external SSSE 01 SM4 "
+	                             "province,city,card " KEY_HEX "\n");
+	write_keystore(path, sizeof(path), text, 0600);
+	assert_int_equal(sscard_keys_open_file(fx->ctx, path, &keys), SSCARD_OK);
+	assert_int_equal(sscard_connect(fx->ctx, reader, &card), SSCARD_OK);
+	rc = sscard_authenticate(card, keys, "SSSE", &verdict);
+	assert_int_equal(rc, SSCARD_E_KEYS_MISMATCH);
+	add_outcome(&fx->cap, card, rc);
+	sscard_disconnect(&card);
+	sscard_keys_free(&keys);
+	unlink(path);
+
+	assert_true(contains(&fx->cap, "0082000120**"));   /* EXTERNAL AUTHENTICATE masked */
+	assert_true(contains(&fx->cap, "04DC0930"));       /* the protected UPDATE went out */
+	for (size_t i = 0; i < nkeys; i++)
+		assert_absent(&fx->cap, derived[i]);
+	assert_absent(&fx->cap, KEY_HEX);
+	assert_absent(&fx->cap, NEW_PIN);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_pin_never_shown, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keystore_keys_never_logged, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_secure_channel_never_shows_keys, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
