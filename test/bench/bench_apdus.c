@@ -47,48 +47,21 @@ typedef struct op_result {
 
 typedef op_result (*op_fn)(sscard_card *card, const char *profile, int cold);
 
-/* The keystores (private copies) and the context that opens them. */
-static struct {
-	sscard_ctx *ctx;
-	char sm4[64], des3[64];
-} keystore;
+/* The context that opens the keystores. */
+static sscard_ctx *keys_ctx;
 
-/* The keystore for a profile's algorithm, opened; NULL when none fits. */
+/* The test keystore for a profile's algorithm, opened; NULL when none. */
 static sscard_keys *keys_for(const char *profile)
 {
-	char alg[16] = "";
+	char path[64];
 	sscard_keys *k = NULL;
 
-	if (bench_profile_string(profile, "algorithm", alg, sizeof(alg)) != 0)
+	if (bench_keystore_copy(profile, path, sizeof(path)) != 0)
 		return NULL;
-	if (sscard_keys_open_file(keystore.ctx, strcmp(alg, "sm4") == 0 ? keystore.sm4 : keystore.des3,
-	                          &k) != SSCARD_OK)
-		return NULL;
+	if (sscard_keys_open_file(keys_ctx, path, &k) != SSCARD_OK)
+		k = NULL;
+	unlink(path);
 	return k;
-}
-
-/* A private 0600 copy of vectors/sm/NAME (the library refuses others). */
-static int copy_keystore(const char *cards_dir, const char *name, char *out, size_t outsz)
-{
-	char src[4200], buf[8192];
-	FILE *in;
-	size_t n;
-	int fd, ok;
-
-	snprintf(src, sizeof(src), "%s/../sm/%s", cards_dir, name);
-	snprintf(out, outsz, "/tmp/bench-keys-XXXXXX");
-	in = fopen(src, "rb");
-	fd = mkstemp(out);
-	if (in == NULL || fd < 0) {
-		if (in != NULL)
-			fclose(in);
-		return -1;
-	}
-	n = fread(buf, 1, sizeof(buf), in);
-	ok = write(fd, buf, n) == (ssize_t)n;
-	fclose(in);
-	close(fd);
-	return ok ? 0 : -1;
 }
 
 /* The 3.0-only element (design.md s.4: tag 4E) on a card below 3.00. */
@@ -310,12 +283,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_apdus: no profiles in %s\n", dir);
 		return 1;
 	}
-	if (sscard_ctx_new(&ctx) != SSCARD_OK || sscard_ctx_new(&keystore.ctx) != SSCARD_OK ||
-	    copy_keystore(dir, "healthy-v3.keys", keystore.sm4, sizeof(keystore.sm4)) != 0 ||
-	    copy_keystore(dir, "v2.keys", keystore.des3, sizeof(keystore.des3)) != 0) {
-		fprintf(stderr, "bench_apdus: cannot set up (keystores in %s/../sm?)\n", dir);
+	if (sscard_ctx_new(&ctx) != SSCARD_OK || sscard_ctx_new(&keys_ctx) != SSCARD_OK)
 		return 1;
-	}
 	sscard_ctx_set_log_level(ctx, SSCARD_LOG_NONE);
 	printf("APDUs per operation (in-process simulator, %zu profiles from %s)\n", n, dir);
 	printf("%-22s %-20s %-18s %6s %8s %6s\n", "profile", "operation", "result", "APDUs",
@@ -324,9 +293,7 @@ int main(int argc, char **argv)
 		for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
 			above += run_row(ctx, profiles[p], i);
 	printf("operations above their minimum: %d\n", above);
-	unlink(keystore.sm4);
-	unlink(keystore.des3);
-	sscard_ctx_free(&keystore.ctx);
+	sscard_ctx_free(&keys_ctx);
 	sscard_ctx_free(&ctx);
 	bench_list_free(profiles, n);
 	return 0;

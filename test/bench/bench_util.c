@@ -165,3 +165,30 @@ int bench_profile_string(const char *path, const char *key, char *out, size_t ou
 {
 	return profile_field(path, NULL, key, out, outsz);
 }
+
+int bench_keystore_copy(const char *profile, char *out, size_t outsz)
+{
+	char alg[16] = "", src[4200], buf[8192];
+	const char *slash = strrchr(profile, '/');
+	int dirlen = slash ? (int)(slash - profile) : 1;
+	FILE *in;
+	size_t n;
+	int fd, ok;
+
+	if (bench_profile_string(profile, "algorithm", alg, sizeof(alg)) != 0)
+		return -1;
+	snprintf(src, sizeof(src), "%.*s/../sm/%s", dirlen, slash ? profile : ".",
+	         strcmp(alg, "sm4") == 0 ? "healthy-v3.keys" : "v2.keys");
+	snprintf(out, outsz, "/tmp/sscard-bench-keys-XXXXXX");
+	if ((in = fopen(src, "rb")) == NULL)
+		return -1;
+	n = fread(buf, 1, sizeof(buf), in);
+	fclose(in);
+	if ((fd = mkstemp(out)) < 0)
+		return -1;
+	ok = write(fd, buf, n) == (ssize_t)n;
+	close(fd);
+	if (!ok)
+		unlink(out);
+	return ok ? 0 : -1;
+}

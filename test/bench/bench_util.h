@@ -32,4 +32,10 @@ long bench_rss_kb(void);
 int bench_profile_pin(const char *path, char *pin, size_t pinsz);
 /* A top-level string field of a profile (e.g. "algorithm"); 0 on success. */
 int bench_profile_string(const char *path, const char *key, char *out, size_t outsz);
+
+/* A private 0600 copy (the library refuses others) of the test keystore
+ * matching a profile's algorithm: PROFILE_DIR/../sm/healthy-v3.keys for
+ * "sm4", v2.keys for "3des". Path in out[outsz] (unlink it when done);
+ * 0 on success. */
+int bench_keystore_copy(const char *profile, char *out, size_t outsz);
 #endif

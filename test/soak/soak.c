@@ -8,9 +8,15 @@
  *     INVALID_ARG, NOMEM or BUFFER_TOO_SMALL: those would be our bugs);
  *   - memory flat: RSS sampled along the run, growth after the warm-up
  *     bounded (RSS_GROWTH_MAX_KB);
- *   - no data changed on the card: every element a successful read
- *     returns equals the profile's own value (read in-process from the
- *     same profile), at every read and at the end. The soak never writes.
+ *   - no data changed on the card except by intended writes: every element
+ *     a successful read returns equals the profile's own value (read
+ *     in-process from the same profile, authenticated so the 3.0 holder
+ *     fields are seen), except the name, which the soak itself rewrites
+ *     on card 1 (protected write_element, alternating two values) and
+ *     then expects; a write that failed may have landed or not, so until
+ *     the next read either value is accepted. Re-inserting card 1 reloads
+ *     its profile, so the expectation goes back to the profile's name.
+ *     Checked at every read and, authenticated, at the end.
  *
  * Faults: reader 1 (the sandbox's cardsim, --profile) is removed and put
  * back (SIGUSR1 to $SSCARD_SANDBOX_CARDSIM_PID, cardsim's mechanism),
@@ -74,7 +80,11 @@ typedef struct slot {
 	const char *profile;
 	char pin[16];
 	sscard_card *card;
+	sscard_keys *keys;    /* the profile's test keys, or NULL */
 	reference ref;
+	char original_name[VALUE_MAX];
+	char maybe_name[VALUE_MAX]; /* a failed write's value: may have landed */
+	int writes;           /* this slot gets authenticate + write ops */
 	unsigned long ops, ok;
 } slot;
 
@@ -85,6 +95,7 @@ typedef struct soak {
 	unsigned long errors[RC_SLOTS];
 	unsigned long untyped, mismatches;
 	unsigned long removals, resets, restarts, spells, ok_after_restart;
+	unsigned long writes_sent, writes_done;
 	double worst_ms;
 	long rss_warm, rss_max, rss_end;
 } soak;
@@ -115,9 +126,10 @@ static void merge_reference(reference *ref, const sscard_basic *b)
 }
 
 /* Several in-process reads (a flaky card hides different elements each
- * time); a mute or removed card may give nothing, and then nothing is
- * compared. */
-static void load_reference(sscard_ctx *ctx, const char *profile, reference *ref)
+ * time), authenticated when there are keys; a mute or removed card may
+ * give nothing, and then nothing is compared. */
+static void load_reference(sscard_ctx *ctx, const char *profile, sscard_keys *keys,
+                           reference *ref)
 {
 	char reader[4200];
 
@@ -127,22 +139,81 @@ static void load_reference(sscard_ctx *ctx, const char *profile, reference *ref)
 		sscard_card *card = NULL;
 		sscard_basic *b = NULL;
 
-		if (sscard_connect(ctx, reader, &card) == SSCARD_OK && sscard_basic_new(&b) == SSCARD_OK &&
-		    sscard_read_basic(card, b) == SSCARD_OK)
-			merge_reference(ref, b);
+		if (sscard_connect(ctx, reader, &card) == SSCARD_OK && sscard_basic_new(&b) == SSCARD_OK) {
+			if (keys != NULL)
+				(void)sscard_authenticate(card, keys, NULL, NULL);
+			if (sscard_read_basic(card, b) == SSCARD_OK)
+				merge_reference(ref, b);
+		}
 		sscard_basic_free(&b);
 		sscard_disconnect(&card);
 	}
 }
 
-/* Elements a read returned that differ from the card's data. */
-static unsigned long compare(const reference *ref, const sscard_basic *b)
+static sscard_keys *open_keys(sscard_ctx *ctx, const char *profile)
 {
+	char path[64];
+	sscard_keys *keys = NULL;
+
+	if (bench_keystore_copy(profile, path, sizeof(path)) != 0)
+		return NULL;
+	if (sscard_keys_open_file(ctx, path, &keys) != SSCARD_OK)
+		keys = NULL;
+	unlink(path);
+	return keys;
+}
+
+/* A slot's card and what it must hold, from its profile. */
+static void slot_load(soak *sk, slot *s, const char *profile)
+{
+	int name = sscard_element_find("name");
+
+	s->profile = profile;
+	sscard_keys_free(&s->keys);
+	s->keys = open_keys(sk->ctx, profile);
+	load_reference(sk->ctx, profile, s->keys, &s->ref);
+	if (bench_profile_pin(profile, s->pin, sizeof(s->pin)) != 0)
+		snprintf(s->pin, sizeof(s->pin), "123456");
+	snprintf(s->original_name, VALUE_MAX, "%s", s->ref.have[name] ? s->ref.value[name] : "");
+	s->maybe_name[0] = '\0';
+}
+
+/* The card was put back: its profile was reloaded, so was its name. */
+static void slot_reinserted(slot *s)
+{
+	int name = sscard_element_find("name");
+
+	snprintf(s->ref.value[name], VALUE_MAX, "%s", s->original_name);
+	s->maybe_name[0] = '\0';
+}
+
+/* Does `v`, read for element i, match what the card must hold? A
+ * pending failed write's value is accepted once and becomes the truth. */
+static int matches(slot *s, size_t i, const char *v)
+{
+	if (strcmp(v, s->ref.value[i]) == 0) {
+		if ((int)i == sscard_element_find("name"))
+			s->maybe_name[0] = '\0';
+		return 1;
+	}
+	if ((int)i == sscard_element_find("name") && s->maybe_name[0] != '\0' &&
+	    strcmp(v, s->maybe_name) == 0) {
+		snprintf(s->ref.value[i], VALUE_MAX, "%s", s->maybe_name);
+		s->maybe_name[0] = '\0';
+		return 1;
+	}
+	return 0;
+}
+
+/* Elements a read returned that differ from the card's data. */
+static unsigned long compare(slot *s, const sscard_basic *b)
+{
+	const reference *ref = &s->ref;
 	unsigned long bad = 0;
 
 	for (size_t i = 0; i < sscard_element_count() && i < N_ELEMENTS_MAX; i++) {
 		const char *v = sscard_basic_value(b, i);
-		if (v != NULL && ref->have[i] && strcmp(v, ref->value[i]) != 0) {
+		if (v != NULL && ref->have[i] && !matches(s, i, v)) {
 			fprintf(stderr, "soak: element %s reads \"%s\", the card holds \"%s\"\n",
 			        sscard_element_key(i), v, ref->value[i]);
 			bad++;
@@ -181,7 +252,7 @@ static sscard_rc op_read_basic(soak *sk, slot *s)
 	if (rc == SSCARD_OK)
 		rc = sscard_read_basic(s->card, b);
 	if (rc == SSCARD_OK)
-		sk->mismatches += compare(&s->ref, b);
+		sk->mismatches += compare(s, b);
 	sscard_basic_free(&b);
 	return rc;
 }
@@ -192,7 +263,7 @@ static sscard_rc op_read_element(soak *sk, slot *s)
 	char text[VALUE_MAX];
 	sscard_rc rc = sscard_read_element(s->card, "card_number", text, sizeof(text));
 
-	if (rc == SSCARD_OK && i >= 0 && s->ref.have[i] && strcmp(text, s->ref.value[i]) != 0) {
+	if (rc == SSCARD_OK && i >= 0 && s->ref.have[i] && !matches(s, (size_t)i, text)) {
 		fprintf(stderr, "soak: card_number reads \"%s\", the card holds \"%s\"\n", text,
 		        s->ref.value[i]);
 		sk->mismatches++;
@@ -218,9 +289,40 @@ static sscard_rc op_pin_verify(soak *sk, slot *s)
 	return sscard_pin_verify(s->card, s->pin, &tries);
 }
 
+static sscard_rc op_authenticate(soak *sk, slot *s)
+{
+	(void)sk;
+	return sscard_authenticate(s->card, s->keys, NULL, NULL);
+}
+
+/* The intended write: the name, alternating between the profile's and
+ * another; what the card must hold follows. */
+static sscard_rc op_write(soak *sk, slot *s)
+{
+	int name = sscard_element_find("name");
+	const char *next = strcmp(s->ref.value[name], "王五") == 0 ? s->original_name : "王五";
+	int written = 0;
+	sscard_rc rc;
+
+	sk->writes_sent++;
+	rc = sscard_write_element(s->card, s->keys, "name", next, &written);
+	if (rc == SSCARD_OK) {
+		snprintf(s->ref.value[name], VALUE_MAX, "%s", next);
+		s->maybe_name[0] = '\0';
+		sk->writes_done += written != 0;
+	} else {
+		snprintf(s->maybe_name, VALUE_MAX, "%s", next);
+	}
+	return rc;
+}
+
 typedef sscard_rc (*op_fn)(soak *sk, slot *s);
-static const op_fn ops[] = { op_read_basic, op_read_element, op_pin_tries, op_read_basic,
-	                     op_pin_verify };
+/* Card 1 (with keys): reads, the PIN, authentication and writes. */
+static const op_fn ops_rw[] = { op_read_basic, op_read_element, op_pin_tries, op_authenticate,
+	                        op_read_basic, op_write, op_read_basic, op_pin_verify };
+/* The faulty cards of reader 2: read-only. */
+static const op_fn ops_ro[] = { op_read_basic, op_read_element, op_pin_tries, op_read_basic,
+	                        op_pin_verify };
 
 static void record(soak *sk, sscard_rc rc)
 {
@@ -241,8 +343,10 @@ static void run_op(soak *sk, slot *s)
 	alarm(OP_LIMIT_S);
 	if (s->card == NULL)
 		rc = sscard_connect(sk->ctx, s->reader, &s->card);
-	if (rc == SSCARD_OK)
-		rc = ops[s->ops % (sizeof(ops) / sizeof(ops[0]))](sk, s);
+	if (rc == SSCARD_OK && s->writes)
+		rc = ops_rw[s->ops % (sizeof(ops_rw) / sizeof(ops_rw[0]))](sk, s);
+	else if (rc == SSCARD_OK)
+		rc = ops_ro[s->ops % (sizeof(ops_ro) / sizeof(ops_ro[0]))](sk, s);
 	alarm(0);
 	ms = bench_now_ms() - t0;
 	if (ms > sk->worst_ms)
@@ -259,6 +363,35 @@ static void run_op(soak *sk, slot *s)
 		sscard_disconnect(&s->card);
 		usleep(BACKOFF_US);
 	}
+}
+
+/* A fresh connection, authenticated when there are keys, one read: every
+ * element must be what the card holds (the name included). */
+static int final_check(soak *sk, slot *s)
+{
+	sscard_basic *b = NULL;
+	sscard_rc rc;
+	int name = sscard_element_find("name");
+
+	alarm(OP_LIMIT_S);
+	rc = sscard_connect(sk->ctx, s->reader, &s->card);
+	if (rc == SSCARD_OK && s->keys != NULL)
+		rc = sscard_authenticate(s->card, s->keys, NULL, NULL);
+	if (rc == SSCARD_OK)
+		rc = sscard_basic_new(&b);
+	if (rc == SSCARD_OK)
+		rc = sscard_read_basic(s->card, b);
+	alarm(0);
+	if (rc == SSCARD_OK)
+		sk->mismatches += compare(s, b);
+	if (rc == SSCARD_OK && s->writes && sscard_basic_value(b, (size_t)name) == NULL)
+		rc = SSCARD_E_SECURITY; /* the name must be seen to be judged */
+	printf("Final check of card 1: %s, name \"%s\"\n", sscard_rc_name(rc),
+	       rc == SSCARD_OK && sscard_basic_value(b, (size_t)name) ? sscard_basic_value(b, (size_t)name)
+	                                                            : "-");
+	sscard_basic_free(&b);
+	sscard_disconnect(&s->card);
+	return rc == SSCARD_OK ? 0 : -1;
 }
 
 /* ---- faults ------------------------------------------------------------- */
@@ -315,6 +448,9 @@ static void print_report(const soak *sk, double seconds)
 	for (int i = 1; i < RC_SLOTS; i++)
 		if (sk->errors[i] != 0)
 			printf("  %-20s %8lu\n", sscard_rc_name(-i), sk->errors[i]);
+	printf("Intended writes: %lu sent, %lu written (the others failed under a fault or found"
+	       " the value already there)\n",
+	       sk->writes_sent, sk->writes_done);
 	printf("Untyped errors: %lu; data mismatches: %lu; OK after the pcscd restart: %lu\n",
 	       sk->untyped, sk->mismatches, sk->ok_after_restart);
 	printf("Slowest operation: %.1f ms (watchdog %d s)\n", sk->worst_ms, OP_LIMIT_S);
@@ -350,12 +486,12 @@ int main(int argc, char **argv)
 	sscard_ctx_set_log_level(sk.ctx, SSCARD_LOG_NONE);
 	sk.s[0].reader = getenv("SSCARD_SANDBOX_READER");
 	sk.s[1].reader = getenv("SSCARD_SANDBOX_READER2");
-	sk.s[0].profile = argv[3];
 	if (sk.s[0].reader == NULL || sk.s[1].reader == NULL)
 		return 2;
-	load_reference(sk.ctx, sk.s[0].profile, &sk.s[0].ref);
-	if (bench_profile_pin(sk.s[0].profile, sk.s[0].pin, sizeof(sk.s[0].pin)) != 0)
-		return 2;
+	slot_load(&sk, &sk.s[0], argv[3]);
+	sk.s[0].writes = sk.s[0].keys != NULL && sk.s[0].original_name[0] != '\0';
+	if (!sk.s[0].writes)
+		fprintf(stderr, "soak: no keys for %s: card 1 is read-only\n", argv[3]);
 
 	start = spell_start = bench_now_ms();
 	for (unsigned long i = 0; i < total && bench_now_ms() - start < seconds * 1000.0; i++) {
@@ -368,10 +504,7 @@ int main(int argc, char **argv)
 			sscard_disconnect(&s->card);
 			bench_cardsim_stop(sim2);
 			(void)bench_reader_wait(s->reader, 0, 3000);
-			s->profile = nspell > 0 ? argv[4 + spell++ % (size_t)nspell] : argv[3];
-			load_reference(sk.ctx, s->profile, &s->ref);
-			if (bench_profile_pin(s->profile, s->pin, sizeof(s->pin)) != 0)
-				snprintf(s->pin, sizeof(s->pin), "123456");
+			slot_load(&sk, s, nspell > 0 ? argv[4 + spell++ % (size_t)nspell] : argv[3]);
 			sim2 = bench_cardsim_start(s->profile, bench_sandbox_port() + 1, log2);
 			(void)bench_reader_wait(s->reader, 1, 2000);
 			sk.spells++;
@@ -389,6 +522,7 @@ int main(int argc, char **argv)
 				sk.removals++;
 			} else if (removed && n - removed_at >= REMOVAL_OPS) {
 				toggle_card1();
+				slot_reinserted(s);
 				removed = 0;
 				(void)bench_reader_wait(s->reader, 1, 3000);
 			} else if (!removed && n % RESET_EVERY == RESET_EVERY - 1) {
@@ -410,16 +544,17 @@ int main(int argc, char **argv)
 				sk.rss_max = rss;
 		}
 	}
-	if (removed)
+	if (removed) {
 		toggle_card1();
+		slot_reinserted(&sk.s[0]);
+	}
 	bench_cardsim_stop(sim2);
 	sscard_disconnect(&sk.s[1].card);
 
-	/* Last check: the card's data is what it was. */
+	/* Last check, authenticated: the card holds what it must. */
 	(void)bench_reader_wait(sk.s[0].reader, 1, 5000);
 	sscard_disconnect(&sk.s[0].card);
-	sk.s[0].ops = sk.s[0].ops / 5 * 5; /* the next op is a read_basic */
-	run_op(&sk, &sk.s[0]);
+	int final_ok = final_check(&sk, &sk.s[0]) == 0;
 	sk.rss_end = bench_rss_kb();
 	if (sk.rss_warm == 0)
 		sk.rss_warm = sk.rss_end;
@@ -440,6 +575,12 @@ int main(int argc, char **argv)
 		fail |= fprintf(stderr, "soak: FAIL: no successful operation after pcscd restart\n") > 0;
 	if (sk.removals == 0 || sk.resets == 0)
 		fail |= fprintf(stderr, "soak: FAIL: faults were not injected\n") > 0;
+	if (!final_ok)
+		fail |= fprintf(stderr, "soak: FAIL: the final authenticated read failed\n") > 0;
+	if (sk.s[0].writes && sk.writes_done == 0)
+		fail |= fprintf(stderr, "soak: FAIL: no intended write was made\n") > 0;
+	sscard_keys_free(&sk.s[0].keys);
+	sscard_keys_free(&sk.s[1].keys);
 	sscard_ctx_free(&sk.ctx);
 	printf("soak: %s\n", fail ? "FAIL" : "PASS");
 	return fail ? 1 : 0;
