@@ -43,6 +43,7 @@
 typedef struct op_result {
 	sscard_rc rc;
 	long minimum; /* -1: not defined (the operation did not complete) */
+	char note[48];
 } op_result;
 
 typedef op_result (*op_fn)(sscard_card *card, const char *profile, int cold);
@@ -97,7 +98,7 @@ static long read_basic_minimum(const sscard_basic *b, int cold)
 static op_result op_read_basic(sscard_card *card, const char *profile, int cold)
 {
 	sscard_basic *b = NULL;
-	op_result r = { SSCARD_E_NOMEM, -1 };
+	op_result r = { SSCARD_E_NOMEM, -1, "" };
 
 	(void)profile;
 	if (sscard_basic_new(&b) != SSCARD_OK)
@@ -112,7 +113,7 @@ static op_result op_read_basic(sscard_card *card, const char *profile, int cold)
 static op_result op_pin_tries(sscard_card *card, const char *profile, int cold)
 {
 	int tries = -1;
-	op_result r;
+	op_result r = { SSCARD_OK, -1, "" };
 
 	(void)profile;
 	r.rc = sscard_pin_tries(card, &tries);
@@ -124,7 +125,7 @@ static op_result op_pin_verify(sscard_card *card, const char *profile, int cold)
 {
 	char pin[32] = "";
 	int tries = -1;
-	op_result r = { SSCARD_E_INVALID_ARG, -1 };
+	op_result r = { SSCARD_E_INVALID_ARG, -1, "" };
 
 	if (bench_profile_pin(profile, pin, sizeof(pin)) != 0)
 		return r;
@@ -144,7 +145,7 @@ static op_result op_authenticate(sscard_card *card, const char *profile, int col
 {
 	sscard_keys *keys = keys_for(profile);
 	sscard_auth_verdict verdict = SSCARD_AUTH_NOT_RUN;
-	op_result r = { SSCARD_E_KEYSTORE, -1 };
+	op_result r = { SSCARD_E_KEYSTORE, -1, "" };
 
 	if (keys == NULL)
 		return r;
@@ -180,7 +181,7 @@ static int name_withheld(const char *profile)
 static op_result op_write(sscard_card *card, const char *profile, int cold)
 {
 	sscard_keys *keys = keys_for(profile);
-	op_result r = { SSCARD_E_KEYSTORE, -1 };
+	op_result r = { SSCARD_E_KEYSTORE, -1, "" };
 	int written = 0;
 
 	if (keys == NULL)
@@ -201,16 +202,19 @@ static op_result op_diagnose(sscard_card *card, const char *profile, int cold)
 	sscard_ctx *ctx = NULL;
 	sscard_card *twin = NULL;
 	char reader[4200];
-	op_result r = { SSCARD_E_NOMEM, -1 }, twin_r = { SSCARD_E_NOMEM, -1 };
+	op_result r = { SSCARD_E_NOMEM, -1, "" }, twin_r = { SSCARD_E_NOMEM, -1, "" };
 
 	(void)cold;
 	if (sscard_diag_new(&d) != SSCARD_OK)
 		return r;
 	r.rc = sscard_diagnose(card, d);
+	snprintf(r.note, sizeof(r.note), "  %s, re-reads %u", sscard_verdict_name(sscard_diag_verdict(d)),
+	         sscard_diag_retries(d));
 	snprintf(reader, sizeof(reader), "sim:%s", profile);
 	if (sscard_ctx_new(&ctx) == SSCARD_OK && sscard_connect(ctx, reader, &twin) == SSCARD_OK)
 		twin_r = op_read_basic(twin, profile, 1);
-	if (r.rc == SSCARD_OK && twin_r.rc == SSCARD_OK)
+	/* a probe cut short by its time budget has no minimum to meet */
+	if (r.rc == SSCARD_OK && twin_r.rc == SSCARD_OK && !sscard_diag_has_reason(d, "SLOW"))
 		r.minimum = twin_r.minimum + 1;
 	sscard_disconnect(&twin);
 	sscard_ctx_free(&ctx);
@@ -261,12 +265,12 @@ static int run_row(sscard_ctx *ctx, const char *profile, size_t i)
 	used = sscard_card_apdu_count(card) - before;
 	over = r.minimum >= 0 && (long)used > r.minimum;
 	if (r.minimum >= 0)
-		printf("%-22s %-20s %-18s %6lu %8ld %6ld%s\n", bench_profile_name(profile),
+		printf("%-22s %-20s %-18s %6lu %8ld %6ld%s%s\n", bench_profile_name(profile),
 		       ops[i].name, sscard_rc_name(r.rc), used, r.minimum, (long)used - r.minimum,
-		       over ? "  <-- above minimum" : "");
+		       over ? "  <-- above minimum" : "", r.note);
 	else
-		printf("%-22s %-20s %-18s %6lu %8s %6s\n", bench_profile_name(profile), ops[i].name,
-		       sscard_rc_name(r.rc), used, "-", "-");
+		printf("%-22s %-20s %-18s %6lu %8s %6s%s\n", bench_profile_name(profile), ops[i].name,
+		       sscard_rc_name(r.rc), used, "-", "-", r.note);
 	sscard_disconnect(&card);
 	return over;
 }
