@@ -1,0 +1,309 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The exported customary functions (design.md s.8). Each call creates
+ * its own context and card connection and frees them before returning:
+ * no state outlives a call, so threads never share anything.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sscard/atr.h>
+#include <sscard/sm.h>
+#include <sscard/ssc.h>
+
+#include "compat_int.h"
+
+/* One call's context and card. */
+typedef struct session {
+	sscard_ctx *ctx;
+	sscard_card *card;
+} session;
+
+static void session_close(session *s)
+{
+	sscard_disconnect(&s->card);
+	sscard_ctx_free(&s->ctx);
+}
+
+/* The compat code for rc, with the card's last status word when there is
+ * a card; the message goes to out. */
+static long fail_rc(char *out, const session *s, sscard_rc rc)
+{
+	uint16_t sw = s->card ? sscard_card_last_sw(s->card) : 0;
+
+	return compat_fail(out, compat_code_of(rc, sw), sw);
+}
+
+static long session_open(session *s, int iType, char *out)
+{
+	compat_kind kinds[2];
+	sscard_rc rc;
+
+	memset(s, 0, sizeof(*s));
+	if (compat_kinds_of(iType, kinds) == 0)
+		return compat_fail(out, SSCARD_COMPAT_BAD_PARAM, 0);
+	rc = sscard_ctx_new(&s->ctx);
+	if (rc == SSCARD_OK)
+		rc = compat_connect(s->ctx, iType, &s->card);
+	if (rc != SSCARD_OK) {
+		long code = fail_rc(out, s, rc);
+		session_close(s);
+		return code;
+	}
+	return SSCARD_COMPAT_OK;
+}
+
+/* ---- iReadCardBas ------------------------------------------------------------ */
+
+/* With SSCARD_COMPAT_KEYSTORE set, authenticate in SSSE with its keys so
+ * a 3.0 card releases the holder fields (EF06). */
+static sscard_rc authenticate_if_configured(session *s)
+{
+	const char *path = getenv(SSCARD_COMPAT_ENV_KEYSTORE);
+	sscard_keys *keys = NULL;
+	sscard_rc rc;
+
+	if (!path || !*path)
+		return SSCARD_OK;
+	rc = sscard_keys_open_file(s->ctx, path, &keys);
+	if (rc == SSCARD_OK)
+		rc = sscard_authenticate(s->card, keys, "SSSE", NULL);
+	sscard_keys_free(&keys);
+	return rc;
+}
+
+/* The ATR's historical bytes in hex ("" if the ATR has none). */
+static sscard_rc historical_hex(const sscard_card *card, char *out, size_t outsz)
+{
+	const uint8_t *atr = NULL;
+	size_t len = 0;
+	sscard_atr parsed;
+	sscard_rc rc = sscard_card_atr(card, &atr, &len);
+
+	out[0] = '\0';
+	if (rc != SSCARD_OK)
+		return rc;
+	/* an invalid ATR (say, a wrong TCK) still has its historical bytes:
+	 * the card answered, and the reader powered it */
+	rc = sscard_atr_parse(atr, len, &parsed);
+	if (rc != SSCARD_OK && rc != SSCARD_E_BAD_ATR)
+		return rc;
+	if (2u * parsed.hist_len + 1u > outsz)
+		return SSCARD_E_INTERNAL;
+	sscard_hex_encode(parsed.hist, parsed.hist_len, out, outsz);
+	return SSCARD_OK;
+}
+
+/* Copy the element `key` as text ("" unless the card gave a value). */
+static void copy_element(const sscard_basic *b, const char *key, char *out, size_t outsz)
+{
+	const char *v = sscard_basic_get(b, key);
+	int n = snprintf(out, outsz, "%s", v ? v : "");
+
+	if (n < 0 || (size_t)n >= outsz)
+		out[0] = '\0'; /* longer than the element table allows: caught below */
+}
+
+/* The first element the read could not use, as a compat code and its
+ * Chinese label; OK when every element is present, blank, absent or
+ * withheld (a 3.0 card without RKSSSE: the customary empty fields). */
+static long first_unreadable(const sscard_basic *b, const char **label)
+{
+	for (size_t i = 0; i < sscard_element_count(); i++) {
+		if (sscard_basic_status(b, i) != SSCARD_ELEM_UNREADABLE)
+			continue;
+		*label = sscard_element_label(i);
+		return compat_code_of(sscard_basic_error(b, i), 0);
+	}
+	return SSCARD_COMPAT_OK;
+}
+
+/* The first validation problem's element label, or NULL when valid. */
+static const char *first_problem(const sscard_basic *b)
+{
+	const char *key = NULL;
+
+	if (sscard_basic_problem_count(b) == 0)
+		return NULL;
+	if (sscard_basic_problem(b, 0, &key, NULL, NULL) != SSCARD_OK || !key)
+		return "";
+	return sscard_element_label((size_t)sscard_element_find(key));
+}
+
+/* Fill the customary fields from what the library read. Returns a
+ * compat code with the message written on failure. */
+static long fields_of(const session *s, const sscard_basic *b, compat_basic *f, char *out)
+{
+	char name_ext[sizeof(f->name)];
+	const char *label = NULL;
+	long code = first_unreadable(b, &label);
+	int n;
+
+	if (code != SSCARD_COMPAT_OK)
+		return compat_fail_about(out, code, 0, label);
+	label = first_problem(b);
+	if (label)
+		return compat_fail_about(out, SSCARD_COMPAT_DATA_MISMATCH, 0, label);
+	memset(f, 0, sizeof(*f));
+	copy_element(b, "card_id", f->card_id, sizeof(f->card_id));
+	copy_element(b, "spec_version", f->spec_version, sizeof(f->spec_version));
+	copy_element(b, "issue_date", f->issue_date, sizeof(f->issue_date));
+	copy_element(b, "expiry_date", f->expiry_date, sizeof(f->expiry_date));
+	copy_element(b, "card_number", f->card_number, sizeof(f->card_number));
+	copy_element(b, "ssn", f->ssn, sizeof(f->ssn));
+	copy_element(b, "name", f->name, sizeof(f->name));
+	copy_element(b, "name_ext", name_ext, sizeof(name_ext));
+	/* the 3.0 name extension continues the name (design.md s.4) */
+	n = snprintf(f->name + strlen(f->name), sizeof(f->name) - strlen(f->name), "%s", name_ext);
+	if (n < 0 || (size_t)n >= sizeof(f->name) - strlen(f->name))
+		return compat_fail(out, SSCARD_COMPAT_DATA_INVALID, 0);
+	if (historical_hex(s->card, f->historical, sizeof(f->historical)) != SSCARD_OK)
+		return compat_fail(out, SSCARD_COMPAT_NOT_POWERED, 0);
+	return SSCARD_COMPAT_OK;
+}
+
+/* Read the basic information from an open session into out. */
+static long read_basic_into(session *s, char *out)
+{
+	sscard_basic *b = NULL;
+	compat_basic f;
+	long code;
+	sscard_rc rc = authenticate_if_configured(s);
+
+	if (rc == SSCARD_OK)
+		rc = sscard_basic_new(&b);
+	if (rc == SSCARD_OK)
+		rc = sscard_read_basic(s->card, b);
+	if (rc != SSCARD_OK) {
+		sscard_basic_free(&b);
+		return fail_rc(out, s, rc);
+	}
+	code = fields_of(s, b, &f, out);
+	sscard_basic_free(&b);
+	if (code != SSCARD_COMPAT_OK)
+		return code;
+	return compat_format_basic(&f, out);
+}
+
+SSCARD_COMPAT_API long iReadCardBas(int iType, char *pOutInfo)
+{
+	session s;
+	long code;
+
+	if (!pOutInfo)
+		return SSCARD_COMPAT_BAD_PARAM;
+	code = session_open(&s, iType, pOutInfo);
+	if (code != SSCARD_COMPAT_OK)
+		return code;
+	code = read_basic_into(&s, pOutInfo);
+	session_close(&s);
+	return code;
+}
+
+/* ---- PIN ------------------------------------------------------------------------- */
+
+/*
+ * The PIN the customary interface would take from the reader's PIN pad.
+ * libsscard offers no PIN-pad entry yet, so it comes from the environment
+ * variable `var`; without one the function is unsupported here. The copy
+ * is wiped by the caller.
+ */
+static long pin_from_env(const char *var, char pin[SSCARD_PIN_LEN + 2], char *out)
+{
+	const char *v = getenv(var);
+	size_t n;
+
+	if (!v || !*v)
+		return compat_fail_about(out, SSCARD_COMPAT_UNSUPPORTED, 0, var);
+	n = strnlen(v, SSCARD_PIN_LEN + 1);
+	if (n > SSCARD_PIN_LEN)
+		return compat_fail_about(out, SSCARD_COMPAT_BAD_PARAM, 0, var);
+	memcpy(pin, v, n);
+	pin[n] = '\0';
+	return SSCARD_COMPAT_OK;
+}
+
+/* A PIN operation's outcome: "" on success, else the code's message. */
+static long pin_result(char *out, const session *s, sscard_rc rc)
+{
+	if (rc == SSCARD_OK) {
+		out[0] = '\0';
+		return SSCARD_COMPAT_OK;
+	}
+	return fail_rc(out, s, rc);
+}
+
+SSCARD_COMPAT_API long iVerifyPIN(int iType, char *pOutInfo)
+{
+	char pin[SSCARD_PIN_LEN + 2];
+	session s;
+	long code;
+
+	if (!pOutInfo)
+		return SSCARD_COMPAT_BAD_PARAM;
+	code = pin_from_env(SSCARD_COMPAT_ENV_PIN, pin, pOutInfo);
+	if (code == SSCARD_COMPAT_OK)
+		code = session_open(&s, iType, pOutInfo);
+	if (code == SSCARD_COMPAT_OK) {
+		/* sent once: a wrong PIN is reported, never tried again */
+		code = pin_result(pOutInfo, &s, sscard_pin_verify(s.card, pin, NULL));
+		session_close(&s);
+	}
+	explicit_bzero(pin, sizeof(pin));
+	return code;
+}
+
+SSCARD_COMPAT_API long iChangePIN(int iType, char *pOutInfo)
+{
+	char old_pin[SSCARD_PIN_LEN + 2], new_pin[SSCARD_PIN_LEN + 2];
+	session s;
+	long code;
+
+	if (!pOutInfo)
+		return SSCARD_COMPAT_BAD_PARAM;
+	code = pin_from_env(SSCARD_COMPAT_ENV_PIN, old_pin, pOutInfo);
+	if (code == SSCARD_COMPAT_OK)
+		code = pin_from_env(SSCARD_COMPAT_ENV_NEW_PIN, new_pin, pOutInfo);
+	if (code == SSCARD_COMPAT_OK)
+		code = session_open(&s, iType, pOutInfo);
+	if (code == SSCARD_COMPAT_OK) {
+		code = pin_result(pOutInfo, &s,
+		                  sscard_pin_change(s.card, old_pin, new_pin, NULL));
+		session_close(&s);
+	}
+	explicit_bzero(old_pin, sizeof(old_pin));
+	explicit_bzero(new_pin, sizeof(new_pin));
+	return code;
+}
+
+/* ---- the security-module two-step read -------------------------------------------- */
+
+/*
+ * Step1 must leave the card waiting with its challenge while the back
+ * end computes cryptograms, and Step2 must then finish the internal and
+ * external authentication with data computed elsewhere. libsscard's
+ * secure channel (sscard/sm.h) authenticates in one call with a key
+ * provider that holds the keys; it has no challenge/complete split, so
+ * the two steps cannot be built on its public API. They say so rather
+ * than pretend (sscard-compat(3), "BUGS").
+ */
+SSCARD_COMPAT_API long iReadCardBas_HSM_Step1(int iType, char *pOutInfo)
+{
+	compat_kind kinds[2];
+
+	if (!pOutInfo)
+		return SSCARD_COMPAT_BAD_PARAM;
+	if (compat_kinds_of(iType, kinds) == 0)
+		return compat_fail(pOutInfo, SSCARD_COMPAT_BAD_PARAM, 0);
+	return compat_fail_about(pOutInfo, SSCARD_COMPAT_UNSUPPORTED, 0, "HSM");
+}
+
+SSCARD_COMPAT_API long iReadCardBas_HSM_Step2(char *pKey, char *pOutInfo)
+{
+	if (!pOutInfo)
+		return SSCARD_COMPAT_BAD_PARAM;
+	if (!pKey)
+		return compat_fail(pOutInfo, SSCARD_COMPAT_BAD_PARAM, 0);
+	return compat_fail_about(pOutInfo, SSCARD_COMPAT_UNSUPPORTED, 0, "HSM");
+}
