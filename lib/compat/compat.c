@@ -4,6 +4,7 @@
  * its own context and card connection and frees them before returning:
  * no state outlives a call, so threads never share anything.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,14 +102,42 @@ static sscard_rc historical_hex(const sscard_card *card, char *out, size_t outsz
 	return SSCARD_OK;
 }
 
-/* Copy the element `key` as text ("" unless the card gave a value). */
-static void copy_element(const sscard_basic *b, const char *key, char *out, size_t outsz)
+/* Where each element the customary output shows goes in compat_basic
+ * (the name extension is appended to the name after these). */
+#define FIELD(key, member) { key, offsetof(compat_basic, member), sizeof(((compat_basic *)0)->member) }
+static const struct {
+	const char *key;
+	size_t offset, size;
+} basic_fields[] = {
+	FIELD("card_id", card_id),         FIELD("spec_version", spec_version),
+	FIELD("issue_date", issue_date),   FIELD("expiry_date", expiry_date),
+	FIELD("card_number", card_number), FIELD("ssn", ssn),
+	FIELD("name", name),
+};
+
+/* Append the element `key` as text ("" unless the card gave a value) to
+ * the string in out; false when it does not fit, which the element
+ * table's lengths rule out (a longer value is never cut). */
+static bool append_element(const sscard_basic *b, const char *key, char *out, size_t outsz)
 {
 	const char *v = sscard_basic_get(b, key);
-	int n = snprintf(out, outsz, "%s", v ? v : "");
+	size_t used = strlen(out), n = v ? strlen(v) : 0;
 
-	if (n < 0 || (size_t)n >= outsz)
-		out[0] = '\0'; /* longer than the element table allows: caught below */
+	if (used + n >= outsz)
+		return false;
+	memcpy(out + used, v ? v : "", n + 1);
+	return true;
+}
+
+static bool copy_elements(const sscard_basic *b, compat_basic *f)
+{
+	memset(f, 0, sizeof(*f));
+	for (size_t i = 0; i < sizeof(basic_fields) / sizeof(basic_fields[0]); i++)
+		if (!append_element(b, basic_fields[i].key, (char *)f + basic_fields[i].offset,
+		                    basic_fields[i].size))
+			return false;
+	/* the 3.0 name extension continues the name (design.md s.4) */
+	return append_element(b, "name_ext", f->name, sizeof(f->name));
 }
 
 /* The first element the read could not use, as a compat code and its
@@ -141,29 +170,21 @@ static const char *first_problem(const sscard_basic *b)
  * compat code with the message written on failure. */
 static long fields_of(const session *s, const sscard_basic *b, compat_basic *f, char *out)
 {
-	char name_ext[sizeof(f->name)];
+	char region[SSCARD_COMPAT_REGION_LEN + 1];
 	const char *label = NULL;
 	long code = first_unreadable(b, &label);
-	int n;
 
 	if (code != SSCARD_COMPAT_OK)
 		return compat_fail_about(out, code, 0, label);
+	if (!copy_elements(b, f))
+		return compat_fail(out, SSCARD_COMPAT_DATA_INVALID, 0);
+	/* a blank or malformed identification code is the customary -20,
+	 * more telling than the validation problem it also is */
+	if (compat_region(f->card_id, region) != SSCARD_COMPAT_OK)
+		return compat_fail(out, SSCARD_COMPAT_BAD_CARD_ID, 0);
 	label = first_problem(b);
 	if (label)
 		return compat_fail_about(out, SSCARD_COMPAT_DATA_MISMATCH, 0, label);
-	memset(f, 0, sizeof(*f));
-	copy_element(b, "card_id", f->card_id, sizeof(f->card_id));
-	copy_element(b, "spec_version", f->spec_version, sizeof(f->spec_version));
-	copy_element(b, "issue_date", f->issue_date, sizeof(f->issue_date));
-	copy_element(b, "expiry_date", f->expiry_date, sizeof(f->expiry_date));
-	copy_element(b, "card_number", f->card_number, sizeof(f->card_number));
-	copy_element(b, "ssn", f->ssn, sizeof(f->ssn));
-	copy_element(b, "name", f->name, sizeof(f->name));
-	copy_element(b, "name_ext", name_ext, sizeof(name_ext));
-	/* the 3.0 name extension continues the name (design.md s.4) */
-	n = snprintf(f->name + strlen(f->name), sizeof(f->name) - strlen(f->name), "%s", name_ext);
-	if (n < 0 || (size_t)n >= sizeof(f->name) - strlen(f->name))
-		return compat_fail(out, SSCARD_COMPAT_DATA_INVALID, 0);
 	if (historical_hex(s->card, f->historical, sizeof(f->historical)) != SSCARD_OK)
 		return compat_fail(out, SSCARD_COMPAT_NOT_POWERED, 0);
 	return SSCARD_COMPAT_OK;
