@@ -124,7 +124,9 @@ long compat_format_basic(const compat_basic *b, char *out)
 	 * library has neither, so both are empty (sscard-compat(3)) */
 	compat_out_field(&o, "", SSCARD_COMPAT_TERMNO_LEN);
 	compat_out_field(&o, "", SSCARD_COMPAT_DEVNO_LEN);
-	if (o.failed)
+	if (o.failed) {
+		memset(out, 0, o.len + 1); /* no half-built fields behind the message */
 		return compat_fail(out, SSCARD_COMPAT_DATA_INVALID, 0);
+	}
 	return SSCARD_COMPAT_OK;
 }
