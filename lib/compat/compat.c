@@ -36,6 +36,15 @@ static long fail_rc(char *out, const session *s, sscard_rc rc)
 	return compat_fail(out, compat_code_of(rc, sw), sw);
 }
 
+/* What "no reader" means for an iType, for the message. */
+static const char *missing_reader(int iType)
+{
+	static const char *const what[] = { "", "无接触式读卡器", "无非接触读卡器", "无读卡器",
+		                            "无读卡器" };
+
+	return iType >= 1 && iType <= 4 ? what[iType] : "";
+}
+
 static long session_open(session *s, int iType, char *out)
 {
 	compat_kind kinds[2];
@@ -48,7 +57,10 @@ static long session_open(session *s, int iType, char *out)
 	if (rc == SSCARD_OK)
 		rc = compat_connect(s->ctx, iType, &s->card);
 	if (rc != SSCARD_OK) {
-		long code = fail_rc(out, s, rc);
+		long code = rc == SSCARD_E_NO_READER
+		                    ? compat_fail_about(out, compat_code_of(rc, 0), 0,
+		                                        missing_reader(iType))
+		                    : fail_rc(out, s, rc);
 		session_close(s);
 		return code;
 	}
