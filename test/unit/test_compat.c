@@ -294,6 +294,86 @@ static void test_read_pipe_in_name(void **state)
 	assert_string_equal(out, "数据无效");
 }
 
+/* ---- with a keystore: 3.0 holder fields ---------------------------------------- */
+
+/* Copy $SSCARD_VECTORS/sm/NAME into the temporary directory with `mode`
+ * (git checks keystores out 644; the library wants 600) and name it in
+ * SSCARD_COMPAT_KEYSTORE. */
+static void use_keystore(const char *name, mode_t mode)
+{
+	char src[512], dst[128], line[256];
+	FILE *in, *out;
+
+	snprintf(src, sizeof(src), "%s/sm/%s", getenv("SSCARD_VECTORS"), name);
+	snprintf(dst, sizeof(dst), "%s/keystore", tmpdir);
+	in = fopen(src, "r");
+	assert_non_null(in);
+	unlink(dst);
+	out = fopen(dst, "w");
+	assert_non_null(out);
+	while (fgets(line, sizeof(line), in))
+		assert_true(fputs(line, out) >= 0);
+	fclose(in);
+	assert_int_equal(fclose(out), 0);
+	assert_int_equal(chmod(dst, mode), 0);
+	setenv(SSCARD_COMPAT_ENV_KEYSTORE, dst, 1);
+}
+
+#ifdef COMPAT_HAVE_SM
+static void test_read_v3_with_keystore(void **state)
+{
+	char out[1024];
+
+	(void)state;
+	use_contact("healthy-v3");
+	use_keystore("healthy-v3.keys", 0600);
+	assert_int_equal(read_bas(SSCARD_COMPAT_CONTACT, out, sizeof(out)), 0);
+	assert_string_equal(out, "110100|110101198101011117|A00000019|"
+	                         "110100D15600000500A1B2C3D4E5F607|张三|"
+	                         "00905431168660130425001C4E|3.00|20210315|20310315|||");
+	/* other issuers' keys: the card refuses them */
+	use_keystore("wrong.keys", 0600);
+	assert_int_equal(read_bas(SSCARD_COMPAT_CONTACT, out, sizeof(out)),
+	                 SSCARD_COMPAT_KEY_LEVEL);
+	assert_string_equal(out, "密钥权限不足或认证失败");
+	/* a keystore others may read is refused like ssh refuses a key */
+	use_keystore("healthy-v3.keys", 0644);
+	assert_int_equal(read_bas(SSCARD_COMPAT_CONTACT, out, sizeof(out)),
+	                 SSCARD_COMPAT_NO_RKSSSE);
+	assert_string_equal(out, "无RKSSSE密钥");
+	setenv(SSCARD_COMPAT_ENV_KEYSTORE, "/nonexistent/keystore", 1);
+	assert_int_equal(read_bas(SSCARD_COMPAT_CONTACT, out, sizeof(out)),
+	                 SSCARD_COMPAT_NO_RKSSSE);
+}
+
+/* A card that accepts the terminal's key but cannot prove its own. */
+static void test_read_forged_card(void **state)
+{
+	char reader[512], out[1024];
+
+	(void)state;
+	snprintf(reader, sizeof(reader), "sim:%s/sm/v2-forged.json", getenv("SSCARD_VECTORS"));
+	setenv(SSCARD_COMPAT_ENV_CONTACT, reader, 1);
+	use_keystore("v2.keys", 0600);
+	assert_int_equal(read_bas(SSCARD_COMPAT_CONTACT, out, sizeof(out)),
+	                 SSCARD_COMPAT_NOT_GENUINE);
+	assert_string_equal(out, "内部认证失败(卡片非法)");
+}
+#else
+/* Transitional: until lib/sm.c is built a keystore cannot be used. */
+static void test_read_v3_with_keystore(void **state)
+{
+	char out[1024];
+
+	(void)state;
+	use_contact("healthy-v3");
+	setenv(SSCARD_COMPAT_ENV_KEYSTORE, "/nonexistent/keystore", 1);
+	assert_int_equal(read_bas(SSCARD_COMPAT_CONTACT, out, sizeof(out)),
+	                 SSCARD_COMPAT_UNSUPPORTED);
+	(void)use_keystore;
+}
+#endif
+
 /* ---- PIN ------------------------------------------------------------------------ */
 
 static void test_verify_pin(void **state)
@@ -592,6 +672,10 @@ int main(void)
 		cmocka_unit_test_setup(test_read_faulty_profiles, clean_env),
 		cmocka_unit_test_setup(test_read_longest_fields, clean_env),
 		cmocka_unit_test_setup(test_read_pipe_in_name, clean_env),
+		cmocka_unit_test_setup(test_read_v3_with_keystore, clean_env),
+#ifdef COMPAT_HAVE_SM
+		cmocka_unit_test_setup(test_read_forged_card, clean_env),
+#endif
 		cmocka_unit_test_setup(test_verify_pin, clean_env),
 		cmocka_unit_test_setup(test_change_pin, clean_env),
 		cmocka_unit_test_setup(test_itype, clean_env),
