@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <iconv.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -231,6 +232,41 @@ static void test_read_faulty_profiles(void **state)
 			assert_string_equal(out, cases[i].message);
 		else
 			assert_non_null(strstr(out, "|李四|"));
+	}
+}
+
+/* Several threads calling at once, as JNA / P/Invoke callers do: each
+ * call has its own context and card, so every answer is whole and right. */
+#define THREADS 4
+#define READS_PER_THREAD 3
+
+static void *reader_thread(void *arg)
+{
+	int *ok = arg;
+
+	for (int i = 0; i < READS_PER_THREAD; i++) {
+		char buf[SSCARD_COMPAT_OUT_BUFFER];
+
+		*ok = *ok && iReadCardBas(SSCARD_COMPAT_CONTACT, buf) == 0 &&
+		      strstr(buf, "|\xC0\xEE\xCB\xC4|") != NULL;
+	}
+	return NULL;
+}
+
+static void test_read_from_threads(void **state)
+{
+	pthread_t t[THREADS];
+	int ok[THREADS];
+
+	(void)state;
+	use_contact("healthy-v2");
+	for (int i = 0; i < THREADS; i++) {
+		ok[i] = 1;
+		assert_int_equal(pthread_create(&t[i], NULL, reader_thread, &ok[i]), 0);
+	}
+	for (int i = 0; i < THREADS; i++) {
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+		assert_true(ok[i]);
 	}
 }
 
@@ -670,6 +706,7 @@ int main(void)
 		cmocka_unit_test_setup(test_read_healthy_v3_without_key, clean_env),
 		cmocka_unit_test_setup(test_read_via_sscard_reader, clean_env),
 		cmocka_unit_test_setup(test_read_faulty_profiles, clean_env),
+		cmocka_unit_test_setup(test_read_from_threads, clean_env),
 		cmocka_unit_test_setup(test_read_longest_fields, clean_env),
 		cmocka_unit_test_setup(test_read_pipe_in_name, clean_env),
 		cmocka_unit_test_setup(test_read_v3_with_keystore, clean_env),
