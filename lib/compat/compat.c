@@ -202,18 +202,32 @@ static long fields_of(const session *s, const sscard_basic *b, compat_basic *f, 
 	return SSCARD_COMPAT_OK;
 }
 
+/* Authenticate (when configured) and read, holding the card throughout
+ * so no other program resets it between the two. */
+static sscard_rc read_card(session *s, sscard_basic **b)
+{
+	sscard_rc rc = sscard_basic_new(b), rc_end;
+
+	if (rc != SSCARD_OK)
+		return rc;
+	rc = sscard_card_begin(s->card);
+	if (rc != SSCARD_OK)
+		return rc;
+	rc = authenticate_if_configured(s);
+	if (rc == SSCARD_OK)
+		rc = sscard_read_basic(s->card, *b);
+	rc_end = sscard_card_end(s->card);
+	return rc != SSCARD_OK ? rc : rc_end;
+}
+
 /* Read the basic information from an open session into out. */
 static long read_basic_into(session *s, char *out)
 {
 	sscard_basic *b = NULL;
 	compat_basic f;
 	long code;
-	sscard_rc rc = authenticate_if_configured(s);
+	sscard_rc rc = read_card(s, &b);
 
-	if (rc == SSCARD_OK)
-		rc = sscard_basic_new(&b);
-	if (rc == SSCARD_OK)
-		rc = sscard_read_basic(s->card, b);
 	if (rc != SSCARD_OK) {
 		sscard_basic_free(&b);
 		return fail_rc(out, s, rc);
