@@ -7,9 +7,12 @@
  * defaulting to libsscard's SSCARD_READER), else from the PC/SC reader
  * list: the first reader holding a card whose name fits the kind.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include <sscard/atr.h>
 
 #include "compat_int.h"
 
@@ -73,30 +76,64 @@ static const char *configured_reader(compat_kind kind)
 	return v && *v ? v : NULL;
 }
 
-/* The first PC/SC reader of `kind` that holds a card. NO_READER when the
- * machine has no reader of that kind, NO_CARD when none holds a card. */
-static sscard_rc connect_first_of_kind(sscard_ctx *ctx, compat_kind kind, sscard_card **card)
+/* Whether the card in reader i answers like a social security card (its
+ * ATR has the 3B 6D 00 00 layout of design.md s.4). */
+static bool holds_ssc(const sscard_reader_list *list, size_t i)
 {
-	sscard_reader_list *list = NULL;
-	sscard_rc rc = sscard_list_readers(ctx, &list);
+	const uint8_t *atr = NULL;
+	size_t len = 0;
+	sscard_atr parsed;
+
+	if (sscard_reader_list_atr(list, i, &atr, &len) != SSCARD_OK || len == 0)
+		return false;
+	sscard_atr_parse(atr, len, &parsed); /* filled as far as it got */
+	return sscard_atr_looks_ssc(&parsed) != 0;
+}
+
+/*
+ * The PC/SC reader of `kind` to use: the first holding a card with a
+ * social security card's ATR, else the first holding any card (so a
+ * PSAM in a counter reader's second slot is not taken for the patient's
+ * card while another reader has it). NO_READER when the machine has no
+ * reader of that kind, NO_CARD when none holds a card.
+ */
+static sscard_rc pick_reader(const sscard_reader_list *list, compat_kind kind, size_t *pick)
+{
+	size_t any_card = SIZE_MAX;
 	bool seen_kind = false;
 
-	if (rc != SSCARD_OK)
-		return rc;
-	rc = SSCARD_E_NO_READER;
 	for (size_t i = 0; i < sscard_reader_list_count(list); i++) {
-		const char *name = sscard_reader_list_name(list, i);
-
-		if (compat_name_contactless(name) != (kind == COMPAT_KIND_CONTACTLESS))
+		if (compat_name_contactless(sscard_reader_list_name(list, i)) !=
+		    (kind == COMPAT_KIND_CONTACTLESS))
 			continue;
 		seen_kind = true;
 		if (!sscard_reader_list_card_present(list, i))
 			continue;
-		rc = sscard_connect(ctx, name, card);
-		break;
+		if (holds_ssc(list, i)) {
+			*pick = i;
+			return SSCARD_OK;
+		}
+		if (any_card == SIZE_MAX)
+			any_card = i;
 	}
-	if (rc == SSCARD_E_NO_READER && seen_kind)
-		rc = SSCARD_E_NO_CARD;
+	if (any_card != SIZE_MAX) {
+		*pick = any_card;
+		return SSCARD_OK;
+	}
+	return seen_kind ? SSCARD_E_NO_CARD : SSCARD_E_NO_READER;
+}
+
+static sscard_rc connect_first_of_kind(sscard_ctx *ctx, compat_kind kind, sscard_card **card)
+{
+	sscard_reader_list *list = NULL;
+	size_t pick = 0;
+	sscard_rc rc = sscard_list_readers(ctx, &list);
+
+	if (rc != SSCARD_OK)
+		return rc;
+	rc = pick_reader(list, kind, &pick);
+	if (rc == SSCARD_OK)
+		rc = sscard_connect(ctx, sscard_reader_list_name(list, pick), card);
 	sscard_reader_list_free(&list);
 	return rc;
 }

@@ -101,11 +101,12 @@ extern "C" {
 
 /* ---- environment (read on every call; see sscard-compat(3)) -------------- */
 /* Reader for iType 1 (name, unique substring or sim:PROFILE); default
- * SSCARD_READER, then the first PC/SC reader with a card whose name does
- * not look contactless. */
+ * SSCARD_READER, then a PC/SC reader whose name does not look
+ * contactless: the first holding a social security card (by its ATR),
+ * else the first holding a card. */
 #define SSCARD_COMPAT_ENV_CONTACT "SSCARD_COMPAT_CONTACT"
-/* Reader for iType 2; default: the first PC/SC reader with a card whose
- * name looks contactless (PICC, Contactless, CL, NFC). */
+/* Reader for iType 2; default: chosen as above among the PC/SC readers
+ * whose name looks contactless (PICC, Contactless, -CL, " CL ", NFC). */
 #define SSCARD_COMPAT_ENV_CONTACTLESS "SSCARD_COMPAT_CONTACTLESS"
 /* PIN (and new PIN) when the reader has no PIN pad. */
 #define SSCARD_COMPAT_ENV_PIN "SSCARD_COMPAT_PIN"
