@@ -15,6 +15,9 @@
  *      getting the same answer;
  *   4. iVerifyPIN with SSCARD_COMPAT_PIN (vpcd has no PIN pad);
  *   5. only the customary functions are exported.
+ * Run it with the card in the first slot, and again with
+ * vectors/cards/psam.json in the first slot and the card in the second:
+ * the automatic choice must skip the PSAM for the social security card.
  * Exit 0 when all hold, 1 otherwise (each failure printed).
  */
 #define _GNU_SOURCE /* dladdr */
