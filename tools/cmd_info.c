@@ -379,6 +379,8 @@ static void pin_usage(FILE *f)
 	        "PINs are 6 digits, read from the terminal without echo; --pin-stdin\n"
 	        "reads them one per line from standard input (change: current, then new);\n"
 	        "--pin-env takes them from SSCARD_PIN (and SSCARD_NEW_PIN for change).\n"
+	        "On a reader with a PIN pad (see `cardtool list`) the PIN is typed on the\n"
+	        "reader unless --pin-stdin/--pin-env is given, and never crosses the host.\n"
 	        "A PIN is never taken from the command line. With one try left the PIN is\n"
 	        "not tried unless --force is given: a wrong PIN then blocks the card.\n");
 }
@@ -523,6 +525,10 @@ static int pin_verify(cardtool *ct, sscard_card *card, pin_source src)
 {
 	char pin[PIN_BUF] = "";
 	int tries = -1;
+	if (src == PIN_FROM_TTY && (sscard_card_features(card) & SSCARD_FEATURE_PINPAD_VERIFY)) {
+		fprintf(stderr, "enter the PIN on the reader's keypad / 请在读卡器键盘上输入密码\n");
+		return pin_result(ct, card, sscard_pin_verify_pinpad(card, &tries), "pin verify", tries);
+	}
 	if (!get_pin(src, "PIN: ", "SSCARD_PIN", pin, sizeof(pin)))
 		return ct_fail(ct, card, SSCARD_E_INVALID_ARG, no_pin_text(src));
 	sscard_rc rc = sscard_pin_verify(card, pin, &tries);
@@ -535,6 +541,11 @@ static int pin_change(cardtool *ct, sscard_card *card, pin_source src)
 	char old_pin[PIN_BUF] = "", new_pin[PIN_BUF] = "", again[PIN_BUF] = "";
 	int tries = -1, status = CT_EXIT_OK;
 	sscard_rc rc = SSCARD_E_INVALID_ARG;
+	if (src == PIN_FROM_TTY && (sscard_card_features(card) & SSCARD_FEATURE_PINPAD_MODIFY)) {
+		fprintf(stderr, "enter the current and the new PIN on the reader's keypad / "
+		                "请在读卡器键盘上输入原密码和新密码\n");
+		return pin_result(ct, card, sscard_pin_change_pinpad(card, &tries), "pin change", tries);
+	}
 	if (!get_pin(src, "current PIN: ", "SSCARD_PIN", old_pin, sizeof(old_pin)) ||
 	    !get_pin(src, "new PIN: ", "SSCARD_NEW_PIN", new_pin, sizeof(new_pin)))
 		status = ct_fail(ct, card, rc, no_pin_text(src));
