@@ -99,6 +99,27 @@ long compat_code_of(sscard_rc rc, uint16_t sw)
 	return SSCARD_COMPAT_READER_ERROR;
 }
 
+/* What a PC/SC part 10 PIN pad answers for itself (not the card). */
+static const struct {
+	uint16_t sw;
+	long code;
+} pinpad_codes[] = {
+	{ 0x6400, SSCARD_COMPAT_PINPAD_TIMEOUT },
+	{ 0x6401, SSCARD_COMPAT_PINPAD_CANCELLED },
+	{ 0x6402, SSCARD_COMPAT_PINPAD_MISMATCH },
+	{ 0x6403, SSCARD_COMPAT_PINPAD_LENGTH },
+};
+
+long compat_pinpad_code(sscard_rc rc, uint16_t sw)
+{
+	if (rc == SSCARD_E_TIMEOUT)
+		return SSCARD_COMPAT_PINPAD_TIMEOUT;
+	for (size_t i = 0; i < COUNT(pinpad_codes); i++)
+		if (pinpad_codes[i].sw == sw)
+			return pinpad_codes[i].code;
+	return 0;
+}
+
 typedef struct code_message {
 	long code;
 	const char *zh; /* UTF-8 here, GBK on output */
@@ -121,6 +142,9 @@ static const code_message messages[] = {
 	{ SSCARD_COMPAT_DATA_INVALID, "数据无效" },
 	{ SSCARD_COMPAT_KEY_LEVEL, "密钥权限不足或认证失败" },
 	{ SSCARD_COMPAT_PINPAD_CANCELLED, "密码输入被取消" },
+	{ SSCARD_COMPAT_PINPAD_TIMEOUT, "密码输入超时" },
+	{ SSCARD_COMPAT_PINPAD_MISMATCH, "两次输入的新密码不一致" },
+	{ SSCARD_COMPAT_PINPAD_LENGTH, "密码长度错误" },
 	{ SSCARD_COMPAT_PIN_CHECK_FAILED, "密码校验失败" },
 	{ SSCARD_COMPAT_PIN_LOCKED, "密码已锁定" },
 	{ SSCARD_COMPAT_NO_PSAM, "无PSAM卡" },

@@ -69,27 +69,32 @@ static long session_open(session *s, int iType, char *out)
 
 /* ---- iReadCardBas ------------------------------------------------------------ */
 
-/* With SSCARD_COMPAT_KEYSTORE set, authenticate in SSSE with its keys so
- * a 3.0 card releases the holder fields (EF06). */
-static sscard_rc authenticate_if_configured(session *s)
+/*
+ * The key provider iReadCardBas authenticates with, if one is configured:
+ * the PSAM in SSCARD_COMPAT_PSAM's reader (its key map in
+ * SSCARD_COMPAT_KEYSTORE), else the software keystore SSCARD_COMPAT_KEYSTORE.
+ * *keys stays NULL when neither is set. A PSAM that is not there is the
+ * customary -2201 (returned as the code, the message written).
+ */
+static long open_keys(session *s, sscard_keys **keys, char *out)
 {
+	const char *psam = getenv(SSCARD_COMPAT_ENV_PSAM);
 	const char *path = getenv(SSCARD_COMPAT_ENV_KEYSTORE);
-	sscard_keys *keys = NULL;
 	sscard_rc rc;
 
-	if (!path || !*path)
-		return SSCARD_OK;
-#ifdef COMPAT_HAVE_SM
-	rc = sscard_keys_open_file(s->ctx, path, &keys);
-	if (rc == SSCARD_OK)
-		rc = sscard_authenticate(s->card, keys, "SSSE", NULL);
-	sscard_keys_free(&keys);
-#else
-	(void)keys;
-	(void)s;
-	rc = SSCARD_E_NOT_IMPLEMENTED; /* transitional: lib/sm.c not built yet */
-#endif
-	return rc;
+	*keys = NULL;
+	if (psam && *psam) {
+		rc = sscard_keys_open_psam(s->ctx, psam, path && *path ? path : NULL, keys);
+		/* the map is read first: anything after it is the PSAM's reader
+		 * (none, empty, mute, unreachable) */
+		if (rc != SSCARD_OK && rc != SSCARD_E_KEYSTORE && rc != SSCARD_E_NOMEM)
+			return compat_fail(out, SSCARD_COMPAT_NO_PSAM, 0);
+	} else if (path && *path) {
+		rc = sscard_keys_open_file(s->ctx, path, keys);
+	} else {
+		return SSCARD_COMPAT_OK;
+	}
+	return rc == SSCARD_OK ? SSCARD_COMPAT_OK : fail_rc(out, s, rc);
 }
 
 /* The ATR's historical bytes in hex ("" if the ATR has none). */
@@ -202,9 +207,10 @@ static long fields_of(const session *s, const sscard_basic *b, compat_basic *f, 
 	return SSCARD_COMPAT_OK;
 }
 
-/* Authenticate (when configured) and read, holding the card throughout
- * so no other program resets it between the two. */
-static sscard_rc read_card(session *s, sscard_basic **b)
+/* Authenticate in SSSE (when keys are configured, so a 3.0 card releases
+ * its holder fields) and read, holding the card throughout so no other
+ * program resets it between the two. */
+static sscard_rc read_card(session *s, sscard_keys *keys, sscard_basic **b)
 {
 	sscard_rc rc = sscard_basic_new(b), rc_end;
 
@@ -213,7 +219,8 @@ static sscard_rc read_card(session *s, sscard_basic **b)
 	rc = sscard_card_begin(s->card);
 	if (rc != SSCARD_OK)
 		return rc;
-	rc = authenticate_if_configured(s);
+	if (keys)
+		rc = sscard_authenticate(s->card, keys, "SSSE", NULL);
 	if (rc == SSCARD_OK)
 		rc = sscard_read_basic(s->card, *b);
 	rc_end = sscard_card_end(s->card);
@@ -223,11 +230,16 @@ static sscard_rc read_card(session *s, sscard_basic **b)
 /* Read the basic information from an open session into out. */
 static long read_basic_into(session *s, char *out)
 {
+	sscard_keys *keys = NULL;
 	sscard_basic *b = NULL;
 	compat_basic f;
-	long code;
-	sscard_rc rc = read_card(s, &b);
+	sscard_rc rc;
+	long code = open_keys(s, &keys, out);
 
+	if (code != SSCARD_COMPAT_OK)
+		return code;
+	rc = read_card(s, keys, &b);
+	sscard_keys_free(&keys);
 	if (rc != SSCARD_OK) {
 		sscard_basic_free(&b);
 		return fail_rc(out, s, rc);
@@ -257,16 +269,23 @@ SSCARD_COMPAT_API long iReadCardBas(int iType, char *pOutInfo)
 /* ---- PIN ------------------------------------------------------------------------- */
 
 /*
- * The PIN the customary interface would take from the reader's PIN pad.
- * libsscard offers no PIN-pad entry yet, so it comes from the environment
- * variable `var`; without one the function is unsupported here. The copy
- * is wiped by the caller.
+ * Where the PIN comes from: the reader's PIN pad when it has one (the
+ * customary way: the PIN never crosses the host), else the environment
+ * variable `var`; with neither the function is unsupported here.
  */
+static bool has_pinpad(const session *s, unsigned feature)
+{
+	return (sscard_card_features(s->card) & feature) != 0;
+}
+
+/* The PIN from the environment variable `var` into pin (wiped by the
+ * caller). */
 static long pin_from_env(const char *var, char pin[SSCARD_PIN_LEN + 2], char *out)
 {
 	const char *v = getenv(var);
 	size_t n;
 
+	pin[0] = '\0';
 	if (!v || !*v)
 		return compat_fail_about(out, SSCARD_COMPAT_UNSUPPORTED, 0, var);
 	n = strnlen(v, SSCARD_PIN_LEN + 1);
@@ -277,57 +296,65 @@ static long pin_from_env(const char *var, char pin[SSCARD_PIN_LEN + 2], char *ou
 	return SSCARD_COMPAT_OK;
 }
 
-/* A PIN operation's outcome: "" on success, else the code's message. */
-static long pin_result(char *out, const session *s, sscard_rc rc)
+/* A PIN operation's outcome: "" on success, else the code's message; the
+ * PIN pad's own status words (timeout, cancel, ...) are its codes. */
+static long pin_result(char *out, const session *s, sscard_rc rc, bool pad)
 {
+	uint16_t sw = sscard_card_last_sw(s->card);
+	long code;
+
 	if (rc == SSCARD_OK) {
 		out[0] = '\0';
 		return SSCARD_COMPAT_OK;
 	}
-	return fail_rc(out, s, rc);
+	code = pad ? compat_pinpad_code(rc, sw) : 0;
+	return code ? compat_fail(out, code, sw) : fail_rc(out, s, rc);
+}
+
+/* Verify, or change (new_var != NULL), the PIN: sent once per call, a
+ * wrong PIN is reported and never tried again. */
+static long pin_operation(int iType, const char *new_var, char *out)
+{
+	char pin[SSCARD_PIN_LEN + 2] = "", new_pin[SSCARD_PIN_LEN + 2] = "";
+	unsigned feature = new_var ? SSCARD_FEATURE_PINPAD_MODIFY : SSCARD_FEATURE_PINPAD_VERIFY;
+	session s;
+	sscard_rc rc;
+	long code = session_open(&s, iType, out);
+
+	if (code != SSCARD_COMPAT_OK)
+		return code;
+	if (has_pinpad(&s, feature)) {
+		rc = new_var ? sscard_pin_change_pinpad(s.card, NULL)
+		             : sscard_pin_verify_pinpad(s.card, NULL);
+		code = pin_result(out, &s, rc, true);
+	} else {
+		code = pin_from_env(SSCARD_COMPAT_ENV_PIN, pin, out);
+		if (code == SSCARD_COMPAT_OK && new_var)
+			code = pin_from_env(new_var, new_pin, out);
+		if (code == SSCARD_COMPAT_OK) {
+			rc = new_var ? sscard_pin_change(s.card, pin, new_pin, NULL)
+			             : sscard_pin_verify(s.card, pin, NULL);
+			code = pin_result(out, &s, rc, false);
+		}
+	}
+	explicit_bzero(pin, sizeof(pin));
+	explicit_bzero(new_pin, sizeof(new_pin));
+	session_close(&s);
+	return code;
 }
 
 SSCARD_COMPAT_API long iVerifyPIN(int iType, char *pOutInfo)
 {
-	char pin[SSCARD_PIN_LEN + 2];
-	session s;
-	long code;
-
 	if (!pOutInfo)
 		return SSCARD_COMPAT_BAD_PARAM;
-	code = pin_from_env(SSCARD_COMPAT_ENV_PIN, pin, pOutInfo);
-	if (code == SSCARD_COMPAT_OK)
-		code = session_open(&s, iType, pOutInfo);
-	if (code == SSCARD_COMPAT_OK) {
-		/* sent once: a wrong PIN is reported, never tried again */
-		code = pin_result(pOutInfo, &s, sscard_pin_verify(s.card, pin, NULL));
-		session_close(&s);
-	}
-	explicit_bzero(pin, sizeof(pin));
-	return code;
+	return pin_operation(iType, NULL, pOutInfo);
 }
 
 SSCARD_COMPAT_API long iChangePIN(int iType, char *pOutInfo)
 {
-	char old_pin[SSCARD_PIN_LEN + 2], new_pin[SSCARD_PIN_LEN + 2];
-	session s;
-	long code;
-
 	if (!pOutInfo)
 		return SSCARD_COMPAT_BAD_PARAM;
-	code = pin_from_env(SSCARD_COMPAT_ENV_PIN, old_pin, pOutInfo);
-	if (code == SSCARD_COMPAT_OK)
-		code = pin_from_env(SSCARD_COMPAT_ENV_NEW_PIN, new_pin, pOutInfo);
-	if (code == SSCARD_COMPAT_OK)
-		code = session_open(&s, iType, pOutInfo);
-	if (code == SSCARD_COMPAT_OK) {
-		code = pin_result(pOutInfo, &s,
-		                  sscard_pin_change(s.card, old_pin, new_pin, NULL));
-		session_close(&s);
-	}
-	explicit_bzero(old_pin, sizeof(old_pin));
-	explicit_bzero(new_pin, sizeof(new_pin));
-	return code;
+	return pin_operation(iType, SSCARD_COMPAT_ENV_NEW_PIN, pOutInfo);
 }
 
 /* ---- the security-module two-step read -------------------------------------------- */

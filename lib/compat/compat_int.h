@@ -24,6 +24,10 @@
  */
 long compat_code_of(sscard_rc rc, uint16_t sw);
 
+/* The code for a PIN-pad outcome (rc and the reader's status word 640x),
+ * or 0 when it is not the pad's own (then compat_code_of() applies). */
+long compat_pinpad_code(sscard_rc rc, uint16_t sw);
+
 /*
  * Write the GBK message for `code` into out (SSCARD_COMPAT_MESSAGE_MAX
  * bytes at most, NUL included). `sw` adds the status word and its

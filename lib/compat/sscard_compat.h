@@ -57,7 +57,10 @@ extern "C" {
 #define SSCARD_COMPAT_DATA_MISMATCH -22      /* data inconsistent */
 #define SSCARD_COMPAT_DATA_INVALID -23       /* data invalid */
 #define SSCARD_COMPAT_KEY_LEVEL -24          /* key level too low / keys refused */
-#define SSCARD_COMPAT_PINPAD_CANCELLED -31   /* PIN entry cancelled */
+#define SSCARD_COMPAT_PINPAD_CANCELLED -31   /* PIN entry cancelled (pad answered 6401) */
+#define SSCARD_COMPAT_PINPAD_TIMEOUT -32     /* PIN entry timed out (6400) */
+#define SSCARD_COMPAT_PINPAD_MISMATCH -33    /* the two new PINs differ (6402) */
+#define SSCARD_COMPAT_PINPAD_LENGTH -34      /* PIN too short or too long (6403) */
 #define SSCARD_COMPAT_PIN_CHECK_FAILED -51   /* wrong PIN (tries left in the message) */
 #define SSCARD_COMPAT_PIN_LOCKED -52         /* PIN locked */
 #define SSCARD_COMPAT_NO_PSAM -2201          /* no PSAM */
@@ -111,9 +114,13 @@ extern "C" {
 /* PIN (and new PIN) when the reader has no PIN pad. */
 #define SSCARD_COMPAT_ENV_PIN "SSCARD_COMPAT_PIN"
 #define SSCARD_COMPAT_ENV_NEW_PIN "SSCARD_COMPAT_NEW_PIN"
-/* Software keystore holding the RKSSSE key: when set, iReadCardBas
- * authenticates in SSSE first so 3.0 cards give their holder fields. */
+/* Software keystore holding the RKSSSE key (or, with SSCARD_COMPAT_PSAM,
+ * the PSAM's key map): when set, iReadCardBas authenticates in SSSE
+ * first so 3.0 cards give their holder fields. */
 #define SSCARD_COMPAT_ENV_KEYSTORE "SSCARD_COMPAT_KEYSTORE"
+/* Reader holding the terminal's PSAM (e.g. the second slot): iReadCardBas
+ * authenticates with it; -2201 when it holds no PSAM. */
+#define SSCARD_COMPAT_ENV_PSAM "SSCARD_COMPAT_PSAM"
 
 /* ---- the functions --------------------------------------------------------- */
 

@@ -65,6 +65,7 @@ static int clean_env(void **state)
 	unsetenv(SSCARD_COMPAT_ENV_PIN);
 	unsetenv(SSCARD_COMPAT_ENV_NEW_PIN);
 	unsetenv(SSCARD_COMPAT_ENV_KEYSTORE);
+	unsetenv(SSCARD_COMPAT_ENV_PSAM);
 	return 0;
 }
 
@@ -355,7 +356,6 @@ static void use_keystore(const char *name, mode_t mode)
 	setenv(SSCARD_COMPAT_ENV_KEYSTORE, dst, 1);
 }
 
-#ifdef COMPAT_HAVE_SM
 static void test_read_v3_with_keystore(void **state)
 {
 	char out[1024];
@@ -395,20 +395,33 @@ static void test_read_forged_card(void **state)
 	                 SSCARD_COMPAT_NOT_GENUINE);
 	assert_string_equal(out, "内部认证失败(卡片非法)");
 }
-#else
-/* Transitional: until lib/sm.c is built a keystore cannot be used. */
-static void test_read_v3_with_keystore(void **state)
+
+/* The terminal's PSAM (its own simulated card, as in a reader's second
+ * slot) does the cryptography; the map names its keys. */
+static void test_read_v3_with_psam(void **state)
 {
-	char out[1024];
+	char reader[512], out[1024];
 
 	(void)state;
 	use_contact("healthy-v3");
-	setenv(SSCARD_COMPAT_ENV_KEYSTORE, "/nonexistent/keystore", 1);
+	shipped("psam", reader, sizeof(reader));
+	setenv(SSCARD_COMPAT_ENV_PSAM, reader, 1);
+	use_keystore("psam-sm4.map", 0600);
+	assert_int_equal(read_bas(SSCARD_COMPAT_CONTACT, out, sizeof(out)), 0);
+	assert_string_equal(out, "110100|110101198101011117|A00000019|"
+	                         "110100D15600000500A1B2C3D4E5F607|张三|"
+	                         "00905431168660130425001C4E|3.00|20210315|20310315|||");
+	/* a PSAM slot whose card does not answer: no PSAM */
+	shipped("mute", reader, sizeof(reader));
+	setenv(SSCARD_COMPAT_ENV_PSAM, reader, 1);
 	assert_int_equal(read_bas(SSCARD_COMPAT_CONTACT, out, sizeof(out)),
-	                 SSCARD_COMPAT_UNSUPPORTED);
-	(void)use_keystore;
+	                 SSCARD_COMPAT_NO_PSAM);
+	assert_string_equal(out, "无PSAM卡");
+	/* a map with key lines is not a PSAM map: refused before any PSAM */
+	use_keystore("healthy-v3.keys", 0600);
+	assert_int_equal(read_bas(SSCARD_COMPAT_CONTACT, out, sizeof(out)),
+	                 SSCARD_COMPAT_NO_RKSSSE);
 }
-#endif
 
 /* ---- PIN ------------------------------------------------------------------------ */
 
@@ -557,6 +570,22 @@ static void test_code_table(void **state)
 		if (strcmp(sscard_rc_name(rc), "UNKNOWN") != 0)
 			assert_true(compat_code_of((sscard_rc)rc, 0) < 0);
 	assert_int_equal(compat_code_of((sscard_rc)-199, 0), SSCARD_COMPAT_READER_ERROR);
+}
+
+/* The PIN pad's own answers (PC/SC part 10) are the customary -31..-34. */
+static void test_pinpad_codes(void **state)
+{
+	(void)state;
+	assert_int_equal(compat_pinpad_code(SSCARD_E_CARD_ERROR, 0x6400), SSCARD_COMPAT_PINPAD_TIMEOUT);
+	assert_int_equal(compat_pinpad_code(SSCARD_E_CARD_ERROR, 0x6401),
+	                 SSCARD_COMPAT_PINPAD_CANCELLED);
+	assert_int_equal(compat_pinpad_code(SSCARD_E_CARD_ERROR, 0x6402),
+	                 SSCARD_COMPAT_PINPAD_MISMATCH);
+	assert_int_equal(compat_pinpad_code(SSCARD_E_CARD_ERROR, 0x6403), SSCARD_COMPAT_PINPAD_LENGTH);
+	assert_int_equal(compat_pinpad_code(SSCARD_E_TIMEOUT, 0), SSCARD_COMPAT_PINPAD_TIMEOUT);
+	/* the card's answers keep their meaning */
+	assert_int_equal(compat_pinpad_code(SSCARD_E_WRONG_PIN, 0x63C2), 0);
+	assert_int_equal(compat_pinpad_code(SSCARD_E_PIN_BLOCKED, 0x6983), 0);
 }
 
 static void test_messages_fit(void **state)
@@ -710,15 +739,15 @@ int main(void)
 		cmocka_unit_test_setup(test_read_longest_fields, clean_env),
 		cmocka_unit_test_setup(test_read_pipe_in_name, clean_env),
 		cmocka_unit_test_setup(test_read_v3_with_keystore, clean_env),
-#ifdef COMPAT_HAVE_SM
 		cmocka_unit_test_setup(test_read_forged_card, clean_env),
-#endif
+		cmocka_unit_test_setup(test_read_v3_with_psam, clean_env),
 		cmocka_unit_test_setup(test_verify_pin, clean_env),
 		cmocka_unit_test_setup(test_change_pin, clean_env),
 		cmocka_unit_test_setup(test_itype, clean_env),
 		cmocka_unit_test(test_contactless_names),
 		cmocka_unit_test_setup(test_hsm_unsupported, clean_env),
 		cmocka_unit_test(test_code_table),
+		cmocka_unit_test(test_pinpad_codes),
 		cmocka_unit_test(test_messages_fit),
 		cmocka_unit_test(test_maxima_match_element_table),
 		cmocka_unit_test(test_out_builder),
