@@ -19,6 +19,7 @@
 typedef struct session {
 	sscard_ctx *ctx;
 	sscard_card *card;
+	sscard_rc last_rc; /* the libsscard error the call failed with */
 } session;
 
 static void session_close(session *s)
@@ -29,10 +30,11 @@ static void session_close(session *s)
 
 /* The compat code for rc, with the card's last status word when there is
  * a card; the message goes to out. */
-static long fail_rc(char *out, const session *s, sscard_rc rc)
+static long fail_rc(char *out, session *s, sscard_rc rc)
 {
 	uint16_t sw = s->card ? sscard_card_last_sw(s->card) : 0;
 
+	s->last_rc = rc;
 	return compat_fail(out, compat_code_of(rc, sw), sw);
 }
 
@@ -185,7 +187,7 @@ static const char *first_problem(const sscard_basic *b)
 
 /* Fill the customary fields from what the library read. Returns a
  * compat code with the message written on failure. */
-static long fields_of(const session *s, const sscard_basic *b, compat_basic *f, char *out)
+static long fields_of(session *s, const sscard_basic *b, compat_basic *f, char *out)
 {
 	char region[SSCARD_COMPAT_REGION_LEN + 1];
 	const char *label = NULL;
@@ -251,18 +253,40 @@ static long read_basic_into(session *s, char *out)
 	return compat_format_basic(&f, out);
 }
 
-SSCARD_COMPAT_API long iReadCardBas(int iType, char *pOutInfo)
+/*
+ * A read that another program (or another thread) interrupted by
+ * resetting the card -- libsscard resets a card that granted
+ * authentication when it lets it go -- lost nothing of ours: it is run
+ * again from the start, a bounded number of times. PIN operations are
+ * never run again.
+ */
+#define READ_ATTEMPTS 8
+
+static long read_once(int iType, char *out, bool *reset)
 {
 	session s;
-	long code;
+	long code = session_open(&s, iType, out);
+
+	*reset = false;
+	if (code != SSCARD_COMPAT_OK) {
+		*reset = s.last_rc == SSCARD_E_CARD_RESET;
+		return code;
+	}
+	code = read_basic_into(&s, out);
+	*reset = s.last_rc == SSCARD_E_CARD_RESET;
+	session_close(&s);
+	return code;
+}
+
+SSCARD_COMPAT_API long iReadCardBas(int iType, char *pOutInfo)
+{
+	bool reset = true;
+	long code = SSCARD_COMPAT_NO_RESPONSE;
 
 	if (!pOutInfo)
 		return SSCARD_COMPAT_BAD_PARAM;
-	code = session_open(&s, iType, pOutInfo);
-	if (code != SSCARD_COMPAT_OK)
-		return code;
-	code = read_basic_into(&s, pOutInfo);
-	session_close(&s);
+	for (int attempt = 0; attempt < READ_ATTEMPTS && reset; attempt++)
+		code = read_once(iType, pOutInfo, &reset);
 	return code;
 }
 
@@ -298,7 +322,7 @@ static long pin_from_env(const char *var, char pin[SSCARD_PIN_LEN + 2], char *ou
 
 /* A PIN operation's outcome: "" on success, else the code's message; the
  * PIN pad's own status words (timeout, cancel, ...) are its codes. */
-static long pin_result(char *out, const session *s, sscard_rc rc, bool pad)
+static long pin_result(char *out, session *s, sscard_rc rc, bool pad)
 {
 	uint16_t sw = sscard_card_last_sw(s->card);
 	long code;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * compat_dlopen LIB EXPECTED: load libsscard-compat the way a hospital
+ * compat_dlopen LIB EXPECTED [PSAM_MAP]: load libsscard-compat the way a hospital
  * information system does (dlopen + dlsym, no headers, no link-time
  * dependency) and read the card that sandbox.sh serves through a private
  * pcscd + vpcd + cardsim.
@@ -15,6 +15,10 @@
  *      getting the same answer;
  *   4. iVerifyPIN with SSCARD_COMPAT_PIN (vpcd has no PIN pad);
  *   5. only the customary functions are exported.
+ * With PSAM_MAP, the PSAM in the second slot ($SSCARD_SANDBOX_READER2)
+ * authenticates every read (SSCARD_COMPAT_PSAM, the map copied with mode
+ * 600 into $SSCARD_SANDBOX_DIR as SSCARD_COMPAT_KEYSTORE), so a 3.0
+ * card gives its holder fields, from four threads at once too.
  * Run it with the card in the first slot, and again with
  * vectors/cards/psam.json in the first slot and the card in the second:
  * the automatic choice must skip the PSAM for the social security card.
@@ -28,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 typedef long (*itype_fn)(int iType, char *pOutInfo);
 
@@ -113,6 +118,32 @@ static void threads(void)
 	       READS_PER_THREAD);
 }
 
+/* Copy the PSAM map where only we may read it (the library refuses a
+ * map others can read, like a keystore) and point the library at it and
+ * at the PSAM's reader. */
+static int use_psam(const char *map)
+{
+	const char *dir = getenv("SSCARD_SANDBOX_DIR"), *reader = getenv("SSCARD_SANDBOX_READER2");
+	char path[512], line[512];
+	FILE *in, *out;
+
+	if (!dir || !reader)
+		return 0;
+	snprintf(path, sizeof(path), "%s/compat-psam.map", dir);
+	in = fopen(map, "r");
+	out = fopen(path, "w");
+	if (!in || !out)
+		return 0;
+	while (fgets(line, sizeof(line), in))
+		fputs(line, out);
+	fclose(in);
+	if (fclose(out) != 0 || chmod(path, 0600) != 0)
+		return 0;
+	setenv("SSCARD_COMPAT_KEYSTORE", path, 1);
+	setenv("SSCARD_COMPAT_PSAM", reader, 1);
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	static const char *const exported[] = { "iReadCardBas", "iVerifyPIN", "iChangePIN",
@@ -123,11 +154,15 @@ int main(int argc, char **argv)
 	void *lib;
 	long code;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: compat_dlopen LIB EXPECTED\n");
+	if (argc != 3 && argc != 4) {
+		fprintf(stderr, "usage: compat_dlopen LIB EXPECTED [PSAM_MAP]\n");
 		return 2;
 	}
 	expected = argv[2];
+	if (argc == 4 && !use_psam(argv[3])) {
+		fprintf(stderr, "FAIL cannot set up the PSAM map (outside sandbox.sh?)\n");
+		return 1;
+	}
 	lib = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
 	if (!lib) {
 		fprintf(stderr, "FAIL dlopen: %s\n", dlerror());
