@@ -176,13 +176,14 @@ static long first_unreadable(const sscard_basic *b, const char **label)
 /* The first validation problem's element label, or NULL when valid. */
 static const char *first_problem(const sscard_basic *b)
 {
-	const char *key = NULL;
+	const char *key = NULL, *label;
 
 	if (sscard_basic_problem_count(b) == 0)
 		return NULL;
 	if (sscard_basic_problem(b, 0, &key, NULL, NULL) != SSCARD_OK || !key)
 		return "";
-	return sscard_element_label((size_t)sscard_element_find(key));
+	label = sscard_element_label((size_t)sscard_element_find(key));
+	return label ? label : ""; /* a problem all the same */
 }
 
 /* Fill the customary fields from what the library read. Returns a
@@ -292,11 +293,6 @@ SSCARD_COMPAT_API long iReadCardBas(int iType, char *pOutInfo)
 
 /* ---- PIN ------------------------------------------------------------------------- */
 
-/*
- * Where the PIN comes from: the reader's PIN pad when it has one (the
- * customary way: the PIN never crosses the host), else the environment
- * variable `var`; with neither the function is unsupported here.
- */
 static bool has_pinpad(const session *s, unsigned feature)
 {
 	return (sscard_card_features(s->card) & feature) != 0;
@@ -335,8 +331,13 @@ static long pin_result(char *out, session *s, sscard_rc rc, bool pad)
 	return code ? compat_fail(out, code, sw) : fail_rc(out, s, rc);
 }
 
-/* Verify, or change (new_var != NULL), the PIN: sent once per call, a
- * wrong PIN is reported and never tried again. */
+/*
+ * Verify, or change (new_var != NULL), the PIN. It comes from the reader's
+ * PIN pad when it has one (the customary way: the PIN never crosses the
+ * host), else from SSCARD_COMPAT_PIN (and new_var); with neither the
+ * function is unsupported here. Sent once per call: a wrong PIN is
+ * reported and never tried again.
+ */
 static long pin_operation(int iType, const char *new_var, char *out)
 {
 	char pin[SSCARD_PIN_LEN + 2] = "", new_pin[SSCARD_PIN_LEN + 2] = "";
