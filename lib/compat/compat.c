@@ -186,6 +186,23 @@ static const char *first_problem(const sscard_basic *b)
 	return label ? label : ""; /* a problem all the same */
 }
 
+/* The PSAM's terminal number when SSCARD_COMPAT_PSAM names one ("" when
+ * not). Returns a compat code with the message written on failure. */
+static long terminal_number(session *s, char term[SSCARD_COMPAT_TERMNO_LEN + 1], char *out)
+{
+	const char *psam = getenv(SSCARD_COMPAT_ENV_PSAM);
+	bool reached = false;
+	sscard_rc rc;
+
+	term[0] = '\0';
+	if (!psam || !*psam)
+		return SSCARD_COMPAT_OK;
+	rc = compat_psam_terminal(s->ctx, psam, &reached, term);
+	if (!reached)
+		return compat_fail(out, SSCARD_COMPAT_NO_PSAM, 0);
+	return rc == SSCARD_OK ? SSCARD_COMPAT_OK : compat_fail(out, compat_code_of(rc, 0), 0);
+}
+
 /* Fill the customary fields from what the library read. Returns a
  * compat code with the message written on failure. */
 static long fields_of(session *s, const sscard_basic *b, compat_basic *f, char *out)
@@ -207,7 +224,7 @@ static long fields_of(session *s, const sscard_basic *b, compat_basic *f, char *
 		return compat_fail_about(out, SSCARD_COMPAT_DATA_MISMATCH, 0, label);
 	if (historical_hex(s->card, f->historical, sizeof(f->historical)) != SSCARD_OK)
 		return compat_fail(out, SSCARD_COMPAT_NOT_POWERED, 0);
-	return SSCARD_COMPAT_OK;
+	return terminal_number(s, f->terminal, out);
 }
 
 /* Authenticate in SSSE (when keys are configured, so a 3.0 card releases
@@ -411,4 +428,33 @@ SSCARD_COMPAT_API long iReadCardBas_HSM_Step2(char *pKey, char *pOutInfo)
 	if (!pKey)
 		return compat_fail(pOutInfo, SSCARD_COMPAT_BAD_PARAM, 0);
 	return compat_fail_about(pOutInfo, SSCARD_COMPAT_UNSUPPORTED, 0, "HSM");
+}
+
+/* ---- reader information --------------------------------------------------------- */
+
+SSCARD_COMPAT_API long iGetReaderInfo(char *pReaderSN, char *pPsamTermNo)
+{
+	char term[SSCARD_COMPAT_TERMNO_LEN + 1];
+	const char *psam = getenv(SSCARD_COMPAT_ENV_PSAM);
+	bool reached = false;
+	sscard_ctx *ctx = NULL;
+	sscard_rc rc;
+
+	if (!pReaderSN || !pPsamTermNo)
+		return SSCARD_COMPAT_BAD_PARAM;
+	/* PC/SC gives no reader serial number through libsscard */
+	pReaderSN[0] = '\0';
+	if (!psam || !*psam)
+		return compat_fail_about(pPsamTermNo, SSCARD_COMPAT_NO_PSAM, 0, SSCARD_COMPAT_ENV_PSAM);
+	rc = sscard_ctx_new(&ctx);
+	if (rc == SSCARD_OK)
+		rc = compat_psam_terminal(ctx, psam, &reached, term);
+	sscard_ctx_free(&ctx);
+	if (!reached)
+		return compat_fail(pPsamTermNo, rc == SSCARD_E_NOMEM ? compat_code_of(rc, 0)
+		                                                     : SSCARD_COMPAT_NO_PSAM, 0);
+	if (rc != SSCARD_OK)
+		return compat_fail(pPsamTermNo, compat_code_of(rc, 0), 0);
+	memcpy(pPsamTermNo, term, sizeof(term));
+	return SSCARD_COMPAT_OK;
 }

@@ -81,6 +81,7 @@ typedef struct compat_basic {
 	char ssn[24];
 	char name[160];            /* tag 09 followed by tag 4E, UTF-8 */
 	char historical[2 * 15 + 1]; /* ATR historical bytes, hex */
+	char terminal[SSCARD_COMPAT_TERMNO_LEN + 1]; /* from the PSAM, or "" */
 } compat_basic;
 
 /* Region code: the first 6 characters of the card id, which must be
@@ -94,6 +95,13 @@ int compat_date(const char *in, char out[SSCARD_COMPAT_DATE_LEN + 1]);
  * bytes at most). Returns 0, or a compat code with the message written.
  */
 long compat_format_basic(const compat_basic *b, char *out);
+
+/* ---- PSAM (psam.c) ------------------------------------------------------------ */
+
+/* The terminal number (12 digits) from the PSAM in `reader`; *reached
+ * says whether the PSAM answered at all (false: the customary -2201). */
+sscard_rc compat_psam_terminal(sscard_ctx *ctx, const char *reader, bool *reached,
+                               char out[SSCARD_COMPAT_TERMNO_LEN + 1]);
 
 /* ---- readers (reader.c) --------------------------------------------------------- */
 

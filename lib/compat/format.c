@@ -120,9 +120,9 @@ long compat_format_basic(const compat_basic *b, char *out)
 	compat_out_field(&o, b->spec_version, SSCARD_COMPAT_VERSION_LEN);
 	compat_out_field(&o, issue, SSCARD_COMPAT_DATE_LEN);
 	compat_out_field(&o, expiry, SSCARD_COMPAT_DATE_LEN);
-	/* terminal number (from a PSAM) and terminal device number: this
-	 * library has neither, so both are empty (sscard-compat(3)) */
-	compat_out_field(&o, "", SSCARD_COMPAT_TERMNO_LEN);
+	/* the terminal number comes from the PSAM when there is one; the
+	 * terminal device number is not known here (sscard-compat(3)) */
+	compat_out_field(&o, b->terminal, SSCARD_COMPAT_TERMNO_LEN);
 	compat_out_field(&o, "", SSCARD_COMPAT_DEVNO_LEN);
 	if (o.failed) {
 		memset(out, 0, o.len + 1); /* no half-built fields behind the message */

@@ -79,7 +79,7 @@ extern "C" {
 #define SSCARD_COMPAT_HIST_LEN 30u       /* at most 15 historical bytes, hex */
 #define SSCARD_COMPAT_VERSION_LEN 4u     /* tag 03, an 4 */
 #define SSCARD_COMPAT_DATE_LEN 8u        /* tags 05/06 as YYYYMMDD */
-#define SSCARD_COMPAT_TERMNO_LEN 12u     /* PSAM terminal number (always empty here) */
+#define SSCARD_COMPAT_TERMNO_LEN 12u     /* PSAM terminal number, EF16 (empty without a PSAM) */
 #define SSCARD_COMPAT_DEVNO_LEN 32u      /* terminal device number (always empty here) */
 #define SSCARD_COMPAT_ALGFLAG_LEN 2u     /* "03" 3DES, "04" SM4 */
 #define SSCARD_COMPAT_RANDOM_LEN 32u     /* one random: 8 (3DES) or 16 (SM4) bytes, hex */
@@ -129,6 +129,10 @@ SSCARD_COMPAT_API long iVerifyPIN(int iType, char *pOutInfo);
 SSCARD_COMPAT_API long iChangePIN(int iType, char *pOutInfo);
 SSCARD_COMPAT_API long iReadCardBas_HSM_Step1(int iType, char *pOutInfo);
 SSCARD_COMPAT_API long iReadCardBas_HSM_Step2(char *pKey, char *pOutInfo);
+/* The PSAM's terminal number (SSCARD_COMPAT_PSAM) into pPsamTermNo (at
+ * most SSCARD_COMPAT_MESSAGE_MAX bytes: the message on failure); the
+ * reader's serial number is not known here: pReaderSN gets "". */
+SSCARD_COMPAT_API long iGetReaderInfo(char *pReaderSN, char *pPsamTermNo);
 
 #ifdef __cplusplus
 }

@@ -14,7 +14,9 @@
  *   3. four threads reading at once (JNA / P/Invoke style callers), each
  *      getting the same answer;
  *   4. iVerifyPIN with SSCARD_COMPAT_PIN (vpcd has no PIN pad);
- *   5. only the customary functions are exported.
+ *   5. only the customary functions are exported;
+ *   6. with PSAM_MAP, iGetReaderInfo gives the PSAM's terminal number,
+ *      the one in field 10 of EXPECTED.
  * With PSAM_MAP, the PSAM in the second slot ($SSCARD_SANDBOX_READER2)
  * authenticates every read (SSCARD_COMPAT_PSAM, the map copied with mode
  * 600 into $SSCARD_SANDBOX_DIR as SSCARD_COMPAT_KEYSTORE), so a 3.0
@@ -144,10 +146,32 @@ static int use_psam(const char *map)
 	return 1;
 }
 
+/* iGetReaderInfo: the PSAM's terminal number, which is also field 10 of
+ * the expected iReadCardBas answer. */
+static void psam_terminal(void *lib)
+{
+	long (*get_reader_info)(char *, char *);
+	char sn[1024], term[1024], want[64] = "";
+	const char *p = expected;
+	long code;
+
+	*(void **)&get_reader_info = dlsym(lib, "iGetReaderInfo");
+	for (int field = 1; field < 10 && p; field++) {
+		p = strchr(p, '|');
+		p = p ? p + 1 : NULL;
+	}
+	if (p && strchr(p, '|') && (size_t)(strchr(p, '|') - p) < sizeof(want))
+		memcpy(want, p, (size_t)(strchr(p, '|') - p));
+	code = get_reader_info ? get_reader_info(sn, term) : -1;
+	check(code == 0 && want[0] && strcmp(term, want) == 0 && sn[0] == '\0',
+	      "iGetReaderInfo: the PSAM's terminal number", code, term);
+}
+
 int main(int argc, char **argv)
 {
 	static const char *const exported[] = { "iReadCardBas", "iVerifyPIN", "iChangePIN",
-		                                "iReadCardBas_HSM_Step1", "iReadCardBas_HSM_Step2" };
+		                                "iReadCardBas_HSM_Step1", "iReadCardBas_HSM_Step2",
+		                                "iGetReaderInfo" };
 	static const char *const hidden[] = { "compat_fail", "compat_connect",
 		                              "compat_utf8_to_gbk", "compat_format_basic" };
 	char out[1024];
@@ -212,6 +236,8 @@ int main(int argc, char **argv)
 	check(code == -51, "iVerifyPIN(1) wrong PIN", code, out);
 	unsetenv("SSCARD_COMPAT_PIN");
 
+	if (argc == 4)
+		psam_terminal(lib);
 	dlclose(lib);
 	printf("%s\n", failures ? "FAILED" : "PASSED");
 	return failures ? 1 : 0;

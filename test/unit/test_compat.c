@@ -408,9 +408,11 @@ static void test_read_v3_with_psam(void **state)
 	setenv(SSCARD_COMPAT_ENV_PSAM, reader, 1);
 	use_keystore("psam-sm4.map", 0600);
 	assert_int_equal(read_bas(SSCARD_COMPAT_CONTACT, out, sizeof(out)), 0);
+	/* and the terminal number is the PSAM's (EF16) */
 	assert_string_equal(out, "110100|110101198101011117|A00000019|"
 	                         "110100D15600000500A1B2C3D4E5F607|张三|"
-	                         "00905431168660130425001C4E|3.00|20210315|20310315|||");
+	                         "00905431168660130425001C4E|3.00|20210315|20310315|"
+	                         "410100813475||");
 	/* a PSAM slot whose card does not answer: no PSAM */
 	shipped("mute", reader, sizeof(reader));
 	setenv(SSCARD_COMPAT_ENV_PSAM, reader, 1);
@@ -421,6 +423,34 @@ static void test_read_v3_with_psam(void **state)
 	use_keystore("healthy-v3.keys", 0600);
 	assert_int_equal(read_bas(SSCARD_COMPAT_CONTACT, out, sizeof(out)),
 	                 SSCARD_COMPAT_NO_RKSSSE);
+}
+
+static void test_get_reader_info(void **state)
+{
+	char sn[SSCARD_COMPAT_OUT_BUFFER], term[SSCARD_COMPAT_OUT_BUFFER], out[1024], reader[512];
+
+	(void)state;
+	memset(sn, CANARY, sizeof(sn));
+	assert_int_equal(iGetReaderInfo(sn, term), SSCARD_COMPAT_NO_PSAM);
+	assert_string_equal(sn, "");
+	gbk_to_utf8(term, out, sizeof(out));
+	assert_string_equal(out, "无PSAM卡(SSCARD_COMPAT_PSAM)");
+	shipped("psam", reader, sizeof(reader));
+	setenv(SSCARD_COMPAT_ENV_PSAM, reader, 1);
+	memset(term, CANARY, sizeof(term));
+	assert_int_equal(iGetReaderInfo(sn, term), 0);
+	assert_string_equal(term, "410100813475");
+	assert_int_equal((unsigned char)term[SSCARD_COMPAT_TERMNO_LEN + 1], CANARY);
+	/* a social security card is no PSAM: it has no EF16 */
+	shipped("healthy-v2", reader, sizeof(reader));
+	setenv(SSCARD_COMPAT_ENV_PSAM, reader, 1);
+	assert_true(iGetReaderInfo(sn, term) < 0);
+	assert_true(strlen(term) < SSCARD_COMPAT_MESSAGE_MAX);
+	shipped("mute", reader, sizeof(reader));
+	setenv(SSCARD_COMPAT_ENV_PSAM, reader, 1);
+	assert_int_equal(iGetReaderInfo(sn, term), SSCARD_COMPAT_NO_PSAM);
+	assert_int_equal(iGetReaderInfo(NULL, term), SSCARD_COMPAT_BAD_PARAM);
+	assert_int_equal(iGetReaderInfo(sn, NULL), SSCARD_COMPAT_BAD_PARAM);
 }
 
 /* ---- PIN ------------------------------------------------------------------------ */
@@ -741,6 +771,7 @@ int main(void)
 		cmocka_unit_test_setup(test_read_v3_with_keystore, clean_env),
 		cmocka_unit_test_setup(test_read_forged_card, clean_env),
 		cmocka_unit_test_setup(test_read_v3_with_psam, clean_env),
+		cmocka_unit_test_setup(test_get_reader_info, clean_env),
 		cmocka_unit_test_setup(test_verify_pin, clean_env),
 		cmocka_unit_test_setup(test_change_pin, clean_env),
 		cmocka_unit_test_setup(test_itype, clean_env),
