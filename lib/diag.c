@@ -483,9 +483,10 @@ static const fault_def faults[] = {
 	{SSCARD_E_PIN_BLOCKED, "PIN_BLOCKED", 0, false},
 };
 
-/* Any other failure: the chip answered something a social security card
- * does not answer to these commands; one re-read. */
-static const fault_def fault_other = {SSCARD_OK, "CHIP_ERROR", 1, false};
+/* Any other failure: a clear status word a social security card does not
+ * answer to these commands (6A86, 6985, ...). Answered on purpose, so a
+ * re-read would only repeat it. */
+static const fault_def fault_other = {SSCARD_OK, "CHIP_ERROR", 0, false};
 
 static const fault_def *fault_of(sscard_rc rc)
 {
@@ -910,6 +911,8 @@ static read_result probe_element(probe *p, const sscard_element *e)
 		return READ_FAILED;
 	}
 	probe_fault(p, name, rc, sw);
+	/* reported as the fault it is; validation must not call it missing */
+	p->values.withheld[i] = true;
 	return p->dead ? READ_STOPPED : READ_FAILED;
 }
 

@@ -1,0 +1,742 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Card diagnosis: verdicts and reasons for healthy and dead cards through
+ * the scripted transport (every APDU the probe sends is checked, so the
+ * tests also prove it never writes and never presents a PIN), a small
+ * ATR transport for the answer-to-reset classes, and every profile of the
+ * simulator in-process.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include <sscard/diag.h>
+#include <sscard/sscard.h>
+
+#include "script_card.h"
+
+/* 2026-11-24 00:00 UTC: the date the tests judge expiry against */
+#define NOW_2026_11_24 INT64_C(1795478400)
+
+/* ---- a healthy 2.0 card, command by command ------------------------------- */
+
+#define SEL "00A404000F7378312E73682EC9E7BBE1B1A3D5CF00"
+#define VERIFY_NO_PIN "00200000"
+
+enum {
+	I_SELECT, I_VERIFY, I_01, I_02, I_03, I_04, I_05, I_06, I_07,
+	I_08, I_09, I_0A, I_0B, I_0C, I_0D, I_COUNT
+};
+
+static const script_step healthy[I_COUNT] = {
+	[I_SELECT] = {SEL, "9000", 0},
+	[I_VERIFY] = {VERIFY_NO_PIN, "63C3", 0},
+	[I_01] = {"00B2012812", "0110639900D15600000500BF7C7A48FB49669000", 0},
+	[I_02] = {"00B2022803", "0201319000", 0},
+	[I_03] = {"00B2032806", "0304322E30309000", 0},
+	[I_04] = {"00B204280E", "040C410100813475FFFFFFFFFFFF9000", 0},
+	[I_05] = {"00B2052806", "0504201010019000", 0},
+	[I_06] = {"00B2062806", "0604203010019000", 0},
+	[I_07] = {"00B207280B", "07095830303030303031399000", 0},
+	[I_08] = {"00B2083014", "08123131313131313139383130313031313131309000", 0},
+	[I_09] = {"00B2093020", "0904D5C5C8FD9000", 0},
+	[I_0A] = {"00B20A3003", "0A01319000", 0},
+	[I_0B] = {"00B20B3003", "0B01019000", 0},
+	[I_0C] = {"00B20C3005", "0C031101019000", 0},
+	[I_0D] = {"00B20D3006", "0D04198101019000", 0},
+};
+
+typedef struct fixture {
+	sscard_ctx *ctx;
+	sscard_diag *d;
+	sscard_card *card;
+	script_step steps[I_COUNT + 8];
+	size_t n;
+} fixture;
+
+static int setup(void **state)
+{
+	fixture *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	assert_int_equal(sscard_ctx_new(&f->ctx), SSCARD_OK);
+	assert_int_equal(sscard_diag_new(&f->d), SSCARD_OK);
+	assert_int_equal(sscard_diag_set_now(f->d, NOW_2026_11_24), SSCARD_OK);
+	memcpy(f->steps, healthy, sizeof(healthy));
+	f->n = I_COUNT;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fixture *f = *state;
+
+	sscard_disconnect(&f->card);
+	sscard_diag_free(&f->d);
+	sscard_ctx_free(&f->ctx);
+	free(f);
+	return 0;
+}
+
+/* Keep the first n steps of the script. */
+static void cut(fixture *f, size_t n)
+{
+	f->n = n;
+}
+
+/* Insert `s` before step i (a re-read the probe must send). */
+static void insert(fixture *f, size_t i, script_step s)
+{
+	assert_true(f->n < sizeof(f->steps) / sizeof(f->steps[0]));
+	memmove(&f->steps[i + 1], &f->steps[i], (f->n - i) * sizeof(f->steps[0]));
+	f->steps[i] = s;
+	f->n++;
+}
+
+static void answer(fixture *f, size_t i, const char *rapdu)
+{
+	f->steps[i].answer = rapdu;
+	f->steps[i].error = SSCARD_OK;
+}
+
+static void fail_with(fixture *f, size_t i, sscard_rc error)
+{
+	f->steps[i].answer = NULL;
+	f->steps[i].error = error;
+}
+
+/* Run the probe on the script; every scripted command must be consumed. */
+static void run(fixture *f)
+{
+	f->card = script_card_connect(f->ctx, f->steps, f->n);
+	assert_int_equal(sscard_diagnose(f->card, f->d), SSCARD_OK);
+	assert_int_equal(sscard_diag_apdu_count(f->d), f->n);
+}
+
+/* The run gave exactly these codes (any order). */
+static void assert_codes(const sscard_diag *d, const char *const *codes, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!sscard_diag_has_reason(d, codes[i]))
+			fail_msg("reason %s missing", codes[i]);
+	if (sscard_diag_reason_count(d) != n) {
+		for (size_t i = 0; i < sscard_diag_reason_count(d); i++)
+			print_message("got %s: %s\n", sscard_diag_reason_code(d, i),
+			              sscard_diag_reason_detail(d, i));
+		fail_msg("%zu reasons, expected %zu", sscard_diag_reason_count(d), n);
+	}
+}
+
+#define ASSERT_CODES(d, ...)                                                      \
+	do {                                                                       \
+		static const char *const codes_[] = {__VA_ARGS__};                 \
+		assert_codes((d), codes_, sizeof(codes_) / sizeof(codes_[0]));     \
+	} while (0)
+
+/* ---- healthy ------------------------------------------------------------------ */
+
+static void test_healthy_is_ok(void **state)
+{
+	fixture *f = *state;
+	sscard_diag_step_info st;
+	const uint8_t *atr;
+	size_t len;
+
+	run(f);
+	assert_int_equal(sscard_diag_verdict(f->d), SSCARD_VERDICT_OK);
+	assert_int_equal(sscard_diag_reason_count(f->d), 0);
+	assert_int_equal(sscard_diag_pin_tries(f->d), 3);
+	assert_int_equal(sscard_diag_retries(f->d), 0);
+	assert_int_equal(sscard_diag_errors(f->d), 0);
+	assert_int_equal(sscard_diag_resets(f->d), 0);
+	assert_string_equal(sscard_diag_expiry(f->d), "2030-10-01");
+	assert_int_equal(sscard_diag_atr(f->d, &atr, &len), SSCARD_OK);
+	assert_int_equal(len, 17);
+	assert_int_equal(atr[0], 0x3B);
+	/* ATR + SELECT + VERIFY + 13 elements */
+	assert_int_equal(sscard_diag_step_count(f->d), 16);
+	assert_int_equal(sscard_diag_step(f->d, 1, &st), SSCARD_OK);
+	assert_string_equal(st.name, "SELECT SSSE");
+	assert_int_equal(st.sw, 0x9000);
+	assert_int_equal(st.attempts, 1);
+	assert_int_equal(sscard_diag_step(f->d, 16, &st), SSCARD_E_INVALID_ARG);
+}
+
+static void test_select_via_get_response(void **state)
+{
+	fixture *f = *state;
+
+	answer(f, I_SELECT, "6104");
+	insert(f, I_SELECT + 1, (script_step){"00C0000004", "6F0284009000", 0});
+	run(f);
+	assert_int_equal(sscard_diag_verdict(f->d), SSCARD_VERDICT_OK);
+}
+
+static void test_result_is_reusable(void **state)
+{
+	fixture *f = *state;
+	sscard_card *c2;
+	static const script_step notssc[] = {{SEL, "6A82", 0}};
+
+	run(f);
+	c2 = script_card_connect(f->ctx, notssc, 1);
+	assert_int_equal(sscard_diagnose(c2, f->d), SSCARD_OK);
+	assert_int_equal(sscard_diag_verdict(f->d), SSCARD_VERDICT_NOT_SSC);
+	ASSERT_CODES(f->d, "NOT_SSC");
+	assert_int_equal(sscard_diag_pin_tries(f->d), -1);
+	sscard_disconnect(&c2);
+}
+
+/* ---- application, PIN, dates ------------------------------------------------------ */
+
+static void test_not_ssc_stops(void **state)
+{
+	fixture *f = *state;
+
+	answer(f, I_SELECT, "6A82");
+	cut(f, 1);
+	run(f);
+	assert_int_equal(sscard_diag_verdict(f->d), SSCARD_VERDICT_NOT_SSC);
+	ASSERT_CODES(f->d, "NOT_SSC");
+	assert_int_equal(sscard_diag_reason_sw(f->d, 0), 0x6A82);
+}
+
+static void test_app_blocked(void **state)
+{
+	fixture *f = *state;
+
+	answer(f, I_SELECT, "6283");
+	answer(f, I_VERIFY, "6283");
+	answer(f, I_01, "6283"); /* EF05 refused: not asked again */
+	answer(f, I_08, "6283"); /* EF06 likewise */
+	memmove(&f->steps[I_02], &f->steps[I_08], sizeof(f->steps[0]));
+	cut(f, I_02 + 1);
+	run(f);
+	assert_int_equal(sscard_diag_verdict(f->d), SSCARD_VERDICT_ATTENTION);
+	ASSERT_CODES(f->d, "APP_BLOCKED");
+	assert_string_equal(sscard_diag_reason_action(f->d, 0),
+	                    "the card is locked: report or cancel the loss at a service point");
+	assert_non_null(strstr(sscard_diag_reason_action_zh(f->d, 0), "挂失"));
+}
+
+static void test_app_locked(void **state)
+{
+	fixture *f = *state;
+
+	answer(f, I_SELECT, "9303");
+	run(f); /* the data still reads on this card */
+	assert_int_equal(sscard_diag_verdict(f->d), SSCARD_VERDICT_ATTENTION);
+	ASSERT_CODES(f->d, "APP_LOCKED");
+	assert_int_equal(sscard_diag_reason_sw(f->d, 0), 0x9303);
+}
+
+static void test_pin_blocked(void **state)
+{
+	fixture *f = *state;
+
+	answer(f, I_VERIFY, "63C0");
+	run(f);
+	assert_int_equal(sscard_diag_verdict(f->d), SSCARD_VERDICT_ATTENTION);
+	ASSERT_CODES(f->d, "PIN_BLOCKED");
+	assert_int_equal(sscard_diag_pin_tries(f->d), 0);
+}
+
+static void test_pin_blocked_6983(void **state)
+{
+	fixture *f = *state;
+
+	answer(f, I_VERIFY, "6983");
+	run(f);
+	ASSERT_CODES(f->d, "PIN_BLOCKED");
+	assert_int_equal(sscard_diag_pin_tries(f->d), 0);
+}
+
+static void test_pin_last_try_is_informational(void **state)
+{
+	fixture *f = *state;
+
+	answer(f, I_VERIFY, "63C1");
+	run(f);
+	assert_int_equal(sscard_diag_verdict(f->d), SSCARD_VERDICT_OK);
+	ASSERT_CODES(f->d, "PIN_TRIES_LOW");
+	assert_int_equal(sscard_diag_pin_tries(f->d), 1);
+}
+
+static void test_pin_tries_unsupported(void **state)
+{
+	fixture *f = *state;
+
+	answer(f, I_VERIFY, "6D00");
+	run(f);
+	assert_int_equal(sscard_diag_verdict(f->d), SSCARD_VERDICT_OK);
+	assert_int_equal(sscard_diag_pin_tries(f->d), -1);
+}
+
+static void test_expired(void **state)
+{
+	fixture *f = *state;
+
+	answer(f, I_06, "0604202011019000");
+	run(f);
+	assert_int_equal(sscard_diag_verdict(f->d), SSCARD_VERDICT_REPLACE);
+	ASSERT_CODES(f->d, "EXPIRED");
+	assert_string_equal(sscard_diag_reason_detail(f->d, 0), "the card expired on 2020-11-01");
+	assert_string_equal(sscard_diag_reason_detail_zh(f->d, 0), "卡片已于 2020-11-01 过期");
+}
+
+static void test_expiry_day_itself_is_valid(void **state)
+{
+	fixture *f = *state;
+
+	answer(f, I_06, "0604202611249000");
+	run(f);
+	ASSERT_CODES(f->d, "EXPIRING_SOON");
+}
+
+static void test_expiring_soon_uses_injected_clock(void **state)
+{
+	fixture *f = *state;
+
+	answer(f, I_06, "0604202702209000"); /* 88 days after the test's today */
+	run(f);
+	assert_int_equal(sscard_diag_verdict(f->d), SSCARD_VERDICT_ATTENTION);
+	ASSERT_CODES(f->d, "EXPIRING_SOON");
+	/* a year earlier the same card is fine */
+	sscard_disconnect(&f->card);
+	assert_int_equal(sscard_diag_set_now(f->d, NOW_2026_11_24 - 365 * 86400), SSCARD_OK);
+	run(f);
+	assert_int_equal(sscard_diag_verdict(f->d), SSCARD_VERDICT_OK);
+}
+
+static void test_temporary_card(void **state)
+{
+	fixture *f = *state;
+
+	answer(f, I_05, "0504202609019000");
+	answer(f, I_06, "0604202703019000"); /* six months */
+	run(f);
+	assert_int_equal(sscard_diag_verdict(f->d), SSCARD_VERDICT_ATTENTION);
+	ASSERT_CODES(f->d, "TEMPORARY_CARD");
+	assert_non_null(strstr(sscard_diag_reason_action_zh(f->d, 0), "正式"));
+}
+
+static void test_holder_data_protected(void **state)
+{
+	fixture *f = *state;
+
+	answer(f, I_08, "6982");
+	cut(f, I_08 + 1); /* the rest of EF06 is not asked */
+	run(f);
+	assert_int_equal(sscard_diag_verdict(f->d), SSCARD_VERDICT_OK);
+	ASSERT_CODES(f->d, "HOLDER_DATA_PROTECTED");
+}
+
+/* ---- damaged data -------------------------------------------------------------------- */
+
+static void test_bad_check_digit(void **state)
+{
+	fixture *f = *state;
+
+	answer(f, I_08, "08123131313131313139383130313031313131319000");
+	run(f);
+	assert_int_equal(sscard_diag_verdict(f->d), SSCARD_VERDICT_REPLACE);
+	ASSERT_CODES(f->d, "DATA_CORRUPT");
+	assert_non_null(strstr(sscard_diag_reason_detail(f->d, 0), "CHECK_DIGIT"));
+	/* no personal data in the evidence */
+	assert_null(strstr(sscard_diag_reason_detail(f->d, 0), "111111"));
+}
+
+static void test_impossible_date(void **state)
+{
+	fixture *f = *state;
+
+	answer(f, I_05, "0504201002309000");
+	run(f);
+	ASSERT_CODES(f->d, "DATA_CORRUPT");
+	assert_non_null(strstr(sscard_diag_reason_detail(f->d, 0), "issue_date: DATE"));
+}
+
+static void test_wrong_tag_is_reread_then_corrupt(void **state)
+{
+	fixture *f = *state;
+	script_step bad = {"00B2072811", "0809583030303030303139" "9000", 0};
+
+	bad.expect = healthy[I_07].expect;
+	answer(f, I_07, bad.answer);
+	insert(f, I_07 + 1, bad);
+	insert(f, I_07 + 1, bad);
+	run(f);
+	assert_int_equal(sscard_diag_verdict(f->d), SSCARD_VERDICT_REPLACE);
+	ASSERT_CODES(f->d, "DATA_CORRUPT");
+	assert_int_equal(sscard_diag_retries(f->d), 2);
+	assert_non_null(strstr(sscard_diag_reason_detail(f->d, 0), "tag"));
+}
+
+static void test_missing_record(void **state)
+{
+	fixture *f = *state;
+
+	answer(f, I_0C, "6A83");
+	run(f); /* not re-read: the card answered clearly */
+	assert_int_equal(sscard_diag_verdict(f->d), SSCARD_VERDICT_REPLACE);
+	ASSERT_CODES(f->d, "DATA_CORRUPT");
+	assert_int_equal(sscard_diag_retries(f->d), 0);
+}
+
+/* ---- chip errors: permanent and intermittent ------------------------------------------ */
+
+static void test_chip_error_persists(void **state)
+{
+	fixture *f = *state;
+
+	answer(f, I_08, "6581");
+	insert(f, I_08, f->steps[I_08]);
+	insert(f, I_08, f->steps[I_08]);
+	run(f);
+	assert_int_equal(sscard_diag_verdict(f->d), SSCARD_VERDICT_REPLACE);
+	ASSERT_CODES(f->d, "CHIP_ERROR");
+	assert_int_equal(sscard_diag_reason_sw(f->d, 0), 0x6581);
+	assert_int_equal(sscard_diag_retries(f->d), 2);
+	assert_int_equal(sscard_diag_errors(f->d), 3);
+	assert_string_equal(sscard_diag_reason_action(f->d, 0), "issue a replacement card");
+}
+
+static void test_flaky_reads_after_reread(void **state)
+{
+	fixture *f = *state;
+	script_step first = {healthy[I_03].expect, "6F00", 0};
+
+	insert(f, I_03, first);
+	run(f);
+	assert_int_equal(sscard_diag_verdict(f->d), SSCARD_VERDICT_ATTENTION);
+	ASSERT_CODES(f->d, "FLAKY");
+	assert_int_equal(sscard_diag_retries(f->d), 1);
+	assert_non_null(strstr(sscard_diag_reason_detail(f->d, 0), "6F00"));
+}
+
+static void test_flaky_then_garbled_twice(void **state)
+{
+	fixture *f = *state;
+	script_step garbled = {healthy[I_0B].expect, "90", 0};
+
+	insert(f, I_0B, garbled);
+	insert(f, I_0B, garbled);
+	run(f);
+	ASSERT_CODES(f->d, "FLAKY");
+	assert_int_equal(sscard_diag_retries(f->d), 2);
+}
+
+/* ---- dead cards --------------------------------------------------------------------------- */
+
+static void test_one_byte_answer_is_garbled(void **state)
+{
+	fixture *f = *state;
+
+	answer(f, I_01, "90");
+	insert(f, I_01, f->steps[I_01]);
+	insert(f, I_01, f->steps[I_01]);
+	run(f);
+	assert_int_equal(sscard_diag_verdict(f->d), SSCARD_VERDICT_REPLACE);
+	ASSERT_CODES(f->d, "GARBLED");
+	assert_int_equal(sscard_diag_reason_sw(f->d, 0), 0);
+}
+
+static void test_unresponsive_stops_at_once(void **state)
+{
+	fixture *f = *state;
+
+	fail_with(f, I_SELECT, SSCARD_E_MUTE);
+	insert(f, I_SELECT, f->steps[I_SELECT]); /* one re-read, then nothing */
+	cut(f, 2);
+	run(f);
+	assert_int_equal(sscard_diag_verdict(f->d), SSCARD_VERDICT_REPLACE);
+	ASSERT_CODES(f->d, "MUTE");
+}
+
+static void test_timeout_mid_probe(void **state)
+{
+	fixture *f = *state;
+
+	fail_with(f, I_05, SSCARD_E_TIMEOUT);
+	insert(f, I_05, f->steps[I_05]);
+	cut(f, I_05 + 2);
+	run(f);
+	assert_int_equal(sscard_diag_verdict(f->d), SSCARD_VERDICT_REPLACE);
+	ASSERT_CODES(f->d, "MUTE"); /* and no MISSING for what was not read */
+	assert_non_null(strstr(sscard_diag_reason_detail(f->d, 0), "READ 05 issue_date"));
+}
+
+static void test_verify_never_resent(void **state)
+{
+	fixture *f = *state;
+
+	fail_with(f, I_VERIFY, SSCARD_E_MUTE);
+	cut(f, I_VERIFY + 1);
+	run(f);
+	ASSERT_CODES(f->d, "MUTE");
+	assert_int_equal(sscard_diag_retries(f->d), 0);
+}
+
+static void test_removed_mid_probe(void **state)
+{
+	fixture *f = *state;
+
+	answer(f, I_02, "6581"); /* seen before the card left */
+	insert(f, I_02, f->steps[I_02]);
+	insert(f, I_02, f->steps[I_02]);
+	fail_with(f, I_02 + 3, SSCARD_E_CARD_REMOVED);
+	cut(f, I_02 + 4);
+	run(f);
+	assert_int_equal(sscard_diag_verdict(f->d), SSCARD_VERDICT_NO_CARD);
+	ASSERT_CODES(f->d, "CHIP_ERROR", "CARD_REMOVED");
+}
+
+static void test_transmission_error(void **state)
+{
+	fixture *f = *state;
+
+	fail_with(f, I_09, SSCARD_E_TRANSPORT);
+	insert(f, I_09, f->steps[I_09]);
+	cut(f, I_09 + 2);
+	run(f);
+	assert_int_equal(sscard_diag_verdict(f->d), SSCARD_VERDICT_REPLACE);
+	ASSERT_CODES(f->d, "TRANSMISSION_ERROR");
+}
+
+/* ---- ATR classes: a transport with a settable answer to reset ---------------------------- */
+
+typedef struct atr_card {
+	const char *atr;       /* hex, "" = none */
+	const char *after;     /* ATR after a cold reset */
+	unsigned resets, transmits;
+	unsigned delay_ms;     /* per transmit */
+	const char *answer;    /* to every command */
+} atr_card;
+
+static sscard_rc atr_hex(const char *hex, uint8_t *out, size_t *len)
+{
+	size_t n = 0;
+	sscard_rc rc = sscard_hex_decode(hex, out, *len, &n);
+
+	*len = n;
+	return rc;
+}
+
+static sscard_rc atr_card_get(void *impl, uint8_t *atr, size_t *len)
+{
+	return atr_hex(((atr_card *)impl)->atr, atr, len);
+}
+
+static sscard_rc atr_card_reset(void *impl, int cold, uint8_t *atr, size_t *len)
+{
+	atr_card *c = impl;
+
+	assert_int_equal(cold, 1);
+	c->resets++;
+	c->atr = c->after;
+	return atr_hex(c->atr, atr, len);
+}
+
+static sscard_rc atr_card_transmit(void *impl, const uint8_t *capdu, size_t clen,
+                                   uint8_t *rapdu, size_t *rlen)
+{
+	atr_card *c = impl;
+
+	(void)capdu;
+	(void)clen;
+	c->transmits++;
+	if (c->delay_ms > 0) {
+		struct timespec ts = {0, (long)c->delay_ms * 1000000L};
+
+		nanosleep(&ts, NULL);
+	}
+	return atr_hex(c->answer, rapdu, rlen);
+}
+
+static void atr_card_close(void *impl)
+{
+	(void)impl; /* the test owns it */
+}
+
+static const sscard_transport_ops atr_ops = {
+	.name = "atr-test",
+	.transmit = atr_card_transmit,
+	.reset = atr_card_reset,
+	.get_atr = atr_card_get,
+	.close = atr_card_close,
+};
+
+static void run_atr(fixture *f, atr_card *c)
+{
+	assert_int_equal(sscard_connect_transport(f->ctx, &atr_ops, c, &f->card), SSCARD_OK);
+	assert_int_equal(sscard_diagnose(f->card, f->d), SSCARD_OK);
+}
+
+static void test_no_atr_cold_reset_once_then_mute(void **state)
+{
+	fixture *f = *state;
+	atr_card c = {.atr = "", .after = "", .answer = "9000"};
+
+	run_atr(f, &c);
+	assert_int_equal(sscard_diag_verdict(f->d), SSCARD_VERDICT_REPLACE);
+	ASSERT_CODES(f->d, "MUTE");
+	assert_int_equal(c.resets, 1);
+	assert_int_equal(c.transmits, 0);
+	assert_int_equal(sscard_diag_resets(f->d), 1);
+}
+
+static void test_malformed_atr(void **state)
+{
+	fixture *f = *state;
+	atr_card c = {.atr = "3B6D0000009054", .after = "3B6D0000009054", .answer = "6A82"};
+
+	run_atr(f, &c);
+	assert_int_equal(c.resets, 1);
+	assert_true(sscard_diag_has_reason(f->d, "BAD_ATR"));
+	assert_non_null(strstr(sscard_diag_reason_detail(f->d, 0), "TRUNCATED"));
+}
+
+static void test_garbled_atr_fixed_by_cold_reset(void **state)
+{
+	fixture *f = *state;
+	atr_card c = {.atr = "5A", .after = "3B6D000000905431168660130425001C4E",
+	              .answer = "6A82"};
+	const uint8_t *atr;
+	size_t len;
+
+	run_atr(f, &c);
+	/* the card answered after the power cycle: flaky, and here not an SSC */
+	assert_int_equal(sscard_diag_verdict(f->d), SSCARD_VERDICT_NOT_SSC);
+	ASSERT_CODES(f->d, "FLAKY", "NOT_SSC");
+	sscard_diag_atr(f->d, &atr, &len);
+	assert_int_equal(len, 17);
+}
+
+static void test_unusual_atr_is_informational(void **state)
+{
+	fixture *f = *state;
+	atr_card c = {.atr = "3B00", .after = "", .answer = "6A82"};
+
+	run_atr(f, &c);
+	assert_int_equal(c.resets, 0);
+	ASSERT_CODES(f->d, "NOT_SSC");
+	assert_non_null(strstr(sscard_diag_reason_detail(f->d, 0), "ATR"));
+}
+
+static void test_budget_stops_probe(void **state)
+{
+	fixture *f = *state;
+	atr_card c = {.atr = "3B6D000000905431168660130425001C4E", .after = "",
+	              .answer = "9000", .delay_ms = 60};
+
+	assert_int_equal(sscard_diag_set_budget_ms(f->d, 100), SSCARD_OK);
+	run_atr(f, &c);
+	assert_true(c.transmits < 15);
+	assert_true(sscard_diag_has_reason(f->d, "SLOW"));
+	/* elements not read are not reported missing */
+	assert_false(sscard_diag_has_reason(f->d, "DATA_CORRUPT"));
+}
+
+/* ---- the table and the API ----------------------------------------------------------------- */
+
+static void test_reason_table(void **state)
+{
+	static const char *const required[] = {
+		"MUTE", "BAD_ATR", "CHIP_ERROR", "DATA_CORRUPT", "EXPIRED", "EXPIRING_SOON",
+		"TEMPORARY_CARD", "PIN_BLOCKED", "APP_LOCKED", "APP_BLOCKED", "SLOW", "FLAKY",
+		"CARD_REMOVED", "NOT_SSC", "NO_CARD", "GARBLED", "TRANSMISSION_ERROR"};
+	size_t n = 0;
+
+	(void)state;
+	while (sscard_diag_code_at(n) != NULL)
+		n++;
+	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
+		bool found = false;
+
+		for (size_t j = 0; j < n; j++)
+			found = found || strcmp(sscard_diag_code_at(j), required[i]) == 0;
+		if (!found)
+			fail_msg("code %s missing from the table", required[i]);
+	}
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = i + 1; j < n; j++)
+			assert_string_not_equal(sscard_diag_code_at(i), sscard_diag_code_at(j));
+}
+
+static void test_verdict_names_and_args(void **state)
+{
+	sscard_diag *d = NULL;
+
+	(void)state;
+	assert_string_equal(sscard_verdict_name(SSCARD_VERDICT_OK), "OK");
+	assert_string_equal(sscard_verdict_name(SSCARD_VERDICT_ATTENTION), "ATTENTION");
+	assert_string_equal(sscard_verdict_name(SSCARD_VERDICT_REPLACE), "REPLACE");
+	assert_string_equal(sscard_verdict_name(SSCARD_VERDICT_NOT_SSC), "NOT_SSC");
+	assert_string_equal(sscard_verdict_name(SSCARD_VERDICT_NO_CARD), "NO_CARD");
+	assert_string_equal(sscard_verdict_name((sscard_verdict)9), "UNKNOWN");
+	assert_int_equal(sscard_diag_new(NULL), SSCARD_E_INVALID_ARG);
+	assert_int_equal(sscard_diag_new(&d), SSCARD_OK);
+	assert_int_equal(sscard_diagnose(NULL, d), SSCARD_E_INVALID_ARG);
+	assert_int_equal(sscard_diagnose_reader(NULL, NULL, d), SSCARD_E_INVALID_ARG);
+	assert_int_equal(sscard_diag_set_budget_ms(d, 10), SSCARD_E_INVALID_ARG);
+	assert_int_equal(sscard_diag_set_now(d, -1), SSCARD_E_INVALID_ARG);
+	assert_null(sscard_diag_reason_code(d, 0));
+	assert_int_equal(sscard_diag_pin_tries(d), -1);
+	sscard_diag_free(&d);
+	assert_null(d);
+	sscard_diag_free(&d);
+	sscard_diag_free(NULL);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_healthy_is_ok),
+		T(test_select_via_get_response),
+		T(test_result_is_reusable),
+		T(test_not_ssc_stops),
+		T(test_app_blocked),
+		T(test_app_locked),
+		T(test_pin_blocked),
+		T(test_pin_blocked_6983),
+		T(test_pin_last_try_is_informational),
+		T(test_pin_tries_unsupported),
+		T(test_expired),
+		T(test_expiry_day_itself_is_valid),
+		T(test_expiring_soon_uses_injected_clock),
+		T(test_temporary_card),
+		T(test_holder_data_protected),
+		T(test_bad_check_digit),
+		T(test_impossible_date),
+		T(test_wrong_tag_is_reread_then_corrupt),
+		T(test_missing_record),
+		T(test_chip_error_persists),
+		T(test_flaky_reads_after_reread),
+		T(test_flaky_then_garbled_twice),
+		T(test_one_byte_answer_is_garbled),
+		T(test_unresponsive_stops_at_once),
+		T(test_timeout_mid_probe),
+		T(test_verify_never_resent),
+		T(test_removed_mid_probe),
+		T(test_transmission_error),
+		T(test_no_atr_cold_reset_once_then_mute),
+		T(test_malformed_atr),
+		T(test_garbled_atr_fixed_by_cold_reset),
+		T(test_unusual_atr_is_informational),
+		T(test_budget_stops_probe),
+		cmocka_unit_test(test_reason_table),
+		cmocka_unit_test(test_verdict_names_and_args),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
