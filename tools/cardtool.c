@@ -11,6 +11,7 @@
 
 static const cardtool_cmd commands[] = {
 	{"apdu", cmd_apdu, "send raw APDUs or an APDU script"},
+	{"atr", cmd_atr, "decode an ATR (given in hex, or the card's)"},
 };
 
 static const struct {
@@ -47,30 +48,38 @@ void ct_print_json(json_object *obj)
 	json_object_put(obj);
 }
 
-int ct_fail(cardtool *ct, sscard_card *card, sscard_rc rc, const char *what)
+json_object *ct_error_object(sscard_card *card, sscard_rc rc, const char *what)
 {
 	const char *detail = card ? sscard_card_last_detail(card) : "";
 	uint16_t sw = card ? sscard_card_last_sw(card) : 0;
+	json_object *err = json_object_new_object();
 
-	if (ct->json) {
-		json_object *err = json_object_new_object();
-		json_object *top = json_object_new_object();
+	json_object_object_add(err, "code", json_object_new_string(sscard_rc_name(rc)));
+	json_object_object_add(err, "rc", json_object_new_int(rc));
+	json_object_object_add(err, "message", json_object_new_string(sscard_strerror(rc)));
+	json_object_object_add(err, "message_zh", json_object_new_string(sscard_strerror_zh(rc)));
+	json_object_object_add(err, "operation", json_object_new_string(what));
+	if (detail[0] != '\0')
+		json_object_object_add(err, "detail", json_object_new_string(detail));
+	if (sw != 0) {
 		char swhex[5];
 
-		json_object_object_add(err, "code", json_object_new_string(sscard_rc_name(rc)));
-		json_object_object_add(err, "rc", json_object_new_int(rc));
-		json_object_object_add(err, "message", json_object_new_string(sscard_strerror(rc)));
-		json_object_object_add(err, "message_zh", json_object_new_string(sscard_strerror_zh(rc)));
-		json_object_object_add(err, "operation", json_object_new_string(what));
-		if (detail[0] != '\0')
-			json_object_object_add(err, "detail", json_object_new_string(detail));
-		if (sw != 0) {
-			snprintf(swhex, sizeof(swhex), "%04X", sw);
-			json_object_object_add(err, "sw", json_object_new_string(swhex));
-		}
-		json_object_object_add(top, "error", err);
+		snprintf(swhex, sizeof(swhex), "%04X", sw);
+		json_object_object_add(err, "sw", json_object_new_string(swhex));
+	}
+	return err;
+}
+
+int ct_fail(cardtool *ct, sscard_card *card, sscard_rc rc, const char *what)
+{
+	if (ct->json) {
+		json_object *top = json_object_new_object();
+
+		json_object_object_add(top, "error", ct_error_object(card, rc, what));
 		ct_print_json(top);
 	} else {
+		const char *detail = card ? sscard_card_last_detail(card) : "";
+
 		fprintf(stderr, "%s: %s: %s / %s%s%s%s\n", ct->prog, what, sscard_strerror(rc),
 		        sscard_strerror_zh(rc), detail[0] ? " (" : "", detail, detail[0] ? ")" : "");
 	}

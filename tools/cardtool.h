@@ -41,6 +41,9 @@ int ct_exit_for(sscard_rc rc);
 /* Print an error: "cardtool: what: strerror (detail)" or a JSON object
  * {"error": {...}} on stdout when --json. Returns ct_exit_for(rc). */
 int ct_fail(cardtool *ct, sscard_card *card, sscard_rc rc, const char *what);
+/* The {"code","rc","message","message_zh","operation","detail","sw"} object
+ * describing an error, for commands that embed it in their own output. */
+json_object *ct_error_object(sscard_card *card, sscard_rc rc, const char *what);
 /* Print a JSON object (pretty when stdout is a terminal) and drop it. */
 void ct_print_json(json_object *obj);
 /* True if argv holds -h/--help; commands print their usage then. */
@@ -48,5 +51,6 @@ bool ct_wants_help(int argc, char **argv);
 
 /* Subcommands, one per file tools/cmd_*.c */
 int cmd_apdu(cardtool *ct, int argc, char **argv);
+int cmd_atr(cardtool *ct, int argc, char **argv);
 
 #endif

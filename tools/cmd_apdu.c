@@ -13,6 +13,7 @@ typedef struct apdu_run {
 	cardtool *ct;
 	sscard_card *card;
 	json_object *results; /* --json: array of exchanges */
+	json_object *error;   /* --json: the error that stopped the run */
 	uint8_t *rapdu;
 	int status;
 } apdu_run;
@@ -94,7 +95,12 @@ static bool send_one(apdu_run *run, const char *hex, const char *expect)
 	sscard_hex_encode(capdu, clen, canon, sizeof(canon));
 	rc = sscard_transmit(run->card, capdu, clen, run->rapdu, RAPDU_MAX, &rlen);
 	if (rc != SSCARD_OK) {
-		run->status = ct_fail(run->ct, run->card, rc, canon);
+		if (run->results != NULL) {
+			run->error = ct_error_object(run->card, rc, canon);
+			run->status = ct_exit_for(rc);
+		} else {
+			run->status = ct_fail(run->ct, run->card, rc, canon);
+		}
 		return false;
 	}
 	report(run, canon, run->rapdu, rlen, expect);
@@ -198,6 +204,8 @@ int cmd_apdu(cardtool *ct, int argc, char **argv)
 		json_object *top = json_object_new_object();
 
 		json_object_object_add(top, "exchanges", run.results);
+		if (run.error != NULL)
+			json_object_object_add(top, "error", run.error);
 		ct_print_json(top);
 	}
 	sscard_disconnect(&run.card);

@@ -6,5 +6,7 @@
 #include <sscard/rc.h>
 #include <sscard/context.h>
 #include <sscard/card.h>
+#include <sscard/atr.h>
+#include <sscard/sm.h>
 
 #endif

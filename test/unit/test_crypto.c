@@ -2,8 +2,8 @@
 /*
  * lib/crypto.c against the known answers in vectors/crypto/ (format in
  * published.txt): published vectors and vectors computed independently by
- * the openssl command line (gen.sh). The directory comes from the
- * environment variable SSCARD_CRYPTO_VECTORS (set by test/unit/meson.build).
+ * the openssl command line (gen.sh). The vectors directory comes from the
+ * environment variable SSCARD_VECTORS (set by test/unit/meson.build).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -215,7 +215,7 @@ static int run_line(char *line, const char *where, vector *v)
 
 static int run_file(const char *name)
 {
-	const char *dir = getenv("SSCARD_CRYPTO_VECTORS");
+	const char *dir = getenv("SSCARD_VECTORS");
 	char path[1024], where[1100], line[4096];
 	vector *v = malloc(sizeof(*v));
 	unsigned lineno = 0;
@@ -224,7 +224,7 @@ static int run_file(const char *name)
 
 	assert_non_null(dir);
 	assert_non_null(v);
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	snprintf(path, sizeof(path), "%s/crypto/%s", dir, name);
 	f = fopen(path, "r");
 	if (!f)
 		fail_msg("cannot open %s", path);

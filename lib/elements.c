@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The data elements of the social security application SSSE (design.md
+ * s.4). One row per element; a correction of a card fact is a one-line
+ * change here. `verify` says what public material did not confirm.
+ */
+#include "elements.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const sscard_file_info files[] = {
+	{ SSCARD_EF_SSSE_05, "SSSE/EF05", 0xEF05, 5, "卡识别信息", "card identification" },
+	{ SSCARD_EF_SSSE_06, "SSSE/EF06", 0xEF06, 6, "持卡人基本信息", "holder identity" },
+};
+
+#define EF05 SSCARD_EF_SSSE_05, 5
+#define EF06 SSCARD_EF_SSSE_06, 6
+
+static const sscard_element elements[] = {
+	/* tag  file  rec  key            zh              en                          format              len mand  v3 verify */
+	{ 0x01, EF05, 1, "card_id",      "卡识别码",       "card identification code", SSCARD_FMT_B,       16, true,  false, NULL },
+	{ 0x02, EF05, 2, "card_type",    "卡的类别",       "card type",                SSCARD_FMT_AN,       1, true,  false, "code values not public" },
+	{ 0x03, EF05, 3, "spec_version", "规范版本",       "specification version",    SSCARD_FMT_AN,       4, true,  false, NULL },
+	{ 0x04, EF05, 4, "issuer",       "初始化机构编号", "initialising organisation", SSCARD_FMT_CN,      12, true,  false, NULL },
+	{ 0x05, EF05, 5, "issue_date",   "发卡日期",       "issue date",               SSCARD_FMT_CN_DATE,  4, true,  false, NULL },
+	{ 0x06, EF05, 6, "expiry_date",  "卡有效期",       "expiry date",              SSCARD_FMT_CN_DATE,  4, true,  false, NULL },
+	{ 0x07, EF05, 7, "card_number",  "卡号",           "card number",              SSCARD_FMT_AN,       9, true,  false, "character set beyond the X00000019 example" },
+	{ 0x08, EF06, 1, "ssn",          "社会保障号码",   "social security number",   SSCARD_FMT_AN,      18, true,  false, NULL },
+	{ 0x09, EF06, 2, "name",         "姓名",           "name",                     SSCARD_FMT_GBK,     30, true,  false, NULL },
+	{ 0x4E, EF06, 3, "name_ext",     "姓名扩展",       "name extension",           SSCARD_FMT_GBK_FF,  20, false, true,  "record number; FF padding" },
+	{ 0x0A, EF06, 4, "sex",          "性别",           "sex",                      SSCARD_FMT_AN,       1, true,  false, "record number (3 on 2.0 cards)" },
+	{ 0x0B, EF06, 5, "ethnicity",    "民族",           "ethnicity",                SSCARD_FMT_CN,       1, true,  false, "record number" },
+	{ 0x0C, EF06, 6, "birthplace",   "出生地",         "place of birth",           SSCARD_FMT_CN,       3, true,  false, "record number; mandatory" },
+	{ 0x0D, EF06, 7, "birth_date",   "出生日期",       "date of birth",            SSCARD_FMT_CN_DATE,  4, true,  false, "record number" },
+};
+
+_Static_assert(sizeof(elements) / sizeof(elements[0]) <= SSCARD_ELEM_SLOTS,
+               "raise SSCARD_ELEM_SLOTS");
+
+size_t sscard_elem_count(void)
+{
+	return sizeof(elements) / sizeof(elements[0]);
+}
+
+const sscard_element *sscard_elem_at(size_t i)
+{
+	return i < sscard_elem_count() ? &elements[i] : NULL;
+}
+
+size_t sscard_elem_index(const sscard_element *e)
+{
+	return (size_t)(e - elements);
+}
+
+const sscard_element *sscard_elem_by_tag(uint8_t tag)
+{
+	for (size_t i = 0; i < sscard_elem_count(); i++)
+		if (elements[i].tag == tag)
+			return &elements[i];
+	return NULL;
+}
+
+const sscard_element *sscard_elem_by_key(const char *key)
+{
+	if (key == NULL)
+		return NULL;
+	for (size_t i = 0; i < sscard_elem_count(); i++)
+		if (strcmp(elements[i].key, key) == 0)
+			return &elements[i];
+	return NULL;
+}
+
+/* "08", "0x08", "4e": exactly one or two hex digits after an optional 0x. */
+static bool parse_tag(const char *s, uint8_t *tag)
+{
+	if (strncasecmp(s, "0x", 2) == 0)
+		s += 2;
+	size_t n = strlen(s);
+	if (n == 0 || n > 2 || strspn(s, "0123456789abcdefABCDEF") != n)
+		return false;
+	*tag = (uint8_t)strtoul(s, NULL, 16);
+	return true;
+}
+
+const sscard_element *sscard_elem_lookup(const char *name)
+{
+	if (name == NULL)
+		return NULL;
+	for (size_t i = 0; i < sscard_elem_count(); i++)
+		if (strcasecmp(elements[i].key, name) == 0 ||
+		    strcasecmp(elements[i].label_en, name) == 0)
+			return &elements[i];
+	uint8_t tag;
+	return parse_tag(name, &tag) ? sscard_elem_by_tag(tag) : NULL;
+}
+
+const sscard_file_info *sscard_file_info_of(sscard_ef ef)
+{
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		if (files[i].ef == ef)
+			return &files[i];
+	return NULL;
+}
+
+static const char *const format_names[] = {
+	[SSCARD_FMT_B] = "b",         [SSCARD_FMT_AN] = "an",
+	[SSCARD_FMT_CN] = "cn",       [SSCARD_FMT_CN_DATE] = "cn-date",
+	[SSCARD_FMT_GBK] = "gbk",     [SSCARD_FMT_GBK_FF] = "gbk-ff",
+};
+
+const char *sscard_format_name(sscard_format fmt)
+{
+	if ((size_t)fmt >= sizeof(format_names) / sizeof(format_names[0]) ||
+	    format_names[fmt] == NULL)
+		return "?";
+	return format_names[fmt];
+}

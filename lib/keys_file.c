@@ -1,0 +1,455 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The software keystore: a text file of (master) keys, format in
+ * include/sscard/sm.h. Keys are parsed into memory that is wiped when the
+ * provider is freed; the file's text is wiped as soon as it is parsed.
+ * The file is refused unless only its owner can read it (as ssh does).
+ */
+#include "keys.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "internal.h"
+
+#define KEYSTORE_MAX_KEYS 64u
+#define KEYSTORE_MAX_BYTES 65536u
+#define KEYSTORE_MAX_LEVELS 3u
+#define KEYSTORE_ERR_MAX 160u
+
+typedef enum div_level { LEVEL_PROVINCE, LEVEL_CITY, LEVEL_CARD } div_level;
+
+typedef struct file_key {
+	sscard_key_usage usage;
+	char df[SSCARD_DF_NAME_MAX];
+	uint8_t id;
+	sscard_alg alg;
+	div_level levels[KEYSTORE_MAX_LEVELS];
+	size_t nlevels;
+	uint8_t key[SSCARD_KEY_LEN];
+} file_key;
+
+typedef struct keystore {
+	file_key keys[KEYSTORE_MAX_KEYS];
+	size_t nkeys;
+} keystore;
+
+static const struct {
+	const char *name;
+	sscard_key_usage usage;
+} usages[] = {
+	{ "external", SSCARD_KEY_EXTERNAL },
+	{ "internal", SSCARD_KEY_INTERNAL },
+	{ "unblock", SSCARD_KEY_UNBLOCK },
+	{ "line", SSCARD_KEY_LINE },
+};
+
+static const struct {
+	const char *name;
+	sscard_alg alg;
+} alg_names[] = {
+	{ "3DES", SSCARD_ALG_3DES },
+	{ "SM4", SSCARD_ALG_SM4 },
+};
+
+static const struct {
+	const char *name;
+	div_level level;
+} level_names[] = {
+	{ "province", LEVEL_PROVINCE },
+	{ "city", LEVEL_CITY },
+	{ "card", LEVEL_CARD },
+};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- the provider ------------------------------------------------------- */
+
+static const file_key *find_key(const keystore *ks, sscard_key_usage usage,
+                                const char *df)
+{
+	for (size_t i = 0; i < ks->nkeys; i++)
+		if (ks->keys[i].usage == usage && strcmp(ks->keys[i].df, df) == 0)
+			return &ks->keys[i];
+	return NULL;
+}
+
+static sscard_rc ks_lookup(void *impl, sscard_key_usage usage, const char *df,
+                           sscard_key_info *info)
+{
+	const file_key *k = find_key(impl, usage, df);
+
+	if (!k)
+		return SSCARD_E_KEY_NOT_FOUND;
+	info->alg = k->alg;
+	info->id = k->id;
+	return SSCARD_OK;
+}
+
+static const uint8_t *level_factor(const sscard_div_factors *f, div_level level)
+{
+	switch (level) {
+	case LEVEL_PROVINCE: return f->have_region ? f->province : NULL;
+	case LEVEL_CITY: return f->have_region ? f->city : NULL;
+	case LEVEL_CARD: return f->have_card ? f->card : NULL;
+	}
+	return NULL;
+}
+
+/* The card's key: the master key diversified level by level. */
+static sscard_rc card_key(const file_key *k, const sscard_div_factors *f,
+                          uint8_t out[SSCARD_KEY_LEN])
+{
+	uint8_t next[SSCARD_KEY_LEN];
+	sscard_rc rc = SSCARD_OK;
+
+	memcpy(out, k->key, SSCARD_KEY_LEN);
+	for (size_t i = 0; rc == SSCARD_OK && i < k->nlevels; i++) {
+		const uint8_t *factor = level_factor(f, k->levels[i]);
+		if (!factor) {
+			rc = SSCARD_E_BAD_DATA; /* the card did not give this factor */
+			break;
+		}
+		rc = sscard_crypto_diversify(k->alg, out, factor, SSCARD_FACTOR_LEN, next);
+		memcpy(out, next, SSCARD_KEY_LEN);
+	}
+	OPENSSL_cleanse(next, sizeof(next));
+	if (rc != SSCARD_OK)
+		OPENSSL_cleanse(out, SSCARD_KEY_LEN);
+	return rc;
+}
+
+static sscard_rc ks_encrypt(void *impl, sscard_key_usage usage, const char *df,
+                            const sscard_div_factors *f, const uint8_t *in,
+                            size_t len, uint8_t *out)
+{
+	const file_key *k = find_key(impl, usage, df);
+	uint8_t key[SSCARD_KEY_LEN];
+	sscard_rc rc;
+
+	if (!k)
+		return SSCARD_E_KEY_NOT_FOUND;
+	rc = card_key(k, f, key);
+	if (rc == SSCARD_OK)
+		rc = sscard_crypto_ecb(k->alg, key, true, in, len, out);
+	OPENSSL_cleanse(key, sizeof(key));
+	return rc;
+}
+
+static sscard_rc ks_mac(void *impl, sscard_key_usage usage, const char *df,
+                        const sscard_div_factors *f, const uint8_t *iv,
+                        size_t ivlen, const uint8_t *data, size_t len,
+                        uint8_t mac[SSCARD_MAC_LEN])
+{
+	const file_key *k = find_key(impl, usage, df);
+	uint8_t key[SSCARD_KEY_LEN];
+	sscard_rc rc;
+
+	if (!k)
+		return SSCARD_E_KEY_NOT_FOUND;
+	rc = card_key(k, f, key);
+	if (rc == SSCARD_OK)
+		rc = sscard_crypto_mac(k->alg, key, iv, ivlen, data, len, mac);
+	OPENSSL_cleanse(key, sizeof(key));
+	return rc;
+}
+
+static void ks_free(void *impl)
+{
+	if (!impl)
+		return;
+	OPENSSL_cleanse(impl, sizeof(keystore));
+	free(impl);
+}
+
+static const sscard_keys_ops keystore_ops = {
+	.name = "file",
+	.lookup = ks_lookup,
+	.encrypt = ks_encrypt,
+	.mac = ks_mac,
+	.free = ks_free,
+};
+
+/* ---- the parser --------------------------------------------------------- */
+
+typedef struct parser {
+	unsigned line;
+	char *err;
+	size_t errsz;
+} parser;
+
+static sscard_rc parse_fail(parser *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static sscard_rc parse_fail(parser *p, const char *fmt, ...)
+{
+	char msg[KEYSTORE_ERR_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (p->err && p->errsz)
+		snprintf(p->err, p->errsz, "keystore line %u: %s", p->line, msg);
+	return SSCARD_E_KEYSTORE;
+}
+
+static bool parse_levels(char *text, file_key *k)
+{
+	char *save = NULL;
+
+	k->nlevels = 0;
+	if (strcmp(text, "-") == 0)
+		return true;
+	for (char *tok = strtok_r(text, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		size_t i;
+		for (i = 0; i < COUNT(level_names); i++)
+			if (strcmp(level_names[i].name, tok) == 0)
+				break;
+		if (i == COUNT(level_names) || k->nlevels == KEYSTORE_MAX_LEVELS)
+			return false;
+		k->levels[k->nlevels++] = level_names[i].level;
+	}
+	return k->nlevels > 0;
+}
+
+static bool parse_df(const char *text, char df[SSCARD_DF_NAME_MAX])
+{
+	size_t n = strlen(text);
+
+	if (n == 0 || n >= SSCARD_DF_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((text[i] >= 'A' && text[i] <= 'Z') || (text[i] >= '0' && text[i] <= '9')))
+			return false;
+	memcpy(df, text, n + 1);
+	return true;
+}
+
+static bool parse_id(const char *text, uint8_t *id)
+{
+	size_t n = 0;
+
+	return strlen(text) == 2 && sscard_hex_decode(text, id, 1, &n) == SSCARD_OK && n == 1;
+}
+
+/* "key USAGE DF ID ALG DIVERSIFY KEY" (the word "key" already read). */
+static sscard_rc parse_key_line(parser *p, keystore *ks, char **save)
+{
+	char *f[6];
+	file_key *k;
+	size_t i, n = 0;
+
+	for (i = 0; i < 6; i++)
+		if (!(f[i] = strtok_r(NULL, " \t\r", save)))
+			return parse_fail(p, "a key line has 7 fields");
+	if (strtok_r(NULL, " \t\r", save))
+		return parse_fail(p, "a key line has 7 fields");
+	if (ks->nkeys == KEYSTORE_MAX_KEYS)
+		return parse_fail(p, "more than %u keys", KEYSTORE_MAX_KEYS);
+	k = &ks->keys[ks->nkeys];
+	for (i = 0; i < COUNT(usages) && strcmp(usages[i].name, f[0]) != 0; i++)
+		;
+	if (i == COUNT(usages))
+		return parse_fail(p, "unknown usage (external, internal, unblock, line)");
+	k->usage = usages[i].usage;
+	if (!parse_df(f[1], k->df))
+		return parse_fail(p, "DF must be a name like SSSE or DF04");
+	if (find_key(ks, k->usage, k->df))
+		return parse_fail(p, "a second %s key for %s", f[0], k->df);
+	if (!parse_id(f[2], &k->id))
+		return parse_fail(p, "key id must be 2 hex digits");
+	for (i = 0; i < COUNT(alg_names) && strcmp(alg_names[i].name, f[3]) != 0; i++)
+		;
+	if (i == COUNT(alg_names))
+		return parse_fail(p, "algorithm must be 3DES or SM4");
+	k->alg = alg_names[i].alg;
+	if (!parse_levels(f[4], k))
+		return parse_fail(p, "diversification must be - or levels from province,city,card");
+	if (strlen(f[5]) != 2 * SSCARD_KEY_LEN ||
+	    sscard_hex_decode(f[5], k->key, sizeof(k->key), &n) != SSCARD_OK ||
+	    n != SSCARD_KEY_LEN)
+		return parse_fail(p, "the key must be %u hex digits", 2 * SSCARD_KEY_LEN);
+	ks->nkeys++;
+	return SSCARD_OK;
+}
+
+/* One line; *version set by the version line. */
+static sscard_rc parse_line(parser *p, keystore *ks, char *line, bool *version)
+{
+	char *save = NULL;
+	char *word = strtok_r(line, " \t\r", &save);
+	char *arg;
+
+	if (!word || word[0] == '#')
+		return SSCARD_OK;
+	if (!*version) {
+		arg = strtok_r(NULL, " \t\r", &save);
+		if (strcmp(word, "sscard-keystore") != 0 || !arg || strcmp(arg, "1") != 0 ||
+		    strtok_r(NULL, " \t\r", &save))
+			return parse_fail(p, "the first line must be \"sscard-keystore 1\"");
+		*version = true;
+		return SSCARD_OK;
+	}
+	if (strcmp(word, "key") == 0)
+		return parse_key_line(p, ks, &save);
+	return parse_fail(p, "unknown item (expected \"key\")");
+}
+
+static sscard_rc parse_buffer(parser *p, keystore *ks, char *buf)
+{
+	bool version = false;
+	char *line = buf;
+	sscard_rc rc = SSCARD_OK;
+
+	while (line && rc == SSCARD_OK) {
+		char *nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		p->line++;
+		rc = parse_line(p, ks, line, &version);
+		line = nl ? nl + 1 : NULL;
+	}
+	if (rc == SSCARD_OK && !version)
+		return parse_fail(p, "empty keystore (no \"sscard-keystore 1\" line)");
+	return rc;
+}
+
+sscard_rc sscard_keys_parse_text(sscard_ctx *ctx, const char *text, size_t len,
+                                 sscard_keys **out, char *err, size_t errsz)
+{
+	parser p = { 0, err, errsz };
+	keystore *ks;
+	char *buf;
+	sscard_rc rc;
+
+	if (err && errsz)
+		err[0] = '\0';
+	if (!text || !out)
+		return SSCARD_E_INVALID_ARG;
+	if (len > KEYSTORE_MAX_BYTES)
+		return parse_fail(&p, "file larger than %u bytes", KEYSTORE_MAX_BYTES);
+	if (memchr(text, '\0', len))
+		return parse_fail(&p, "NUL byte in the keystore");
+	buf = malloc(len + 1);
+	ks = calloc(1, sizeof(*ks));
+	if (!buf || !ks) {
+		free(buf);
+		free(ks);
+		return SSCARD_E_NOMEM;
+	}
+	memcpy(buf, text, len);
+	buf[len] = '\0';
+	rc = parse_buffer(&p, ks, buf);
+	OPENSSL_cleanse(buf, len + 1);
+	free(buf);
+	if (rc != SSCARD_OK) {
+		ks_free(ks);
+		return rc;
+	}
+	return sscard_keys_new(ctx, &keystore_ops, ks, out);
+}
+
+/* ---- the file ----------------------------------------------------------- */
+
+/* Only the owner (the user or root) may read or write it. */
+static sscard_rc check_file(const struct stat *st, const char *path, char *err,
+                            size_t errsz)
+{
+	if (!S_ISREG(st->st_mode)) {
+		snprintf(err, errsz, "keystore %s is not a regular file", path);
+		return SSCARD_E_KEYSTORE;
+	}
+	if (st->st_mode & (S_IRWXG | S_IRWXO)) {
+		snprintf(err, errsz,
+		         "keystore %s is accessible by group or others (mode %04o): "
+		         "chmod 600 it", path, (unsigned)(st->st_mode & 07777));
+		return SSCARD_E_KEYSTORE;
+	}
+	if (st->st_uid != geteuid() && st->st_uid != 0) {
+		snprintf(err, errsz, "keystore %s is owned by another user", path);
+		return SSCARD_E_KEYSTORE;
+	}
+	return SSCARD_OK;
+}
+
+static sscard_rc read_all(int fd, char *buf, size_t bufsz, size_t *len)
+{
+	size_t got = 0;
+
+	while (got < bufsz) {
+		ssize_t n = read(fd, buf + got, bufsz - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return SSCARD_E_IO;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	*len = got;
+	return SSCARD_OK;
+}
+
+static sscard_rc load_file(sscard_ctx *ctx, const char *path, sscard_keys **out,
+                           char *err, size_t errsz)
+{
+	struct stat st;
+	char *buf;
+	size_t len = 0;
+	sscard_rc rc;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		snprintf(err, errsz, "keystore %s: %s", path, strerror(errno));
+		return errno == ENOENT ? SSCARD_E_KEYSTORE : SSCARD_E_IO;
+	}
+	if (fstat(fd, &st) != 0) {
+		snprintf(err, errsz, "keystore %s: %s", path, strerror(errno));
+		close(fd);
+		return SSCARD_E_IO;
+	}
+	rc = check_file(&st, path, err, errsz);
+	buf = rc == SSCARD_OK ? malloc(KEYSTORE_MAX_BYTES + 1) : NULL;
+	if (rc == SSCARD_OK && !buf)
+		rc = SSCARD_E_NOMEM;
+	if (rc == SSCARD_OK)
+		rc = read_all(fd, buf, KEYSTORE_MAX_BYTES + 1, &len);
+	close(fd);
+	if (rc == SSCARD_OK)
+		rc = sscard_keys_parse_text(ctx, buf, len, out, err, errsz);
+	if (buf) {
+		OPENSSL_cleanse(buf, KEYSTORE_MAX_BYTES + 1);
+		free(buf);
+	}
+	return rc;
+}
+
+SSCARD_API sscard_rc sscard_keys_open_file(sscard_ctx *ctx, const char *path,
+                                           sscard_keys **out)
+{
+	char err[SSCARD_DETAIL_MAX] = "";
+	sscard_rc rc;
+
+	if (!out)
+		return SSCARD_E_INVALID_ARG;
+	*out = NULL;
+	if (!path)
+		path = getenv("SSCARD_KEYSTORE");
+	if (!path || !path[0]) {
+		SSC_ERR(ctx, "no keystore given (set SSCARD_KEYSTORE)");
+		return SSCARD_E_KEYSTORE;
+	}
+	rc = load_file(ctx, path, out, err, sizeof(err));
+	if (rc != SSCARD_OK)
+		SSC_ERR(ctx, "%s", err[0] ? err : "keystore cannot be loaded");
+	return rc;
+}
