@@ -8,5 +8,6 @@
 #include <sscard/card.h>
 #include <sscard/atr.h>
 #include <sscard/sm.h>
+#include <sscard/diag.h>
 
 #endif
