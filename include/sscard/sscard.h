@@ -7,7 +7,9 @@
 #include <sscard/context.h>
 #include <sscard/card.h>
 #include <sscard/atr.h>
+#include <sscard/ssc.h>
 #include <sscard/sm.h>
 #include <sscard/diag.h>
+#include <sscard/event.h>
 
 #endif
