@@ -26,7 +26,6 @@
 
 #include "elements.h"
 #include "internal.h"
-#include "tlv.h"
 #include "validate.h"
 
 #define DIAG_REASONS_MAX 24u
@@ -608,7 +607,9 @@ static sscard_rc probe_step(probe *p, const char *name, attempt_fn fn, const voi
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		*sw = 0;
 		rc = fn(p, arg, sw);
-		if (rc_is_transport(rc))
+		/* a failure below the SW, or a good SW with bad data in it: the
+		 * status word is no evidence of the failure */
+		if (rc != SSCARD_OK && (rc_is_transport(rc) || sscard_sw_rc(*sw) == SSCARD_OK))
 			*sw = 0;
 		ms = ms_since(&t0);
 		st->attempts++;
@@ -712,69 +713,16 @@ static void probe_atr(probe *p)
 	p->atr_unusual = !sscard_atr_looks_ssc(&parsed);
 }
 
-/* ---- card access (the three commands the probe sends) ----------------------- */
-
-/* SELECT SSSE by DF name: "sx1.sh." + GBK "社会保障" (design.md s.4). */
-static const uint8_t ssse_name[] = {0x73, 0x78, 0x31, 0x2E, 0x73, 0x68, 0x2E, 0xC9,
-                                    0xE7, 0xBB, 0xE1, 0xB1, 0xA3, 0xD5, 0xCF};
-
-static sscard_rc card_select_ssse(sscard_card *card, uint16_t *sw)
-{
-	const sscard_apdu a = {.cla = 0x00, .ins = 0xA4, .p1 = 0x04, .p2 = 0x00,
-	                       .data = ssse_name, .nc = sizeof(ssse_name), .ne = 256};
-	uint8_t fci[256];
-	size_t len = 0;
-	sscard_rc rc = sscard_card_cmd(card, "SELECT SSSE", &a, fci, sizeof(fci), &len);
-
-	*sw = sscard_card_last_sw(card);
-	return rc;
-}
-
-/* VERIFY without data (case 1): the card answers 63Cx with the tries left
- * and spends none; no PIN leaves the host. */
-static sscard_rc card_pin_tries(sscard_card *card, int *tries, uint16_t *sw)
-{
-	const sscard_apdu a = {.cla = 0x00, .ins = 0x20, .p1 = 0x00, .p2 = 0x00};
-	sscard_rc rc = sscard_exchange(card, &a, NULL, 0, NULL, sw);
-
-	*tries = -1;
-	if (rc != SSCARD_OK)
-		return rc;
-	if ((*sw & 0xFFF0) == 0x63C0) {
-		*tries = *sw & 0x0F;
-		return SSCARD_OK;
-	}
-	return sscard_sw_rc(*sw);
-}
-
-/* READ RECORD by SFI and record identifier (= tag), Le the element's
- * record length; the record parsed by the one TLV parser and decoded by
- * the one element codec. */
-static sscard_rc card_read_element(sscard_card *card, const sscard_element *e, char *text,
-                                   size_t textsz, uint16_t *sw, char *detail, size_t detailsz)
-{
-	const sscard_apdu a = {.cla = 0x00, .ins = 0xB2, .p1 = e->tag,
-	                       .p2 = (uint8_t)(e->sfi << 3), .ne = (size_t)e->len + 2u};
-	uint8_t rec[SSCARD_ELEM_VALUE_MAX + 2];
-	size_t len = 0;
-	sscard_tlv t;
-	sscard_rc rc = sscard_card_cmd(card, "READ RECORD", &a, rec, sizeof(rec), &len);
-
-	*sw = sscard_card_last_sw(card);
-	text[0] = '\0';
-	if (rc == SSCARD_OK)
-		rc = sscard_tlv_parse_record(rec, len, e->tag, e->len, &t, detail, detailsz);
-	if (rc == SSCARD_OK)
-		rc = sscard_elem_decode(e, t.value, t.len, text, textsz, detail, detailsz);
-	return rc;
-}
-
 /* ---- step 2: SELECT SSSE ----------------------------------------------------- */
 
 static sscard_rc attempt_select(probe *p, const void *arg, uint16_t *sw)
 {
+	sscard_rc rc;
+
 	(void)arg;
-	return card_select_ssse(p->card, sw);
+	rc = sscard_ssc_select(p->card, 1);
+	*sw = sscard_card_last_sw(p->card);
+	return rc;
 }
 
 /* What SELECT's status word says about the card; other failures are
@@ -827,7 +775,10 @@ static sscard_rc attempt_pin_tries(probe *p, const void *arg, uint16_t *sw)
 {
 	int *tries = (int *)(uintptr_t)arg;
 
-	return card_pin_tries(p->card, tries, sw);
+	sscard_rc rc = sscard_pin_tries(p->card, tries);
+
+	*sw = sscard_card_last_sw(p->card);
+	return rc;
 }
 
 static void probe_pin(probe *p)
@@ -869,9 +820,11 @@ static sscard_rc attempt_read(probe *p, const void *arg, uint16_t *sw)
 {
 	elem_read *r = (elem_read *)(uintptr_t)arg;
 
-	r->detail[0] = '\0';
-	return card_read_element(p->card, r->e, r->text, SSCARD_ELEM_TEXT_MAX, sw, r->detail,
-	                         sizeof(r->detail));
+	sscard_rc rc = sscard_read_element(p->card, r->e->key, r->text, SSCARD_ELEM_TEXT_MAX);
+
+	*sw = sscard_card_last_sw(p->card);
+	snprintf(r->detail, sizeof(r->detail), "%s", sscard_card_last_detail(p->card));
+	return rc;
 }
 
 /* While the application is blocked or locked a refusal is explained by

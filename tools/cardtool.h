@@ -57,5 +57,6 @@ int cmd_monitor(cardtool *ct, int argc, char **argv);
 int cmd_info(cardtool *ct, int argc, char **argv);
 int cmd_read(cardtool *ct, int argc, char **argv);
 int cmd_pin(cardtool *ct, int argc, char **argv);
+int cmd_diagnose(cardtool *ct, int argc, char **argv);
 
 #endif

@@ -27,7 +27,7 @@
 
 /* ---- a healthy 2.0 card, command by command ------------------------------- */
 
-#define SEL "00A404000F7378312E73682EC9E7BBE1B1A3D5CF00"
+#define SEL "00A404000F7378312E73682EC9E7BBE1B1A3D5CF"
 #define VERIFY_NO_PIN "00200000"
 
 enum {
@@ -170,12 +170,11 @@ static void test_healthy_is_ok(void **state)
 	assert_int_equal(sscard_diag_step(f->d, 16, &st), SSCARD_E_INVALID_ARG);
 }
 
-static void test_select_via_get_response(void **state)
+static void test_select_61xx_is_success(void **state)
 {
 	fixture *f = *state;
 
-	answer(f, I_SELECT, "6104");
-	insert(f, I_SELECT + 1, (script_step){"00C0000004", "6F0284009000", 0});
+	answer(f, I_SELECT, "6112"); /* the FCI is not asked for */
 	run(f);
 	assert_int_equal(sscard_diag_verdict(f->d), SSCARD_VERDICT_OK);
 }
@@ -209,16 +208,20 @@ static void test_not_ssc_stops(void **state)
 	assert_int_equal(sscard_diag_reason_sw(f->d, 0), 0x6A82);
 }
 
+/* The application refuses SELECT: every later command selects again (the
+ * PIN probe, then one element per file) and the files are not asked twice. */
+static void lock_script(fixture *f, const char *sw)
+{
+	for (size_t i = 0; i < 4; i++)
+		f->steps[i] = (script_step){SEL, sw, 0};
+	cut(f, 4);
+}
+
 static void test_app_blocked(void **state)
 {
 	fixture *f = *state;
 
-	answer(f, I_SELECT, "6283");
-	answer(f, I_VERIFY, "6283");
-	answer(f, I_01, "6283"); /* EF05 refused: not asked again */
-	answer(f, I_08, "6283"); /* EF06 likewise */
-	memmove(&f->steps[I_02], &f->steps[I_08], sizeof(f->steps[0]));
-	cut(f, I_02 + 1);
+	lock_script(f, "6283");
 	run(f);
 	assert_int_equal(sscard_diag_verdict(f->d), SSCARD_VERDICT_ATTENTION);
 	ASSERT_CODES(f->d, "APP_BLOCKED");
@@ -231,11 +234,12 @@ static void test_app_locked(void **state)
 {
 	fixture *f = *state;
 
-	answer(f, I_SELECT, "9303");
-	run(f); /* the data still reads on this card */
+	lock_script(f, "9303");
+	run(f);
 	assert_int_equal(sscard_diag_verdict(f->d), SSCARD_VERDICT_ATTENTION);
 	ASSERT_CODES(f->d, "APP_LOCKED");
 	assert_int_equal(sscard_diag_reason_sw(f->d, 0), 0x9303);
+	assert_int_equal(sscard_diag_pin_tries(f->d), -1);
 }
 
 static void test_pin_blocked(void **state)
@@ -702,7 +706,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_healthy_is_ok),
-		T(test_select_via_get_response),
+		T(test_select_61xx_is_success),
 		T(test_result_is_reusable),
 		T(test_not_ssc_stops),
 		T(test_app_blocked),
