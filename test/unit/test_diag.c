@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -21,6 +22,7 @@
 #include <sscard/sscard.h>
 
 #include "script_card.h"
+#include "sim/sim.h"
 
 /* 2026-11-24 00:00 UTC: the date the tests judge expiry against */
 #define NOW_2026_11_24 INT64_C(1795478400)
@@ -649,6 +651,202 @@ static void test_budget_stops_probe(void **state)
 	assert_false(sscard_diag_has_reason(f->d, "DATA_CORRUPT"));
 }
 
+/* ---- every simulator profile, in-process ------------------------------------------------ */
+
+/* A transport that owns nothing but lends the test's simulated card, so
+ * the test can count the writes afterwards (the "sim:" transport keeps
+ * its card to itself). Slow answers are slept as the sim: transport does. */
+typedef struct sim_lend {
+	sscard_sim *sim;
+	uint8_t atr[33];
+	size_t atr_len;
+} sim_lend;
+
+static sscard_rc lend_transmit(void *impl, const uint8_t *c, size_t clen, uint8_t *r,
+                               size_t *rlen)
+{
+	sim_lend *l = impl;
+	sscard_rc rc = sscard_sim_apdu(l->sim, c, clen, r, rlen);
+	unsigned ms = sscard_sim_delay_ms(l->sim);
+
+	if (rc == SSCARD_OK && ms > 0) {
+		struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+
+		nanosleep(&ts, NULL);
+	}
+	return rc;
+}
+
+static sscard_rc lend_power(sim_lend *l, int cold)
+{
+	l->atr_len = sizeof(l->atr);
+	return sscard_sim_power_on(l->sim, cold, l->atr, &l->atr_len);
+}
+
+static sscard_rc lend_get_atr(void *impl, uint8_t *atr, size_t *len)
+{
+	sim_lend *l = impl;
+
+	assert_true(*len >= l->atr_len);
+	memcpy(atr, l->atr, l->atr_len);
+	*len = l->atr_len;
+	return SSCARD_OK;
+}
+
+static sscard_rc lend_reset(void *impl, int cold, uint8_t *atr, size_t *len)
+{
+	sscard_rc rc = lend_power(impl, cold);
+
+	return rc == SSCARD_OK ? lend_get_atr(impl, atr, len) : rc;
+}
+
+static int lend_protocol(void *impl)
+{
+	return sscard_sim_protocol(((sim_lend *)impl)->sim);
+}
+
+static void lend_close(void *impl)
+{
+	(void)impl;
+}
+
+static const sscard_transport_ops lend_ops = {
+	.name = "sim-lent",
+	.transmit = lend_transmit,
+	.reset = lend_reset,
+	.get_atr = lend_get_atr,
+	.protocol = lend_protocol,
+	.close = lend_close,
+};
+
+/* Every command the probe sends must be one of the read-only four:
+ * SELECT, READ RECORD, GET RESPONSE, or VERIFY without data. */
+static void trace_read_only(void *ud, sscard_trace_dir dir, const char *hex)
+{
+	static const char *const allowed[] = {"00A4", "00B2", "00C0"};
+	unsigned *commands = ud;
+	bool ok = strcmp(hex, VERIFY_NO_PIN) == 0;
+
+	if (dir != SSCARD_TRACE_COMMAND)
+		return;
+	(*commands)++;
+	for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
+		ok = ok || strncmp(hex, allowed[i], 4) == 0;
+	if (!ok)
+		fail_msg("the probe sent %s", hex);
+}
+
+typedef struct profile_case {
+	const char *file;
+	sscard_verdict verdict;
+	const char *codes[3];
+} profile_case;
+
+static const profile_case profiles[] = {
+	{"healthy-v2.json", SSCARD_VERDICT_OK, {NULL}},
+	{"healthy-v2-t1.json", SSCARD_VERDICT_OK, {NULL}},
+	{"healthy-v3.json", SSCARD_VERDICT_OK, {"HOLDER_DATA_PROTECTED"}},
+	{"torn-write.json", SSCARD_VERDICT_OK, {NULL}}, /* tears writes only */
+	{"app-blocked.json", SSCARD_VERDICT_ATTENTION, {"APP_BLOCKED"}},
+	{"app-locked.json", SSCARD_VERDICT_ATTENTION, {"APP_LOCKED"}},
+	{"pin-blocked.json", SSCARD_VERDICT_ATTENTION, {"PIN_BLOCKED"}},
+	{"temporary.json", SSCARD_VERDICT_ATTENTION, {"TEMPORARY_CARD"}},
+	{"flaky.json", SSCARD_VERDICT_ATTENTION, {"FLAKY"}},
+	{"slow.json", SSCARD_VERDICT_ATTENTION, {"SLOW"}},
+	{"bad-atr.json", SSCARD_VERDICT_REPLACE, {"BAD_ATR"}},
+	{"bad-date.json", SSCARD_VERDICT_REPLACE, {"DATA_CORRUPT"}},
+	{"bad-ssn.json", SSCARD_VERDICT_REPLACE, {"DATA_CORRUPT"}},
+	{"chip-error.json", SSCARD_VERDICT_REPLACE, {"CHIP_ERROR"}},
+	{"corrupt-record.json", SSCARD_VERDICT_REPLACE, {"DATA_CORRUPT"}},
+	{"expired.json", SSCARD_VERDICT_REPLACE, {"EXPIRED"}},
+	{"mute.json", SSCARD_VERDICT_REPLACE, {"MUTE"}},
+	{"mute-after.json", SSCARD_VERDICT_REPLACE, {"MUTE"}},
+	{"removed.json", SSCARD_VERDICT_NO_CARD, {"CARD_REMOVED"}},
+};
+
+static void profile_path(const char *file, char *out, size_t outsz)
+{
+	const char *dir = getenv("SSCARD_VECTORS");
+
+	assert_non_null(dir);
+	snprintf(out, outsz, "%s/cards/%s", dir, file);
+}
+
+static void run_profile(fixture *f, const profile_case *pc)
+{
+	char path[1024], err[512];
+	sim_lend lend = {0};
+	unsigned commands = 0;
+	size_t ncodes = 0;
+
+	profile_path(pc->file, path, sizeof(path));
+	if (sscard_sim_load(path, &lend.sim, err, sizeof(err)) != SSCARD_OK)
+		fail_msg("%s", err);
+	assert_int_equal(lend_power(&lend, 1), SSCARD_OK);
+	sscard_ctx_set_trace(f->ctx, trace_read_only, &commands);
+	assert_int_equal(sscard_connect_transport(f->ctx, &lend_ops, &lend, &f->card), SSCARD_OK);
+	assert_int_equal(sscard_diagnose(f->card, f->d), SSCARD_OK);
+	sscard_disconnect(&f->card);
+	while (ncodes < 3 && pc->codes[ncodes] != NULL)
+		ncodes++;
+	print_message("%-20s %s\n", pc->file, sscard_verdict_name(sscard_diag_verdict(f->d)));
+	assert_string_equal(sscard_verdict_name(sscard_diag_verdict(f->d)),
+	                    sscard_verdict_name(pc->verdict));
+	assert_codes(f->d, pc->codes, ncodes);
+	assert_int_equal(commands, sscard_diag_apdu_count(f->d));
+	/* read-only: no write reached the card, not even a refused one */
+	assert_int_equal(sscard_sim_write_count(lend.sim), 0);
+	assert_int_equal(sscard_sim_write_commands(lend.sim), 0);
+	sscard_sim_free(&lend.sim);
+}
+
+static void test_every_profile(void **state)
+{
+	fixture *f = *state;
+
+	for (size_t i = 0; i < sizeof(profiles) / sizeof(profiles[0]); i++)
+		run_profile(f, &profiles[i]);
+}
+
+/* The connect-level entry point through the real "sim:" transport: a
+ * card that gives no ATR fails sscard_connect() and is still diagnosed. */
+static void test_reader_entry_mute_card(void **state)
+{
+	fixture *f = *state;
+	char path[1024], reader[1100];
+
+	profile_path("mute.json", path, sizeof(path));
+	snprintf(reader, sizeof(reader), "sim:%s", path);
+	assert_int_equal(sscard_diagnose_reader(f->ctx, reader, f->d), SSCARD_OK);
+	assert_int_equal(sscard_diag_verdict(f->d), SSCARD_VERDICT_REPLACE);
+	ASSERT_CODES(f->d, "MUTE");
+	assert_int_equal(sscard_diag_resets(f->d), 1);
+	assert_int_equal(sscard_diag_apdu_count(f->d), 0);
+}
+
+static void test_reader_entry_healthy(void **state)
+{
+	fixture *f = *state;
+	char path[1024], reader[1100];
+
+	profile_path("healthy-v3.json", path, sizeof(path));
+	snprintf(reader, sizeof(reader), "sim:%s", path);
+	assert_int_equal(sscard_diagnose_reader(f->ctx, reader, f->d), SSCARD_OK);
+	assert_int_equal(sscard_diag_verdict(f->d), SSCARD_VERDICT_OK);
+	assert_int_equal(sscard_diag_resets(f->d), 0);
+	assert_true(sscard_diag_apdu_count(f->d) > 0);
+}
+
+static void test_reader_entry_nothing_to_diagnose(void **state)
+{
+	fixture *f = *state;
+
+	/* a profile that does not exist: no card to judge, the error comes back */
+	assert_int_not_equal(sscard_diagnose_reader(f->ctx, "sim:/nonexistent/x.json", f->d),
+	                     SSCARD_OK);
+	assert_int_equal(sscard_diag_reason_count(f->d), 0);
+}
+
 /* ---- the table and the API ----------------------------------------------------------------- */
 
 static void test_reason_table(void **state)
@@ -738,6 +936,10 @@ int main(void)
 		T(test_garbled_atr_fixed_by_cold_reset),
 		T(test_unusual_atr_is_informational),
 		T(test_budget_stops_probe),
+		T(test_every_profile),
+		T(test_reader_entry_mute_card),
+		T(test_reader_entry_healthy),
+		T(test_reader_entry_nothing_to_diagnose),
 		cmocka_unit_test(test_reason_table),
 		cmocka_unit_test(test_verdict_names_and_args),
 	};
