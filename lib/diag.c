@@ -628,6 +628,11 @@ static sscard_rc probe_step(probe *p, const char *name, attempt_fn fn, const voi
 		}
 		if (st->attempts > allowed || !probe_can_send(p))
 			break;
+		/* a re-read that would likely overrun the budget is not started:
+		 * the verdict must come in bounded time even from a card whose
+		 * every failure costs the reader's full timeout */
+		if (ms_since(&p->start) + ms > d->budget_ms)
+			break;
 		d->retries++;
 	}
 	if (rc == SSCARD_OK && st->attempts > 1) {

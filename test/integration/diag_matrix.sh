@@ -1,0 +1,138 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# diag_matrix.sh: `cardtool diagnose` against every card profile through a
+# real pcscd + vpcd + cardsim (sandbox.sh), one private sandbox per profile.
+#
+#   test/integration/diag_matrix.sh SANDBOX CARDTOOL CARDS_DIR [PROFILE...]
+#
+# For each profile it checks: the verdict and the exact set of reason codes
+# below, the exit code that goes with the verdict, that the JSON has the
+# documented shape, and, from cardsim's APDU trace, that the probe sent
+# only SELECT, READ RECORD, GET RESPONSE and VERIFY without data (it never
+# writes, never presents a PIN). It prints one line per profile with the
+# time to verdict (wall time of cardtool, and the library's own figure).
+#
+# Expiry is judged as of DIAG_DATE (default 2026-11-24) so the profiles'
+# fixed dates give the same verdicts next year.
+#
+# mute.json is not in the pcscd matrix: a card with no ATR is an empty
+# reader to vpcd (see cardsim --help), which pcscd reports as no card;
+# the in-process tests (test_diag) cover it.
+set -u
+
+[ $# -ge 3 ] || { echo "usage: $0 SANDBOX CARDTOOL CARDS_DIR [PROFILE...]" >&2; exit 2; }
+sandbox=$1 cardtool=$2 cards=$3
+shift 3
+date=${DIAG_DATE:-2026-11-24}
+
+# profile  verdict  codes (comma-separated, sorted; - for none)
+expectations='
+healthy-v2.json       OK         -
+healthy-v2-t1.json    OK         -
+healthy-v3.json       OK         HOLDER_DATA_PROTECTED
+torn-write.json       OK         -
+app-blocked.json      ATTENTION  APP_BLOCKED
+app-locked.json       ATTENTION  APP_LOCKED
+pin-blocked.json      ATTENTION  PIN_BLOCKED
+temporary.json        ATTENTION  TEMPORARY_CARD
+flaky.json            ATTENTION  FLAKY
+slow.json             ATTENTION  SLOW
+bad-atr.json          REPLACE    BAD_ATR
+bad-date.json         REPLACE    DATA_CORRUPT
+bad-ssn.json          REPLACE    DATA_CORRUPT
+chip-error.json       REPLACE    CHIP_ERROR
+corrupt-record.json   REPLACE    DATA_CORRUPT
+expired.json          REPLACE    EXPIRED
+mute-after.json       REPLACE    MUTE
+removed.json          NO_CARD    CARD_REMOVED
+'
+
+exit_of() {
+	case $1 in
+	OK) echo 0 ;; ATTENTION) echo 1 ;; REPLACE) echo 2 ;; NOT_SSC|NO_CARD) echo 3 ;; *) echo 4 ;;
+	esac
+}
+
+# Inside the sandbox: run cardtool, record its exit code and wall time, and
+# keep cardsim's trace for the read-only check.
+# shellcheck disable=SC2016 # expanded by the inner shell
+inner='
+out=$1 cardtool=$2 date=$3
+start=$(date +%s%N)
+"$cardtool" --reader "$SSCARD_SANDBOX_READER" --json diagnose --date "$date" >"$out.json" 2>"$out.err"
+echo $? >"$out.rc"
+end=$(date +%s%N)
+echo $(( (end - start) / 1000000 )) >"$out.ms"
+cp "$SSCARD_SANDBOX_DIR/cardsim.log" "$out.trace"
+'
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+failures=0 ran=0
+
+check_one() { # PROFILE VERDICT CODES
+	local name=$1 want=$2 codes=$3 out=$work/${1%.json} got problems
+	"$sandbox" --profile "$cards/$name" --cardsim-args "--trace" -- \
+		sh -c "$inner" sh "$out" "$cardtool" "$date" >"$out.sandbox" 2>&1
+	case $? in
+	0) ;;
+	77) cat "$out.sandbox"; exit 77 ;; # no root/unshare here: skipped
+	*) echo "FAIL $name: the sandbox failed"; cat "$out.sandbox"; return 1 ;;
+	esac
+	problems=$(python3 - "$out" "$want" "$codes" "$(exit_of "$want")" <<'EOF'
+import json, re, sys
+out, want, codes, want_rc = sys.argv[1:]
+want_codes = [] if codes == "-" else codes.split(",")
+bad = []
+try:
+    o = json.load(open(out + ".json"))
+except ValueError as e:
+    print("not one JSON object: %s" % e); sys.exit()
+got = sorted(r.get("code") for r in o.get("reasons", []))
+if o.get("verdict") != want:
+    bad.append("verdict %s, expected %s" % (o.get("verdict"), want))
+if got != sorted(want_codes):
+    bad.append("reasons %s, expected %s" % (got, sorted(want_codes)))
+for r in o.get("reasons", []):
+    for k in ("code", "detail", "detail_zh", "action", "action_zh"):
+        if not isinstance(r.get(k), str) or not r[k]:
+            bad.append("reason without %s" % k)
+ev = o.get("evidence", {})
+for k in ("atr", "apdus", "retries", "errors", "elapsed_ms", "steps"):
+    if k not in ev:
+        bad.append("evidence without %s" % k)
+rc = open(out + ".rc").read().strip()
+if rc != want_rc:
+    bad.append("exit %s, expected %s" % (rc, want_rc))
+allowed = re.compile(r"^(00A4|00B2|00C0)[0-9A-F]*$|^00200000$")
+for line in open(out + ".trace", errors="replace"):
+    m = re.match(r"cardsim: C: (\S+)", line)
+    if m and not allowed.match(m.group(1)):
+        bad.append("the probe sent %s" % m.group(1))
+print("; ".join(bad))
+EOF
+)
+	got=$(python3 -c 'import json,sys; o=json.load(open(sys.argv[1])); print(o.get("verdict","?"), o.get("evidence",{}).get("elapsed_ms","?"), o.get("evidence",{}).get("apdus","?"))' "$out.json" 2>/dev/null)
+	read -r verdict lib_ms apdus <<<"${got:-? ? ?}"
+	printf '%-22s %-9s %5s ms to verdict (library %s ms, %s APDUs)\n' \
+		"$name" "$verdict" "$(cat "$out.ms")" "$lib_ms" "$apdus"
+	if [ -n "$problems" ]; then
+		echo "FAIL $name: $problems"
+		sed 's/^/  stderr: /' "$out.err"
+		return 1
+	fi
+}
+
+while read -r name want codes; do
+	[ -n "$name" ] || continue
+	if [ $# -gt 0 ] && ! printf '%s\n' "$@" | grep -qx "$name"; then continue; fi
+	if [ ! -r "$cards/$name" ]; then
+		echo "FAIL $name: profile missing from $cards"; failures=$((failures + 1)); continue
+	fi
+	ran=$((ran + 1))
+	check_one "$name" "$want" "$codes" || failures=$((failures + 1))
+done <<<"$expectations"
+
+echo "diag matrix: $ran profiles, $failures failed"
+[ "$ran" -gt 0 ] && [ "$failures" -eq 0 ]
