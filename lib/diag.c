@@ -1049,23 +1049,37 @@ sscard_rc sscard_diagnose(sscard_card *card, sscard_diag *d)
 	return diagnose_card(card, d, &start);
 }
 
-/* What a failing connect says about the card; errors not listed leave
- * nothing to diagnose (no service, no reader, bad arguments). */
+/* What a failing connect says about the card, and in what words; errors
+ * not listed leave nothing to diagnose (no service, no reader, bad
+ * arguments, a sharing conflict). */
 static const struct {
 	sscard_rc rc;
 	const char *code;
+	const char *evidence;
 } connect_outcomes[] = {
-	{SSCARD_E_NO_CARD, "NO_CARD"},   {SSCARD_E_CARD_REMOVED, "CARD_REMOVED"},
-	{SSCARD_E_MUTE, "MUTE"},         {SSCARD_E_TIMEOUT, "MUTE"},
-	{SSCARD_E_BAD_ATR, "BAD_ATR"},   {SSCARD_E_TRANSPORT, "TRANSMISSION_ERROR"},
+	{SSCARD_E_NO_CARD, "NO_CARD", "reader {}"},
+	{SSCARD_E_CARD_REMOVED, "CARD_REMOVED", "removed while connecting in reader {}"},
+	{SSCARD_E_MUTE, "MUTE", "no answer to reset in reader {}"},
+	{SSCARD_E_TIMEOUT, "MUTE", "no answer to reset in time in reader {}"},
+	{SSCARD_E_BAD_ATR, "BAD_ATR", "the answer to reset in reader {} is unusable"},
+	{SSCARD_E_TRANSPORT, "TRANSMISSION_ERROR", "powering the card in reader {} failed"},
 };
 
-static const char *connect_outcome(sscard_rc rc)
+/* Report a failed connect; false when it is not about the card. */
+static bool connect_fault(sscard_diag *d, sscard_rc rc, const char *reader, bool retried)
 {
-	for (size_t i = 0; i < sizeof(connect_outcomes) / sizeof(connect_outcomes[0]); i++)
-		if (connect_outcomes[i].rc == rc)
-			return connect_outcomes[i].code;
-	return NULL;
+	for (size_t i = 0; i < sizeof(connect_outcomes) / sizeof(connect_outcomes[0]); i++) {
+		char ev[DIAG_TEXT_MAX];
+
+		if (connect_outcomes[i].rc != rc)
+			continue;
+		expand(connect_outcomes[i].evidence,
+		       reader != NULL && reader[0] != '\0' ? reader : "(default)", ev, sizeof(ev));
+		diag_add(d, connect_outcomes[i].code, 0, "%s%s", ev,
+		         retried ? ", also after a second power-up" : "");
+		return true;
+	}
+	return false;
 }
 
 sscard_rc sscard_diagnose_reader(sscard_ctx *ctx, const char *reader, sscard_diag *d)
@@ -1073,7 +1087,6 @@ sscard_rc sscard_diagnose_reader(sscard_ctx *ctx, const char *reader, sscard_dia
 	struct timespec start;
 	sscard_card *card = NULL;
 	sscard_rc rc;
-	const char *code;
 	unsigned resets = 0;
 
 	if (ctx == NULL || d == NULL)
@@ -1094,12 +1107,9 @@ sscard_rc sscard_diagnose_reader(sscard_ctx *ctx, const char *reader, sscard_dia
 	}
 	d->resets = resets;
 	d->elapsed_ms = ms_since(&start);
-	code = connect_outcome(rc);
-	if (code == NULL) {
+	if (!connect_fault(d, rc, reader, resets > 0)) {
 		d->verdict = SSCARD_VERDICT_NO_CARD;
 		return rc;
 	}
-	diag_add(d, code, 0, "connect: %s%s", sscard_strerror(rc),
-	         resets ? ", also after a second power-up" : "");
 	return SSCARD_OK;
 }
