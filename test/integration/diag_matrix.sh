@@ -6,6 +6,8 @@
 #
 #   test/integration/diag_matrix.sh SANDBOX CARDTOOL CARDS_DIR [PROFILE...]
 #
+# Without PROFILE arguments it also checks `diagnose --watch` (see below).
+#
 # For each profile it checks: the verdict and the exact set of reason codes
 # below, the exit code that goes with the verdict, that the JSON has the
 # documented shape, and, from cardsim's APDU trace, that the probe sent
@@ -134,5 +136,66 @@ while read -r name want codes; do
 	check_one "$name" "$want" "$codes" || failures=$((failures + 1))
 done <<<"$expectations"
 
-echo "diag matrix: $ran profiles, $failures failed"
+# --watch: a card present at start is diagnosed, an empty reader is NO_CARD
+# (exit 3) for a one-shot diagnose, a card inserted later is diagnosed
+# again, and SIGINT ends the watch with exit 0. The card is taken out and
+# put back with cardsim's SIGUSR1.
+# shellcheck disable=SC2016 # expanded by the inner shell
+watch_inner='
+out=$1 cardtool=$2 date=$3
+"$cardtool" --reader "$SSCARD_SANDBOX_READER" --json diagnose --watch --date "$date" \
+	>"$out.lines" 2>"$out.err" &
+watch=$!
+wait_lines() { # N: until the watch has printed N lines (10 s at most)
+	i=0
+	while [ "$(wc -l <"$out.lines")" -lt "$1" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+}
+wait_lines 1
+kill -USR1 "$SSCARD_SANDBOX_CARDSIM_PID"
+sleep 0.5
+"$cardtool" --reader "$SSCARD_SANDBOX_READER" --json diagnose >"$out.empty" 2>>"$out.err"
+echo $? >"$out.empty_rc"
+kill -USR1 "$SSCARD_SANDBOX_CARDSIM_PID"
+wait_lines 2
+kill -INT $watch
+wait $watch
+echo $? >"$out.rc"
+'
+
+check_watch() {
+	local out=$work/watch problems
+	"$sandbox" --profile "$cards/healthy-v2.json" -- \
+		sh -c "$watch_inner" sh "$out" "$cardtool" "$date" >"$out.sandbox" 2>&1 ||
+		{ echo "FAIL watch: the sandbox failed"; cat "$out.sandbox"; return 1; }
+	problems=$(python3 - "$out" <<'EOF2'
+import json, sys
+out = sys.argv[1]
+bad = []
+lines = [json.loads(l) for l in open(out + ".lines") if l.strip()]
+if len(lines) != 2:
+    bad.append("%d diagnoses, expected 2 (at start, after re-insertion)" % len(lines))
+for o in lines:
+    if o.get("verdict") != "OK" or not o.get("reader"):
+        bad.append("watch line %s" % json.dumps(o)[:120])
+if json.load(open(out + ".empty")).get("verdict") != "NO_CARD":
+    bad.append("empty reader not NO_CARD")
+if open(out + ".empty_rc").read().strip() != "3":
+    bad.append("empty reader exit %s, expected 3" % open(out + ".empty_rc").read().strip())
+if open(out + ".rc").read().strip() != "0":
+    bad.append("watch exit %s after SIGINT, expected 0" % open(out + ".rc").read().strip())
+print("; ".join(bad))
+EOF2
+)
+	if [ -n "$problems" ]; then
+		echo "FAIL watch: $problems"; sed 's/^/  stderr: /' "$out.err"; return 1
+	fi
+	echo "watch                  OK: diagnosed at start and after re-insertion; empty reader NO_CARD"
+}
+
+if [ $# -eq 0 ]; then
+	ran=$((ran + 1))
+	check_watch || failures=$((failures + 1))
+fi
+
+echo "diag matrix: $ran cases, $failures failed"
 [ "$ran" -gt 0 ] && [ "$failures" -eq 0 ]
