@@ -452,40 +452,45 @@ sscard_rc sscard_diag_step(const sscard_diag *d, size_t i, sscard_diag_step_info
 /* ---- faults: what a failing command means --------------------------------- */
 
 /* How a failure that persists is reported, how often it is re-read first,
- * and whether the card is beyond talking to (the probe ends: a dead card
- * gets its verdict at once instead of a timeout per remaining command). */
+ * whether the card is beyond talking to (the probe ends: a dead card gets
+ * its verdict at once instead of a timeout per remaining command), and
+ * whether it happens below the status word (no SW is evidence of it). */
 typedef struct fault_def {
 	sscard_rc rc;
 	const char *code;
 	unsigned rereads;
 	bool dead;
+	bool below_sw;
 } fault_def;
 
 static const fault_def faults[] = {
-	{SSCARD_E_MUTE, "MUTE", 1, true},
-	{SSCARD_E_TIMEOUT, "MUTE", 1, true},
-	{SSCARD_E_CARD_REMOVED, "CARD_REMOVED", 0, true},
-	{SSCARD_E_NO_CARD, "CARD_REMOVED", 0, true},
-	{SSCARD_E_TRANSPORT, "TRANSMISSION_ERROR", 1, true},
-	{SSCARD_E_CARD_RESET, "TRANSMISSION_ERROR", 2, false},
-	{SSCARD_E_BAD_RESPONSE, "GARBLED", 2, false},
-	{SSCARD_E_MEMORY_FAILURE, "CHIP_ERROR", 2, false},
-	{SSCARD_E_CARD_ERROR, "CHIP_ERROR", 2, false},
-	{SSCARD_E_BAD_DATA, "DATA_CORRUPT", 2, false},
-	{SSCARD_E_ENCODING, "DATA_CORRUPT", 2, false},
-	{SSCARD_E_DATA_INVALID, "DATA_CORRUPT", 0, false},
-	{SSCARD_E_RECORD_NOT_FOUND, "DATA_CORRUPT", 0, false},
-	{SSCARD_E_FILE_NOT_FOUND, "DATA_CORRUPT", 0, false},
-	{SSCARD_E_WRONG_LENGTH, "DATA_CORRUPT", 0, false},
-	{SSCARD_E_APP_BLOCKED, "APP_BLOCKED", 0, false},
-	{SSCARD_E_APP_LOCKED, "APP_LOCKED", 0, false},
-	{SSCARD_E_PIN_BLOCKED, "PIN_BLOCKED", 0, false},
+	{SSCARD_E_MUTE, "MUTE", 1, true, true},
+	{SSCARD_E_TIMEOUT, "MUTE", 1, true, true},
+	{SSCARD_E_CARD_REMOVED, "CARD_REMOVED", 0, true, true},
+	{SSCARD_E_NO_CARD, "CARD_REMOVED", 0, true, true},
+	{SSCARD_E_TRANSPORT, "TRANSMISSION_ERROR", 1, true, true},
+	{SSCARD_E_SHARING, "TRANSMISSION_ERROR", 0, true, true},
+	{SSCARD_E_NO_SERVICE, "TRANSMISSION_ERROR", 0, true, true},
+	{SSCARD_E_NOMEM, "TRANSMISSION_ERROR", 0, true, true},
+	{SSCARD_E_CARD_RESET, "TRANSMISSION_ERROR", 2, false, true},
+	{SSCARD_E_BAD_RESPONSE, "GARBLED", 2, false, true},
+	{SSCARD_E_MEMORY_FAILURE, "CHIP_ERROR", 2, false, false},
+	{SSCARD_E_CARD_ERROR, "CHIP_ERROR", 2, false, false},
+	{SSCARD_E_BAD_DATA, "DATA_CORRUPT", 2, false, false},
+	{SSCARD_E_ENCODING, "DATA_CORRUPT", 2, false, false},
+	{SSCARD_E_DATA_INVALID, "DATA_CORRUPT", 0, false, false},
+	{SSCARD_E_RECORD_NOT_FOUND, "DATA_CORRUPT", 0, false, false},
+	{SSCARD_E_FILE_NOT_FOUND, "DATA_CORRUPT", 0, false, false},
+	{SSCARD_E_WRONG_LENGTH, "DATA_CORRUPT", 0, false, false},
+	{SSCARD_E_APP_BLOCKED, "APP_BLOCKED", 0, false, false},
+	{SSCARD_E_APP_LOCKED, "APP_LOCKED", 0, false, false},
+	{SSCARD_E_PIN_BLOCKED, "PIN_BLOCKED", 0, false, false},
 };
 
 /* Any other failure: a clear status word a social security card does not
  * answer to these commands (6A86, 6985, ...). Answered on purpose, so a
  * re-read would only repeat it. */
-static const fault_def fault_other = {SSCARD_OK, "CHIP_ERROR", 0, false};
+static const fault_def fault_other = {SSCARD_OK, "CHIP_ERROR", 0, false, false};
 
 static const fault_def *fault_of(sscard_rc rc)
 {
@@ -495,18 +500,9 @@ static const fault_def *fault_of(sscard_rc rc)
 	return &fault_other;
 }
 
-/* Failures that happen below the status word: no SW belongs to them. */
 static bool rc_is_transport(sscard_rc rc)
 {
-	switch (rc) {
-	case SSCARD_E_MUTE: case SSCARD_E_TIMEOUT: case SSCARD_E_CARD_REMOVED:
-	case SSCARD_E_NO_CARD: case SSCARD_E_TRANSPORT: case SSCARD_E_CARD_RESET:
-	case SSCARD_E_BAD_RESPONSE: case SSCARD_E_NOMEM: case SSCARD_E_INTERNAL:
-	case SSCARD_E_SHARING: case SSCARD_E_NO_SERVICE:
-		return true;
-	default:
-		return false;
-	}
+	return fault_of(rc)->below_sw;
 }
 
 /* "6581 memory failure" or "MUTE (card does not respond)" */
