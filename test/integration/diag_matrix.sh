@@ -1,26 +1,29 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# diag_matrix.sh: `cardtool diagnose` against every card profile through a
-# real pcscd + vpcd + cardsim (sandbox.sh), one private sandbox per profile.
+# diag_matrix.sh: `cardtool diagnose` against every card profile.
 #
 #   test/integration/diag_matrix.sh SANDBOX CARDTOOL CARDS_DIR [PROFILE...]
 #
-# Without PROFILE arguments it also checks `diagnose --watch` (see below).
+# SANDBOX is test/integration/sandbox.sh: every profile is served by
+# cardsim through a real pcscd + vpcd, one private sandbox per profile,
+# and the APDUs are taken from cardsim's trace. SANDBOX "sim" runs
+# cardtool on the in-process "sim:PROFILE" reader instead (no pcscd, no
+# root) and takes the APDUs from cardtool's own trace (-vv).
 #
 # For each profile it checks: the verdict and the exact set of reason codes
 # below, the exit code that goes with the verdict, that the JSON has the
-# documented shape, and, from cardsim's APDU trace, that the probe sent
-# only SELECT, READ RECORD, GET RESPONSE and VERIFY without data (it never
-# writes, never presents a PIN). It prints one line per profile with the
-# time to verdict (wall time of cardtool, and the library's own figure).
+# documented shape, and that the probe sent only SELECT, READ RECORD,
+# GET RESPONSE and VERIFY without data (it never writes, never presents a
+# PIN). It prints one line per profile with the time to verdict (wall time
+# of cardtool, and the library's own figure). With SANDBOX and no PROFILE
+# arguments it also checks `diagnose --watch` (see check_watch).
 #
 # Expiry is judged as of DIAG_DATE (default 2026-11-24) so the profiles'
 # fixed dates give the same verdicts next year.
 #
-# mute.json is not in the pcscd matrix: a card with no ATR is an empty
-# reader to vpcd (see cardsim --help), which pcscd reports as no card;
-# the in-process tests (test_diag) cover it.
+# mute.json is only in the "sim" matrix: a card with no ATR is an empty
+# reader to vpcd (see cardsim --help), which pcscd reports as no card.
 set -u
 
 [ $# -ge 3 ] || { echo "usage: $0 SANDBOX CARDTOOL CARDS_DIR [PROFILE...]" >&2; exit 2; }
@@ -28,7 +31,7 @@ sandbox=$1 cardtool=$2 cards=$3
 shift 3
 date=${DIAG_DATE:-2026-11-24}
 
-# profile  verdict  codes (comma-separated, sorted; - for none)
+# profile  verdict  codes (comma-separated; - for none)  [sim-only]
 expectations='
 healthy-v2.json       OK         -
 healthy-v2-t1.json    OK         -
@@ -48,6 +51,7 @@ corrupt-record.json   REPLACE    DATA_CORRUPT
 expired.json          REPLACE    EXPIRED
 mute-after.json       REPLACE    MUTE
 removed.json          NO_CARD    CARD_REMOVED
+mute.json             REPLACE    MUTE        sim-only
 '
 
 exit_of() {
@@ -56,18 +60,37 @@ exit_of() {
 	esac
 }
 
-# Inside the sandbox: run cardtool, record its exit code and wall time, and
-# keep cardsim's trace for the read-only check.
+# Run cardtool on one profile; leaves $out.json, .err, .rc, .ms and .trace
+# (one C-APDU in hex per line). In the sandbox the script below runs
+# inside it, with cardsim tracing.
 # shellcheck disable=SC2016 # expanded by the inner shell
 inner='
-out=$1 cardtool=$2 date=$3
+out=$1 cardtool=$2 date=$3 reader=${4:-$SSCARD_SANDBOX_READER}
 start=$(date +%s%N)
-"$cardtool" --reader "$SSCARD_SANDBOX_READER" --json diagnose --date "$date" >"$out.json" 2>"$out.err"
+"$cardtool" -vv --reader "$reader" --json diagnose --date "$date" >"$out.json" 2>"$out.err"
 echo $? >"$out.rc"
 end=$(date +%s%N)
 echo $(( (end - start) / 1000000 )) >"$out.ms"
-cp "$SSCARD_SANDBOX_DIR/cardsim.log" "$out.trace"
+if [ -n "${SSCARD_SANDBOX_DIR:-}" ]; then
+	sed -n "s/^cardsim: C: //p" "$SSCARD_SANDBOX_DIR/cardsim.log" >"$out.trace"
+else
+	sed -n "s/^>> //p" "$out.err" >"$out.trace"
+fi
 '
+
+run_profile() { # PROFILE OUT
+	if [ "$sandbox" = sim ]; then
+		sh -c "$inner" sh "$2" "$cardtool" "$date" "sim:$cards/$1"
+		return
+	fi
+	"$sandbox" --profile "$cards/$1" --cardsim-args "--trace" -- \
+		sh -c "$inner" sh "$2" "$cardtool" "$date" >"$2.sandbox" 2>&1
+	case $? in
+	0) ;;
+	77) cat "$2.sandbox"; exit 77 ;; # no root/unshare here: skipped
+	*) echo "FAIL $1: the sandbox failed"; cat "$2.sandbox"; return 1 ;;
+	esac
+}
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -75,13 +98,7 @@ failures=0 ran=0
 
 check_one() { # PROFILE VERDICT CODES
 	local name=$1 want=$2 codes=$3 out=$work/${1%.json} got problems
-	"$sandbox" --profile "$cards/$name" --cardsim-args "--trace" -- \
-		sh -c "$inner" sh "$out" "$cardtool" "$date" >"$out.sandbox" 2>&1
-	case $? in
-	0) ;;
-	77) cat "$out.sandbox"; exit 77 ;; # no root/unshare here: skipped
-	*) echo "FAIL $name: the sandbox failed"; cat "$out.sandbox"; return 1 ;;
-	esac
+	run_profile "$name" "$out" || return 1
 	problems=$(python3 - "$out" "$want" "$codes" "$(exit_of "$want")" <<'EOF'
 import json, re, sys
 out, want, codes, want_rc = sys.argv[1:]
@@ -108,10 +125,12 @@ rc = open(out + ".rc").read().strip()
 if rc != want_rc:
     bad.append("exit %s, expected %s" % (rc, want_rc))
 allowed = re.compile(r"^(00A4|00B2|00C0)[0-9A-F]*$|^00200000$")
-for line in open(out + ".trace", errors="replace"):
-    m = re.match(r"cardsim: C: (\S+)", line)
-    if m and not allowed.match(m.group(1)):
-        bad.append("the probe sent %s" % m.group(1))
+sent = [l.strip() for l in open(out + ".trace", errors="replace") if l.strip()]
+for c in sent:
+    if not allowed.match(c):
+        bad.append("the probe sent %s" % c)
+if len(sent) != ev.get("apdus", -1):
+    bad.append("%d APDUs traced, the evidence says %s" % (len(sent), ev.get("apdus")))
 print("; ".join(bad))
 EOF
 )
@@ -126,8 +145,9 @@ EOF
 	fi
 }
 
-while read -r name want codes; do
+while read -r name want codes only; do
 	[ -n "$name" ] || continue
+	if [ "${only:-}" = sim-only ] && [ "$sandbox" != sim ]; then continue; fi
 	if [ $# -gt 0 ] && ! printf '%s\n' "$@" | grep -qx "$name"; then continue; fi
 	if [ ! -r "$cards/$name" ]; then
 		echo "FAIL $name: profile missing from $cards"; failures=$((failures + 1)); continue
@@ -192,7 +212,7 @@ EOF2
 	echo "watch                  OK: diagnosed at start and after re-insertion; empty reader NO_CARD"
 }
 
-if [ $# -eq 0 ]; then
+if [ $# -eq 0 ] && [ "$sandbox" != sim ]; then
 	ran=$((ran + 1))
 	check_watch || failures=$((failures + 1))
 fi
