@@ -98,7 +98,21 @@ SSCARD_API const char *sscard_verdict_name(sscard_verdict v);
 /* Reasons in the order found (each code at most once). Index past the
  * end: NULL / 0. */
 SSCARD_API size_t sscard_diag_reason_count(const sscard_diag *d);
-/* Stable upper-case code, e.g. "CHIP_ERROR" (see sscard_diag(3)). */
+/*
+ * Stable upper-case code. The codes and the verdict each implies (the one
+ * table in lib/diag.c; sscard_diag_code_at() lists them):
+ *   NO_CARD, CARD_REMOVED                      NO_CARD
+ *   NOT_SSC                                    NOT_SSC
+ *   MUTE, BAD_ATR, GARBLED, TRANSMISSION_ERROR,
+ *   CHIP_ERROR, DATA_CORRUPT, EXPIRED          REPLACE
+ *   EXPIRING_SOON (90 days), TEMPORARY_CARD, PIN_BLOCKED,
+ *   APP_BLOCKED (6283), APP_LOCKED (9303/6A81), FLAKY, SLOW   ATTENTION
+ *   HOLDER_DATA_PROTECTED, PIN_TRIES_LOW, ATR_UNUSUAL  OK (information)
+ * A failing read is re-read (at most twice; once for a mute card); one
+ * that reads on a re-read is FLAKY, one that never does gets the code of
+ * its failure. A temporary card is told by its validity period (at most
+ * 6 months between issue and expiry): the card type codes are not public.
+ */
 SSCARD_API const char *sscard_diag_reason_code(const sscard_diag *d, size_t i);
 /* The verdict this reason alone implies (OK for informational ones). */
 SSCARD_API sscard_verdict sscard_diag_reason_verdict(const sscard_diag *d, size_t i);
