@@ -1020,9 +1020,17 @@ static sscard_rc diagnose_card(sscard_card *card, sscard_diag *d, const struct t
 	p->d = d;
 	p->start = *start;
 	rc = sscard_card_begin(card);
-	if (rc != SSCARD_OK)
+	if (rc == SSCARD_E_CARD_RESET) /* reset by someone before us: just state lost */
+		rc = sscard_card_begin(card);
+	if (rc == SSCARD_E_SHARING || rc == SSCARD_E_NO_SERVICE) {
+		/* another application holds the card, or pcscd is gone: nothing
+		 * about the card can be said */
+		free(p);
+		return rc;
+	}
+	if (rc != SSCARD_OK) {
 		probe_fault(p, "hold the card", rc, 0);
-	else {
+	} else {
 		probe_card(p);
 		sscard_card_end(card);
 	}

@@ -71,7 +71,9 @@ SSCARD_API sscard_rc sscard_diag_set_budget_ms(sscard_diag *d, unsigned ms);
 /*
  * Diagnose a connected card. Returns SSCARD_OK whenever a verdict was
  * reached, whatever it is (a mute card is SSCARD_OK with verdict REPLACE);
- * an error only for invalid arguments or out of memory. Holds the card
+ * an error only for invalid arguments, out of memory, or a card another
+ * application holds (SSCARD_E_SHARING) or no PC/SC service: then nothing
+ * about the card can be said. Holds the card
  * (sscard_card_begin) for the whole probe. May cold-reset the card once
  * when its ATR is missing or malformed; the selected application is lost
  * afterwards in any case.

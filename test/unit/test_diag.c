@@ -525,6 +525,8 @@ typedef struct atr_card {
 	unsigned resets, transmits;
 	unsigned delay_ms;     /* per transmit */
 	const char *answer;    /* to every command */
+	sscard_rc begin_rc[2]; /* first two SCardBeginTransaction answers */
+	unsigned begins;
 } atr_card;
 
 static sscard_rc atr_hex(const char *hex, uint8_t *out, size_t *len)
@@ -567,6 +569,19 @@ static sscard_rc atr_card_transmit(void *impl, const uint8_t *capdu, size_t clen
 	return atr_hex(c->answer, rapdu, rlen);
 }
 
+static sscard_rc atr_card_begin(void *impl)
+{
+	atr_card *c = impl;
+
+	return c->begins < 2 ? c->begin_rc[c->begins++] : SSCARD_OK;
+}
+
+static sscard_rc atr_card_end(void *impl)
+{
+	(void)impl;
+	return SSCARD_OK;
+}
+
 static void atr_card_close(void *impl)
 {
 	(void)impl; /* the test owns it */
@@ -577,6 +592,8 @@ static const sscard_transport_ops atr_ops = {
 	.transmit = atr_card_transmit,
 	.reset = atr_card_reset,
 	.get_atr = atr_card_get,
+	.begin = atr_card_begin,
+	.end = atr_card_end,
 	.close = atr_card_close,
 };
 
@@ -649,6 +666,30 @@ static void test_budget_stops_probe(void **state)
 	assert_true(sscard_diag_has_reason(f->d, "SLOW"));
 	/* elements not read are not reported missing */
 	assert_false(sscard_diag_has_reason(f->d, "DATA_CORRUPT"));
+}
+
+static void test_card_held_by_another_application(void **state)
+{
+	fixture *f = *state;
+	atr_card c = {.atr = "3B6D000000905431168660130425001C4E", .answer = "9000",
+	              .begin_rc = {SSCARD_E_SHARING, SSCARD_E_SHARING}};
+
+	assert_int_equal(sscard_connect_transport(f->ctx, &atr_ops, &c, &f->card), SSCARD_OK);
+	/* nothing can be said about the card: an error, not a verdict */
+	assert_int_equal(sscard_diagnose(f->card, f->d), SSCARD_E_SHARING);
+	assert_int_equal(c.transmits, 0);
+	assert_int_equal(sscard_diag_reason_count(f->d), 0);
+}
+
+static void test_reset_before_the_probe_is_harmless(void **state)
+{
+	fixture *f = *state;
+	atr_card c = {.atr = "3B6D000000905431168660130425001C4E", .answer = "6A82",
+	              .begin_rc = {SSCARD_E_CARD_RESET, SSCARD_OK}};
+
+	run_atr(f, &c);
+	assert_int_equal(c.begins, 2);
+	ASSERT_CODES(f->d, "NOT_SSC");
 }
 
 /* ---- every simulator profile, in-process ------------------------------------------------ */
@@ -936,6 +977,8 @@ int main(void)
 		T(test_garbled_atr_fixed_by_cold_reset),
 		T(test_unusual_atr_is_informational),
 		T(test_budget_stops_probe),
+		T(test_card_held_by_another_application),
+		T(test_reset_before_the_probe_is_harmless),
 		T(test_every_profile),
 		T(test_reader_entry_mute_card),
 		T(test_reader_entry_healthy),
