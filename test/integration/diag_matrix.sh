@@ -22,8 +22,10 @@
 # Expiry is judged as of DIAG_DATE (default 2026-11-24) so the profiles'
 # fixed dates give the same verdicts next year.
 #
-# mute.json is only in the "sim" matrix: a card with no ATR is an empty
-# reader to vpcd (see cardsim --help), which pcscd reports as no card.
+# A fourth column pcscd=VERDICT/CODES says what pcscd shows instead where
+# vpcd cannot express the fault: a card with no ATR (mute.json) is an empty
+# reader to vpcd (see cardsim --help), so pcscd and the diagnosis see no
+# card; the in-process "sim" matrix and test_diag see the mute card.
 set -u
 
 [ $# -ge 3 ] || { echo "usage: $0 SANDBOX CARDTOOL CARDS_DIR [PROFILE...]" >&2; exit 2; }
@@ -31,7 +33,7 @@ sandbox=$1 cardtool=$2 cards=$3
 shift 3
 date=${DIAG_DATE:-2026-11-24}
 
-# profile  verdict  codes (comma-separated; - for none)  [sim-only]
+# profile  verdict  codes (comma-separated; - for none)  [pcscd=VERDICT/CODES]
 expectations='
 healthy-v2.json       OK         -
 healthy-v2-t1.json    OK         -
@@ -51,7 +53,7 @@ corrupt-record.json   REPLACE    DATA_CORRUPT
 expired.json          REPLACE    EXPIRED
 mute-after.json       REPLACE    MUTE
 removed.json          NO_CARD    CARD_REMOVED
-mute.json             REPLACE    MUTE        sim-only
+mute.json             REPLACE    MUTE        pcscd=NO_CARD/NO_CARD
 '
 
 exit_of() {
@@ -78,12 +80,14 @@ else
 fi
 '
 
-run_profile() { # PROFILE OUT
+run_profile() { # PROFILE OUT [empty: the reader shows no card]
 	if [ "$sandbox" = sim ]; then
 		sh -c "$inner" sh "$2" "$cardtool" "$date" "sim:$cards/$1"
 		return
 	fi
-	"$sandbox" --profile "$cards/$1" --cardsim-args "--trace" -- \
+	# a card without ATR is an empty reader: do not wait for a card
+	SSCARD_SANDBOX_WAIT_CARDS=$([ "$3" = empty ] && echo 0 || echo 1) \
+		"$sandbox" --profile "$cards/$1" --cardsim-args "--trace" -- \
 		sh -c "$inner" sh "$2" "$cardtool" "$date" >"$2.sandbox" 2>&1
 	case $? in
 	0) ;;
@@ -96,9 +100,9 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 failures=0 ran=0
 
-check_one() { # PROFILE VERDICT CODES
-	local name=$1 want=$2 codes=$3 out=$work/${1%.json} got problems
-	run_profile "$name" "$out" || return 1
+check_one() { # PROFILE VERDICT CODES READER-STATE
+	local name=$1 want=$2 codes=$3 reader_state=$4 out=$work/${1%.json} got problems
+	run_profile "$name" "$out" "$reader_state" || return 1
 	problems=$(python3 - "$out" "$want" "$codes" "$(exit_of "$want")" <<'EOF'
 import json, re, sys
 out, want, codes, want_rc = sys.argv[1:]
@@ -147,13 +151,18 @@ EOF
 
 while read -r name want codes only; do
 	[ -n "$name" ] || continue
-	if [ "${only:-}" = sim-only ] && [ "$sandbox" != sim ]; then continue; fi
+	reader_state=card
+	if [ -n "${only:-}" ] && [ "$sandbox" != sim ]; then # pcscd=VERDICT/CODES
+		only=${only#pcscd=}
+		want=${only%%/*} codes=${only#*/}
+		[ "$want" = NO_CARD ] && reader_state=empty
+	fi
 	if [ $# -gt 0 ] && ! printf '%s\n' "$@" | grep -qx "$name"; then continue; fi
 	if [ ! -r "$cards/$name" ]; then
 		echo "FAIL $name: profile missing from $cards"; failures=$((failures + 1)); continue
 	fi
 	ran=$((ran + 1))
-	check_one "$name" "$want" "$codes" || failures=$((failures + 1))
+	check_one "$name" "$want" "$codes" "$reader_state" || failures=$((failures + 1))
 done <<<"$expectations"
 
 # --watch: a card present at start is diagnosed, an empty reader is NO_CARD
@@ -163,8 +172,9 @@ done <<<"$expectations"
 # shellcheck disable=SC2016 # expanded by the inner shell
 watch_inner='
 out=$1 cardtool=$2 date=$3
+: >"$out.lines" # exists before the watch starts writing: wait_lines reads it
 "$cardtool" --reader "$SSCARD_SANDBOX_READER" --json diagnose --watch --date "$date" \
-	>"$out.lines" 2>"$out.err" &
+	>>"$out.lines" 2>"$out.err" &
 watch=$!
 wait_lines() { # N: until the watch has printed N lines (10 s at most)
 	i=0
