@@ -583,59 +583,68 @@ static void probe_fault(probe *p, const char *what, sscard_rc rc, uint16_t sw)
  * after failing is evidence of a FLAKY chip. Returns the last outcome, or
  * SSCARD_E_CANCELLED when nothing could be sent (dead card, no time left).
  */
+/* One timed attempt, recorded in the step. */
+static sscard_rc step_attempt(probe *p, diag_step *st, attempt_fn fn, const void *arg,
+                              uint16_t *sw, unsigned *ms)
+{
+	struct timespec t0;
+	sscard_rc rc;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	*sw = 0;
+	rc = fn(p, arg, sw);
+	/* a failure below the SW, or a good SW with bad data in it: the
+	 * status word is no evidence of the failure */
+	if (rc != SSCARD_OK && (rc_is_transport(rc) || sscard_sw_rc(*sw) == SSCARD_OK))
+		*sw = 0;
+	*ms = ms_since(&t0);
+	st->attempts++;
+	st->ms += *ms;
+	st->rc = rc;
+	st->sw = *sw;
+	if (*ms > p->d->slowest_ms)
+		p->d->slowest_ms = *ms;
+	if (rc != SSCARD_OK)
+		p->d->errors++;
+	return rc;
+}
+
+/* May a failed step be tried again? Not past its fault's re-reads, not on
+ * a dead card or a spent budget, and not when the attempt just made says
+ * another would likely overrun the budget: the verdict must come in
+ * bounded time even from a card whose every failure costs the reader's
+ * full timeout. */
+static bool may_try_again(probe *p, const diag_step *st, unsigned allowed, unsigned last_ms)
+{
+	if (st->attempts > allowed || !probe_can_send(p))
+		return false;
+	return ms_since(&p->start) + last_ms <= p->d->budget_ms;
+}
+
 static sscard_rc probe_step(probe *p, const char *name, attempt_fn fn, const void *arg,
                             bool may_reread, uint16_t *sw)
 {
-	sscard_diag *d = p->d;
-	sscard_rc rc = SSCARD_E_CANCELLED, first = SSCARD_OK;
-	uint16_t first_sw = 0;
-	unsigned allowed = 0;
+	sscard_rc rc, first;
+	uint16_t first_sw;
+	unsigned allowed, ms = 0;
 	diag_step *st;
 
 	*sw = 0;
 	if (!probe_can_send(p))
 		return SSCARD_E_CANCELLED;
-	st = step_new(d, name);
-	for (;;) {
-		struct timespec t0;
-		unsigned ms;
-
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		*sw = 0;
-		rc = fn(p, arg, sw);
-		/* a failure below the SW, or a good SW with bad data in it: the
-		 * status word is no evidence of the failure */
-		if (rc != SSCARD_OK && (rc_is_transport(rc) || sscard_sw_rc(*sw) == SSCARD_OK))
-			*sw = 0;
-		ms = ms_since(&t0);
-		st->attempts++;
-		st->ms += ms;
-		st->rc = rc;
-		st->sw = *sw;
-		if (ms > d->slowest_ms)
-			d->slowest_ms = ms;
-		if (rc == SSCARD_OK)
-			break;
-		d->errors++;
-		if (st->attempts == 1) {
-			first = rc;
-			first_sw = *sw;
-			allowed = may_reread ? fault_of(rc)->rereads : 0;
-		}
-		if (st->attempts > allowed || !probe_can_send(p))
-			break;
-		/* a re-read that would likely overrun the budget is not started:
-		 * the verdict must come in bounded time even from a card whose
-		 * every failure costs the reader's full timeout */
-		if (ms_since(&p->start) + ms > d->budget_ms)
-			break;
-		d->retries++;
+	st = step_new(p->d, name);
+	rc = first = step_attempt(p, st, fn, arg, sw, &ms);
+	first_sw = *sw;
+	allowed = rc != SSCARD_OK && may_reread ? fault_of(rc)->rereads : 0;
+	while (rc != SSCARD_OK && may_try_again(p, st, allowed, ms)) {
+		p->d->retries++;
+		rc = step_attempt(p, st, fn, arg, sw, &ms);
 	}
 	if (rc == SSCARD_OK && st->attempts > 1) {
 		char ev[DIAG_TEXT_MAX];
 
 		describe(first, first_sw, ev, sizeof(ev));
-		diag_add(d, "FLAKY", first_sw, "%s read on attempt %u after %s", name,
+		diag_add(p->d, "FLAKY", first_sw, "%s read on attempt %u after %s", name,
 		         st->attempts, ev);
 	}
 	return rc;
@@ -666,37 +675,43 @@ static void atr_problem(const sscard_atr *parsed, size_t len, char *out, size_t 
 		snprintf(out, outsz, "%s: %s", sscard_atr_error_name(parsed->error), parsed->reason);
 }
 
+/* One cold reset: a chip that browned out or met a dirty contact often
+ * answers properly after a power cycle. False when the card went away. */
+static bool atr_cold_reset(probe *p, diag_step *st, sscard_atr *parsed, bool *ok)
+{
+	char first[DIAG_TEXT_MAX];
+	sscard_rc rc;
+
+	atr_problem(parsed, p->d->atr_len, first, sizeof(first));
+	rc = sscard_card_reset(p->card, 1);
+	if (rc != SSCARD_E_NOT_IMPLEMENTED) {
+		p->d->resets++;
+		st->attempts = 2;
+	}
+	if (rc == SSCARD_E_CARD_REMOVED || rc == SSCARD_E_NO_CARD) {
+		probe_fault(p, "cold reset", rc, 0);
+		st->rc = rc;
+		return false;
+	}
+	*ok = atr_take(p, parsed);
+	if (*ok)
+		diag_add(p->d, "FLAKY", 0, "ATR: %s before a cold reset", first);
+	return true;
+}
+
 static void probe_atr(probe *p)
 {
 	sscard_diag *d = p->d;
 	diag_step *st = step_new(d, "ATR");
 	sscard_atr parsed;
-	char first[DIAG_TEXT_MAX];
 	bool ok = atr_take(p, &parsed);
 
 	st->attempts = 1;
-	if (!ok) {
-		/* One cold reset: a chip that browned out or met a dirty contact
-		 * often answers properly after a power cycle. */
-		sscard_rc rc;
-
-		atr_problem(&parsed, d->atr_len, first, sizeof(first));
-		rc = sscard_card_reset(p->card, 1);
-		if (rc != SSCARD_E_NOT_IMPLEMENTED) {
-			d->resets++;
-			st->attempts = 2;
-		}
-		if (rc == SSCARD_E_CARD_REMOVED || rc == SSCARD_E_NO_CARD) {
-			probe_fault(p, "cold reset", rc, 0);
-			st->rc = rc;
-			return;
-		}
-		ok = atr_take(p, &parsed);
-		if (ok)
-			diag_add(d, "FLAKY", 0, "ATR: %s before a cold reset", first);
-	}
+	if (!ok && !atr_cold_reset(p, st, &parsed, &ok))
+		return;
 	if (d->atr_len == 0) {
-		diag_add(d, "MUTE", 0, "no answer to reset, also after a cold reset");
+		diag_add(d, "MUTE", 0, "no answer to reset%s",
+		         d->resets > 0 ? ", also after a cold reset" : "");
 		st->rc = SSCARD_E_MUTE;
 		p->dead = true;
 		return;
