@@ -37,6 +37,9 @@
 /* One answer slower than this is worth a technician's attention (a
  * healthy card answers a READ RECORD in a few ms, through pcscd ~1 ms). */
 #define DIAG_SLOW_ANSWER_MS 500u
+/* ... and answers slower than this on average (a 9600-baud T=0 card reads
+ * a record in some 30 ms) mean a failing chip or contacts. */
+#define DIAG_SLOW_AVERAGE_MS 150u
 #define DIAG_EXPIRY_WARN_DAYS 90
 /* A temporary card is valid at most 6 months (design.md s.4, lifecycle);
  * a validity period this short marks one whatever its type code says. */
@@ -995,6 +998,14 @@ static void probe_expiry(probe *p)
 static void probe_timing(probe *p)
 {
 	sscard_diag *d = p->d;
+	unsigned total_ms = 0, attempts = 0;
+
+	for (size_t i = 0; i < d->nsteps; i++) {
+		if (strcmp(d->step[i].name, "ATR") == 0)
+			continue; /* no command: the ATR came with the connect */
+		total_ms += d->step[i].ms;
+		attempts += d->step[i].attempts;
+	}
 
 	if (p->out_of_time)
 		diag_add(d, "SLOW", 0, "probe stopped at its %u ms budget after %zu steps",
@@ -1002,6 +1013,9 @@ static void probe_timing(probe *p)
 	if (d->slowest_ms > DIAG_SLOW_ANSWER_MS)
 		diag_add(d, "SLOW", 0, "slowest answer %u ms (healthy: under %u ms)", d->slowest_ms,
 		         DIAG_SLOW_ANSWER_MS);
+	if (attempts > 0 && total_ms / attempts > DIAG_SLOW_AVERAGE_MS)
+		diag_add(d, "SLOW", 0, "%u ms per command on average (healthy: under %u ms)",
+		         total_ms / attempts, DIAG_SLOW_AVERAGE_MS);
 }
 
 /* ---- entry points ---------------------------------------------------------------- */

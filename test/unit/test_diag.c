@@ -668,6 +668,18 @@ static void test_budget_stops_probe(void **state)
 	assert_false(sscard_diag_has_reason(f->d, "DATA_CORRUPT"));
 }
 
+static void test_slow_on_average(void **state)
+{
+	fixture *f = *state;
+	atr_card c = {.atr = "3B6D000000905431168660130425001C4E", .answer = "6A82",
+	              .delay_ms = 160};
+
+	run_atr(f, &c);
+	assert_int_equal(c.transmits, 1);
+	ASSERT_CODES(f->d, "NOT_SSC", "SLOW");
+	assert_non_null(strstr(sscard_diag_reason_detail(f->d, 1), "on average"));
+}
+
 static void test_card_held_by_another_application(void **state)
 {
 	fixture *f = *state;
@@ -977,6 +989,7 @@ int main(void)
 		T(test_garbled_atr_fixed_by_cold_reset),
 		T(test_unusual_atr_is_informational),
 		T(test_budget_stops_probe),
+		T(test_slow_on_average),
 		T(test_card_held_by_another_application),
 		T(test_reset_before_the_probe_is_harmless),
 		T(test_every_profile),
