@@ -527,6 +527,7 @@ typedef struct probe {
 	bool out_of_time;  /* the budget is spent */
 	bool app_locked;   /* SELECT said blocked/locked: reads may be refused */
 	bool atr_unusual;
+	sscard_ef damaged_ef; /* a file with a permanent chip error (0: none) */
 	char text[SSCARD_ELEM_SLOTS][SSCARD_ELEM_TEXT_MAX];
 	sscard_elem_values values;
 } probe;
@@ -865,7 +866,9 @@ static read_result probe_element(probe *p, const sscard_element *e)
 	sscard_rc rc;
 
 	snprintf(name, sizeof(name), "READ %02X %s", e->tag, e->key);
-	rc = probe_step(p, name, attempt_read, &r, true, &sw);
+	/* once a file's chip error has outlasted its re-reads, the file's other
+	 * elements get one attempt each: the damage is established */
+	rc = probe_step(p, name, attempt_read, &r, e->ef != p->damaged_ef, &sw);
 	if (rc == SSCARD_OK) {
 		p->values.text[i] = p->text[i];
 		return READ_OK;
@@ -883,6 +886,8 @@ static read_result probe_element(probe *p, const sscard_element *e)
 		return READ_FAILED;
 	}
 	probe_fault(p, name, rc, sw);
+	if (strcmp(fault_of(rc)->code, "CHIP_ERROR") == 0)
+		p->damaged_ef = e->ef;
 	/* reported as the fault it is; validation must not call it missing */
 	p->values.withheld[i] = true;
 	return p->dead ? READ_STOPPED : READ_FAILED;

@@ -415,6 +415,21 @@ static void test_chip_error_persists(void **state)
 	assert_string_equal(sscard_diag_reason_action(f->d, 0), "issue a replacement card");
 }
 
+static void test_damaged_file_not_reread_twice(void **state)
+{
+	fixture *f = *state;
+
+	answer(f, I_09, "6581"); /* the next element of the damaged EF06 */
+	answer(f, I_08, "6581");
+	insert(f, I_08, f->steps[I_08]);
+	insert(f, I_08, f->steps[I_08]);
+	run(f); /* 08 three times, 09 once */
+	ASSERT_CODES(f->d, "CHIP_ERROR");
+	assert_int_equal(sscard_diag_retries(f->d), 2);
+	assert_int_equal(sscard_diag_errors(f->d), 4);
+	assert_non_null(strstr(sscard_diag_reason_detail(f->d, 0), "READ 09 name"));
+}
+
 static void test_flaky_reads_after_reread(void **state)
 {
 	fixture *f = *state;
@@ -976,6 +991,7 @@ int main(void)
 		T(test_wrong_tag_is_reread_then_corrupt),
 		T(test_missing_record),
 		T(test_chip_error_persists),
+		T(test_damaged_file_not_reread_twice),
 		T(test_flaky_reads_after_reread),
 		T(test_flaky_then_garbled_twice),
 		T(test_one_byte_answer_is_garbled),
