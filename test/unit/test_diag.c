@@ -695,6 +695,80 @@ static void test_slow_on_average(void **state)
 	assert_non_null(strstr(sscard_diag_reason_detail(f->d, 1), "on average"));
 }
 
+/* A card that answers anything at all: random lengths (0 to 40 bytes),
+ * random bytes, now and then a transport error. Seeded: reproducible. */
+typedef struct noise_card {
+	uint32_t state;
+	unsigned transmits;
+} noise_card;
+
+static uint32_t noise_next(noise_card *n)
+{
+	n->state ^= n->state << 13;
+	n->state ^= n->state >> 17;
+	n->state ^= n->state << 5;
+	return n->state;
+}
+
+static sscard_rc noise_transmit(void *impl, const uint8_t *c, size_t clen, uint8_t *r,
+                                size_t *rlen)
+{
+	static const sscard_rc errors[] = {SSCARD_E_MUTE, SSCARD_E_TIMEOUT, SSCARD_E_TRANSPORT,
+	                                   SSCARD_E_CARD_RESET, SSCARD_E_CARD_REMOVED};
+	noise_card *n = impl;
+	size_t len = noise_next(n) % 41;
+
+	(void)c;
+	(void)clen;
+	n->transmits++;
+	if (noise_next(n) % 50 == 0)
+		return errors[noise_next(n) % 5];
+	for (size_t i = 0; i < len; i++)
+		r[i] = (uint8_t)noise_next(n);
+	if (len >= 2 && noise_next(n) % 3 == 0) { /* often a plausible SW */
+		static const uint16_t sws[] = {0x9000, 0x6100, 0x6C05, 0x6581, 0x6A83, 0x6283};
+		uint16_t sw = sws[noise_next(n) % 6] | (uint16_t)(noise_next(n) % 4);
+
+		r[len - 2] = (uint8_t)(sw >> 8);
+		r[len - 1] = (uint8_t)sw;
+	}
+	*rlen = len;
+	return SSCARD_OK;
+}
+
+static sscard_rc noise_get_atr(void *impl, uint8_t *atr, size_t *len)
+{
+	(void)impl;
+	return atr_hex("3B6D000000905431168660130425001C4E", atr, len);
+}
+
+static const sscard_transport_ops noise_ops = {
+	.name = "noise",
+	.transmit = noise_transmit,
+	.get_atr = noise_get_atr,
+	.close = atr_card_close,
+};
+
+static void test_random_answers_always_give_a_verdict(void **state)
+{
+	fixture *f = *state;
+
+	for (uint32_t seed = 1; seed <= 400; seed++) {
+		noise_card n = {.state = seed * 2654435761u};
+
+		assert_int_equal(sscard_connect_transport(f->ctx, &noise_ops, &n, &f->card),
+		                 SSCARD_OK);
+		assert_int_equal(sscard_diagnose(f->card, f->d), SSCARD_OK);
+		sscard_disconnect(&f->card);
+		assert_true(sscard_diag_verdict(f->d) <= SSCARD_VERDICT_NO_CARD);
+		/* a card answering nonsense never gets a clean bill of health */
+		assert_int_not_equal(sscard_diag_verdict(f->d), SSCARD_VERDICT_OK);
+		/* bounded: re-reads are capped, GET RESPONSE chains end */
+		assert_true(n.transmits <= 1200);
+		assert_int_equal(n.transmits, sscard_diag_apdu_count(f->d));
+	}
+}
+
 static void test_card_held_by_another_application(void **state)
 {
 	fixture *f = *state;
@@ -1006,6 +1080,7 @@ int main(void)
 		T(test_unusual_atr_is_informational),
 		T(test_budget_stops_probe),
 		T(test_slow_on_average),
+		T(test_random_answers_always_give_a_verdict),
 		T(test_card_held_by_another_application),
 		T(test_reset_before_the_probe_is_harmless),
 		T(test_every_profile),
