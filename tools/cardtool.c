@@ -18,6 +18,11 @@ static const cardtool_cmd commands[] = {
 	{"read", cmd_read, "read one data element (tag or name) or --all"},
 	{"pin", cmd_pin, "PIN: tries left, verify, change"},
 	{"diagnose", cmd_diagnose, "read-only health probe: OK, ATTENTION or REPLACE, and why"},
+	{"auth", cmd_auth, "authenticate card and terminal (keystore)"},
+	{"write", cmd_write, "protected write of one element (keystore)"},
+	{"lock", cmd_lock, "application block: lock a lost card (keystore)"},
+	{"unlock", cmd_unlock, "lift a temporary application block (keystore)"},
+	{"pin-unblock", cmd_pin_unblock, "reset a blocked PIN's try counter (keystore)"},
 };
 
 static const struct {
