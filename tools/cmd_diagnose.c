@@ -269,20 +269,42 @@ static bool watched_reader(const cardtool *ct, const char *reader)
  * SIGINT/SIGTERM. Events come from sscard_wait_event(): PC/SC readers
  * only. A card that cannot be diagnosed is reported and the watch goes on;
  * pcscd going away is said once and waited out. */
-static int diagnose_watch(cardtool *ct, diag_opts *o, sscard_diag *d)
+static void watch_install_handlers(void)
 {
 	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_stop;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+/* Diagnose the card an event announces, if it is one to watch. */
+static void watch_event(cardtool *ct, const diag_opts *o, sscard_diag *d,
+                        const sscard_event *ev)
+{
+	sscard_rc rc;
+
+	if (ev->type != SSCARD_EVENT_CARD_INSERTED || !watched_reader(ct, ev->reader))
+		return;
+	rc = diagnose_one(ct, o, d, ev->reader, true);
+	if (rc != SSCARD_OK)
+		ct_fail(ct, NULL, rc, ev->reader);
+	if (!ct->json)
+		printf("\n");
+	fflush(stdout);
+}
+
+static int diagnose_watch(cardtool *ct, diag_opts *o, sscard_diag *d)
+{
 	bool said_no_service = false;
 
 	if (ct->reader != NULL && strncmp(ct->reader, "sim:", 4) == 0) {
 		fprintf(stderr, "cardtool diagnose: --watch needs a PC/SC reader, not sim:\n");
 		return DX_ERROR;
 	}
-	memset(&sa, 0, sizeof(sa));
-	sigemptyset(&sa.sa_mask);
-	sa.sa_handler = on_stop;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	watch_install_handlers();
 	o->json_lines = true;
 	while (!watch_stop) {
 		sscard_event ev;
@@ -290,7 +312,9 @@ static int diagnose_watch(cardtool *ct, diag_opts *o, sscard_diag *d)
 
 		if (rc == SSCARD_E_TIMEOUT)
 			continue;
-		if (rc == SSCARD_E_NO_SERVICE) {
+		if (rc == SSCARD_E_CANCELLED)
+			break;
+		if (rc == SSCARD_E_NO_SERVICE) { /* say it once, wait for pcscd */
 			if (!said_no_service)
 				fprintf(stderr, "cardtool diagnose: %s; waiting for it\n",
 				        sscard_strerror(rc));
@@ -298,21 +322,12 @@ static int diagnose_watch(cardtool *ct, diag_opts *o, sscard_diag *d)
 			sleep_ms(WATCH_RETRY_MS);
 			continue;
 		}
-		if (rc == SSCARD_E_CANCELLED)
-			break;
 		if (rc != SSCARD_OK) {
 			ct_fail(ct, NULL, rc, "diagnose --watch");
 			return DX_ERROR;
 		}
 		said_no_service = false;
-		if (ev.type != SSCARD_EVENT_CARD_INSERTED || !watched_reader(ct, ev.reader))
-			continue;
-		rc = diagnose_one(ct, o, d, ev.reader, true);
-		if (rc != SSCARD_OK)
-			ct_fail(ct, NULL, rc, ev.reader);
-		if (!ct->json)
-			printf("\n");
-		fflush(stdout);
+		watch_event(ct, o, d, &ev);
 	}
 	return DX_OK;
 }
