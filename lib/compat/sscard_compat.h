@@ -17,10 +17,12 @@
  *   are below SSCARD_COMPAT_OUT_BUFFER. Give every pOutInfo that many bytes.
  * - Thread safety: every call opens and frees its own library context and
  *   card connection; there is no global state. Calls from several threads
- *   at once are safe (Java JNA, C# P/Invoke), as long as they use
- *   different readers or accept that one waits for the other's card
- *   transaction. The HSM two-step read keeps its card connection per
- *   thread between Step1 and Step2 (see sscard-compat(3)).
+ *   at once are safe (Java JNA, C# P/Invoke); on one reader they take
+ *   turns on the card, and a read that another call's reset interrupted
+ *   is run again (bounded; PIN functions never are).
+ * - The two-step security-module read (iReadCardBas_HSM_Step1/2) needs a
+ *   secure channel split into challenge and completion, which libsscard
+ *   does not offer: both return SSCARD_COMPAT_UNSUPPORTED.
  */
 #ifndef SSCARD_COMPAT_H
 #define SSCARD_COMPAT_H
