@@ -367,6 +367,12 @@ static void test_keystore_keys_never_logged(void **state)
 	/* readable by others: refused (as ssh refuses a private key) */
 	open_keystore(fx, "sscard-keystore 1\nkey external SSSE 01 SM4 - " KEY_HEX "\n", 0644,
 	              SSCARD_E_KEYSTORE);
+	open_keystore(fx, "sscard-keystore 1\nkey external SSSE 01 SM4 - " KEY_HEX "\n", 0640,
+	              SSCARD_E_KEYSTORE);
+	open_keystore(fx, "sscard-keystore 1\nkey external SSSE 01 SM4 - " KEY_HEX "\n", 0620,
+	              SSCARD_E_KEYSTORE);
+	open_keystore(fx, "sscard-keystore 1\nkey external SSSE 01 SM4 - " KEY_HEX "\n", 0602,
+	              SSCARD_E_KEYSTORE);
 	assert_true(fx->cap.logs >= 5);
 	assert_absent(&fx->cap, KEY_HEX);
 	/* nor any 8-digit window of it (a message quoting part of the key) */
