@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The library context: logging, tracing, and the PC/SC slot. */
+#define _GNU_SOURCE /* gettid() */
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -92,13 +94,18 @@ const char *sscard_ctx_last_detail(const sscard_ctx *ctx)
 	return ctx ? ctx->detail : "";
 }
 
-/* One byte per thread: its address tells threads apart without any
- * shared state. */
-static _Thread_local char thread_token;
+/* The kernel's thread id tells threads apart (never 0). Not a
+ * _Thread_local variable: those break LeakSanitizer when a program
+ * dlopen()s and dlclose()s the library, as HIS programs load the compat
+ * library. */
+static uintptr_t this_thread(void)
+{
+	return (uintptr_t)gettid();
+}
 
 sscard_rc sscard_ctx_enter(sscard_ctx *ctx)
 {
-	uintptr_t me = (uintptr_t)&thread_token, expected = 0;
+	uintptr_t me = this_thread(), expected = 0;
 
 	if (atomic_compare_exchange_strong(&ctx->owner, &expected, me)) {
 		ctx->depth = 1;
