@@ -9,9 +9,14 @@
  * for the calling thread, in thread-specific data (pthread key, created
  * once): the customary API has no handle to carry it. A thread that ends
  * between the steps has it freed by the key's destructor; a new Step1
- * drops an unfinished one; Step2 always ends it. The card is held
- * (sscard_card_begin()) from Step1 to Step2, so other programs cannot
- * void the challenge in between.
+ * drops an unfinished one; Step2 always ends it.
+ *
+ * The card is NOT held (no PC/SC transaction) while the back end
+ * computes: a HIS that never calls Step2 (its back end down, the thread
+ * alive) would otherwise leave every other program -- and any other call
+ * on the same thread -- waiting for the card forever. The price: another
+ * program that talks to the card in between may void the challenge
+ * (Step2 then fails, -24 or -4); nothing wrong is ever accepted.
  */
 #include <ctype.h>
 #include <pthread.h>
@@ -32,7 +37,6 @@
 /* A two-step read between Step1 and Step2. */
 typedef struct hsm_pending {
 	compat_session s;
-	bool held;                  /* sscard_card_begin() done in Step1 */
 	sscard_auth_request *req;
 	char card_id[SSCARD_COMPAT_CARDID_LEN + 1];
 } hsm_pending;
@@ -48,8 +52,6 @@ static void pending_free(void *arg)
 	if (!p)
 		return;
 	sscard_auth_request_free(&p->req);
-	if (p->held)
-		sscard_card_end(p->s.card);
 	compat_session_close(&p->s); /* resets a card that granted access */
 	explicit_bzero(p, sizeof(*p));
 	free(p);
@@ -130,7 +132,7 @@ static long step1_output(hsm_pending *p, char *out)
 	return SSCARD_COMPAT_OK;
 }
 
-/* Connect, hold the card, begin the authentication in SSSE. */
+/* Connect and begin the authentication in SSSE. */
 static long step1_begin(hsm_pending *p, int iType, char *out)
 {
 	long code = compat_session_open(&p->s, iType, out);
@@ -138,10 +140,7 @@ static long step1_begin(hsm_pending *p, int iType, char *out)
 
 	if (code != SSCARD_COMPAT_OK)
 		return code;
-	rc = sscard_card_begin(p->s.card);
-	p->held = rc == SSCARD_OK;
-	if (rc == SSCARD_OK)
-		rc = sscard_auth_begin(p->s.card, "SSSE", NULL, &p->req);
+	rc = sscard_auth_begin(p->s.card, "SSSE", NULL, &p->req);
 	if (rc != SSCARD_OK)
 		return compat_fail_rc(out, &p->s, rc);
 	return step1_output(p, out);
@@ -230,6 +229,8 @@ static long parse_key(const hsm_pending *p, const char *pKey, uint8_t *expected,
 	return SSCARD_COMPAT_OK;
 }
 
+/* Finish and read, holding the card throughout so no other program
+ * resets it between the two. */
 static long step2_finish(hsm_pending *p, const char *pKey, char *out)
 {
 	uint8_t expected[BLOCK_MAX], cryptogram[BLOCK_MAX];
@@ -238,13 +239,19 @@ static long step2_finish(hsm_pending *p, const char *pKey, char *out)
 	long code = parse_key(p, pKey, expected, cryptogram, out);
 
 	sscard_auth_request_challenge(p->req, &bs);
-	if (code == SSCARD_COMPAT_OK) {
+	if (code != SSCARD_COMPAT_OK)
+		return code;
+	rc = sscard_card_begin(p->s.card);
+	if (rc != SSCARD_OK) {
+		code = compat_fail_rc(out, &p->s, rc);
+	} else {
 		rc = sscard_auth_finish(p->s.card, p->req, cryptogram, bs, expected, bs, NULL);
 		code = rc == SSCARD_OK ? SSCARD_COMPAT_OK : compat_fail_rc(out, &p->s, rc);
+		/* the holder's fields, now open on a 3.0 card; the same card */
+		if (code == SSCARD_COMPAT_OK)
+			code = compat_read_format(&p->s, NULL, p->card_id, out);
+		sscard_card_end(p->s.card);
 	}
-	/* the holder's fields, now open on a 3.0 card; the same card as in Step1 */
-	if (code == SSCARD_COMPAT_OK)
-		code = compat_read_format(&p->s, NULL, p->card_id, out);
 	explicit_bzero(expected, sizeof(expected));
 	explicit_bzero(cryptogram, sizeof(cryptogram));
 	return code;

@@ -809,6 +809,14 @@ static void test_hsm_threads_and_order(void **state)
 	assert_int_equal(hsm_step1(out, f), 0);
 	assert_int_equal(hsm_step2(first, out, sizeof(out)), SSCARD_COMPAT_DATA_MISMATCH);
 	assert_int_equal(hsm_read("healthy-v3.keys", 0, out, sizeof(out)), 0);
+	/* the card is not held between the steps: another call on this
+	 * thread goes ahead (it would wait for ever otherwise), and the
+	 * two-step read is still there */
+	assert_int_equal(hsm_step1(out, f), 0);
+	hsm_backend("healthy-v3.keys", f, 0, first, sizeof(first));
+	assert_int_equal(read_bas(SSCARD_COMPAT_CONTACT, out, sizeof(out)), 0);
+	assert_int_equal(hsm_step2(first, out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "|张三|"));
 	/* a thread that ends between the steps leaves nothing behind (the
 	 * sanitizers and valgrind check the key's destructor) */
 	code = 1;
