@@ -157,8 +157,9 @@ SSCARD_API const char *sscard_auth_verdict_name(int verdict);
 /*
  * Authenticate in `df` ("SSSE", "DF04", ...; NULL: SSSE) with a key
  * provider: sscard_auth_begin(), the provider computes the two answers,
- * sscard_auth_finish() -- the same protocol as the two-step form below.
- * INTERNAL AUTHENTICATE
+ * sscard_auth_finish() -- the same protocol as the two-step form below,
+ * inside one hold on the card (sscard_card_begin()), the algorithm and
+ * key ids taken from the provider's keys. INTERNAL AUTHENTICATE
  * (card -> terminal: our random encrypted with the diversified IRK), then
  * EXTERNAL AUTHENTICATE (terminal -> card: GET CHALLENGE, cryptogram with
  * the diversified RK). Afterwards the card grants the DF's
