@@ -8,6 +8,7 @@
  * challenges, randoms, cryptograms and MACs, and wipes those too.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -122,7 +123,7 @@ sscard_rc sscard_sm_open(sscard_card *card, sscard_keys *keys, const char *df,
 	bool have_id = card_id != NULL;
 	sscard_rc rc;
 
-	if (!card || !keys || !df || !sm)
+	if (!card || !df || !sm)
 		return SSCARD_E_INVALID_ARG;
 	memset(sm, 0, sizeof(*sm));
 	if (!df_fid(df, &fid))
@@ -140,6 +141,10 @@ sscard_rc sscard_sm_open(sscard_card *card, sscard_keys *keys, const char *df,
 		memcpy(id, card_id, sizeof(id));
 	else
 		have_id = read_card_id(card, id);
+	if (have_id) {
+		memcpy(sm->card_id, id, sizeof(id));
+		sm->have_card_id = true;
+	}
 	rc = sscard_div_factors_make(atr, atrlen, have_id ? id : NULL, 16, &sm->factors);
 	if (rc == SSCARD_E_BAD_DATA && card_id)
 		return sscard_card_fail(card, SSCARD_E_INVALID_ARG,
@@ -154,31 +159,85 @@ sscard_rc sscard_sm_open(sscard_card *card, sscard_keys *keys, const char *df,
 	return tolerate_blocked(card, select_below_ssse(card, fid), allow_blocked);
 }
 
-/* The key for usage in the session's DF, else in SSSE above it (where the
- * card also looks). */
-static sscard_rc sm_key(sscard_sm *sm, sscard_key_usage usage, const char **df,
-                        sscard_key_info *info)
-{
-	sscard_rc rc = sscard_keys_lookup(sm->keys, usage, sm->df, info);
+/* ---- authentication: begin ----------------------------------------------- */
 
-	*df = sm->df;
-	if (rc == SSCARD_E_KEY_NOT_FOUND && strcmp(sm->df, "SSSE") != 0) {
-		rc = sscard_keys_lookup(sm->keys, usage, "SSSE", info);
-		*df = "SSSE";
-	}
-	return rc;
+typedef enum step_result { STEP_NOT_RUN, STEP_OK, STEP_WRONG, STEP_REJECTED } step_result;
+
+/* One authentication between sscard_auth_begin() and _finish(). */
+struct sscard_auth_request {
+	sscard_sm sm;            /* card, DF, factors (no keys: sm.keys is NULL) */
+	sscard_alg alg;
+	size_t bs;               /* block size: every value below is one block */
+	uint8_t internal_id, external_id;
+	bool internal_run;       /* INTERNAL AUTHENTICATE was sent */
+	bool internal_refused;   /* ... and the card refused our key */
+	bool finished;           /* the challenge is spent */
+	bool have_id;
+	uint8_t card_id[16];
+	uint8_t random[SSCARD_BLOCK_MAX];    /* ours, for INTERNAL AUTHENTICATE */
+	uint8_t answer[SSCARD_BLOCK_MAX];    /* the card's answer to it */
+	size_t answer_len;                   /* 0: none, or not one block */
+	uint8_t challenge[SSCARD_BLOCK_MAX]; /* the card's, for EXTERNAL AUTHENTICATE */
+};
+
+static const sscard_auth_options default_options = { 0, 1, 1, 1 };
+
+/* Whether the card's answer is a refusal of our keys (as opposed to a
+ * transport or card failure, which is passed on). */
+static bool is_key_refusal(sscard_rc rc)
+{
+	return rc == SSCARD_E_AUTH_FAILED || rc == SSCARD_E_WRONG_PIN ||
+	       rc == SSCARD_E_KEY_NOT_FOUND || rc == SSCARD_E_PIN_BLOCKED ||
+	       rc == SSCARD_E_BAD_DATA || rc == SSCARD_E_WRONG_PARAMS;
 }
 
-/* A provider's SSCARD_E_BAD_DATA means a diversification factor is
- * missing: say which and why. */
-static sscard_rc no_factor(sscard_sm *sm, sscard_rc rc)
+/* The card's algorithm from its specification version (EF05 tag 03, an 4:
+ * "3.00" and later cards use SM4, earlier ones 3DES; design.md s.4). */
+static sscard_rc card_alg(sscard_card *card, sscard_alg *alg)
 {
-	if (rc != SSCARD_E_BAD_DATA)
+	sscard_apdu a = { 0x00, 0xB2, 0x03, 5u << 3, NULL, 0, 2 + 4, 0 };
+	uint8_t resp[RESP_MAX];
+	size_t n = 0;
+	sscard_tlv tlv;
+	sscard_rc rc = sscard_ssc_select(card, 1);
+
+	if (rc == SSCARD_OK)
+		rc = sscard_card_cmd(card, "READ RECORD 03", &a, resp, sizeof(resp), &n);
+	if (rc != SSCARD_OK)
 		return rc;
-	return sscard_card_fail(sm->card, SSCARD_E_BAD_DATA,
-	                        "the key is diversified by region but the card identification "
-	                        "code could not be read (blank card, or application blocked: "
-	                        "give the card id)");
+	if (sscard_tlv_parse_record(resp, n, 0x03, 4, &tlv, NULL, 0) != SSCARD_OK ||
+	    tlv.len == 0 || tlv.value[0] < '1' || tlv.value[0] > '9')
+		return sscard_card_fail(card, SSCARD_E_BAD_DATA,
+		                        "the card gives no specification version to tell its "
+		                        "algorithm by: give the algorithm");
+	*alg = tlv.value[0] >= '3' ? SSCARD_ALG_SM4 : SSCARD_ALG_3DES;
+	return SSCARD_OK;
+}
+
+/* Card -> terminal, first half: our random to the card, its answer kept
+ * for finish. A refusal of our key is recorded, not an error. */
+static sscard_rc internal_auth_send(sscard_auth_request *r)
+{
+	uint8_t resp[RESP_MAX];
+	size_t n = 0;
+	sscard_rc rc = sscard_crypto_random(r->random, r->bs);
+
+	if (rc == SSCARD_OK) {
+		/* Le 00: a card of the other algorithm answers another length */
+		sscard_apdu a = { 0x00, 0x88, 0x00, r->internal_id, r->random, r->bs, 256, 0 };
+		rc = sscard_card_cmd(r->sm.card, "INTERNAL AUTHENTICATE", &a, resp, sizeof(resp),
+		                     &n);
+	}
+	r->internal_run = true;
+	if (is_key_refusal(rc)) {
+		r->internal_refused = true;
+		rc = SSCARD_OK;
+	} else if (rc == SSCARD_OK && n == r->bs) {
+		memcpy(r->answer, resp, n);
+		r->answer_len = n; /* any other length can only be wrong */
+	}
+	OPENSSL_cleanse(resp, sizeof(resp));
+	return rc;
 }
 
 /* GET CHALLENGE of one block of the key's algorithm. */
@@ -194,94 +253,160 @@ static sscard_rc get_challenge(sscard_card *card, size_t len, uint8_t *out)
 	return rc;
 }
 
-/* ---- authentication ------------------------------------------------------ */
-
-typedef enum step_result { STEP_NOT_RUN, STEP_OK, STEP_WRONG, STEP_REJECTED } step_result;
-
-/* Whether the card's answer is a refusal of our keys (as opposed to a
- * transport or card failure, which is passed on). */
-static bool is_key_refusal(sscard_rc rc)
+/* Everything begin does on the card, inside its transaction. */
+static sscard_rc begin_on_card(sscard_card *card, const char *df,
+                               const sscard_auth_options *opt, sscard_auth_request *r)
 {
-	return rc == SSCARD_E_AUTH_FAILED || rc == SSCARD_E_WRONG_PIN ||
-	       rc == SSCARD_E_KEY_NOT_FOUND || rc == SSCARD_E_PIN_BLOCKED ||
-	       rc == SSCARD_E_BAD_DATA || rc == SSCARD_E_WRONG_PARAMS;
-}
+	sscard_rc rc = SSCARD_OK;
 
-/* Card -> terminal: our random, encrypted by the card with its IRK, must
- * equal what the provider computes. */
-static sscard_rc internal_auth(sscard_sm *sm, step_result *res)
-{
-	sscard_key_info info;
-	const char *kdf;
-	uint8_t rnd[SSCARD_BLOCK_MAX], want[SSCARD_BLOCK_MAX], resp[RESP_MAX];
-	size_t bs, n = 0;
-	sscard_rc rc = sm_key(sm, SSCARD_KEY_INTERNAL, &kdf, &info);
-
-	*res = STEP_NOT_RUN;
-	if (rc == SSCARD_E_KEY_NOT_FOUND)
-		return SSCARD_OK; /* the keystore has no IRK: nothing to check */
+	r->alg = opt->alg;
+	if (r->alg == 0)
+		rc = card_alg(card, &r->alg);
+	r->bs = sscard_alg_block(r->alg);
+	if (rc == SSCARD_OK && r->bs == 0)
+		return sscard_card_fail(card, SSCARD_E_INVALID_ARG, "unknown algorithm %d",
+		                        (int)opt->alg);
+	if (rc == SSCARD_OK)
+		rc = sscard_sm_open(card, NULL, df, NULL, false, &r->sm);
 	if (rc != SSCARD_OK)
 		return rc;
-	bs = sscard_alg_block(info.alg);
-	rc = sscard_crypto_random(rnd, bs);
-	if (rc == SSCARD_OK) {
-		/* Le 00: a card of the other algorithm answers another length */
-		sscard_apdu a = { 0x00, 0x88, 0x00, info.id, rnd, bs, 256, 0 };
-		rc = sscard_card_cmd(sm->card, "INTERNAL AUTHENTICATE", &a, resp, sizeof(resp), &n);
-		if (is_key_refusal(rc)) {
-			*res = STEP_REJECTED;
-			rc = SSCARD_OK;
-		} else if (rc == SSCARD_OK) {
-			rc = no_factor(sm, sscard_keys_encrypt(sm->keys, SSCARD_KEY_INTERNAL, kdf,
-			                                       &sm->factors, rnd, bs, want));
-			if (rc == SSCARD_OK)
-				*res = n == bs && CRYPTO_memcmp(resp, want, bs) == 0 ? STEP_OK
-				                                                      : STEP_WRONG;
-		}
-	}
-	OPENSSL_cleanse(want, sizeof(want));
-	OPENSSL_cleanse(rnd, sizeof(rnd));
+	r->have_id = r->sm.have_card_id;
+	memcpy(r->card_id, r->sm.card_id, sizeof(r->card_id));
+	if (opt->internal)
+		rc = internal_auth_send(r);
+	if (rc == SSCARD_OK)
+		rc = get_challenge(card, r->bs, r->challenge);
+	if (rc == SSCARD_E_WRONG_LENGTH)
+		/* a challenge of our block size is refused: the card uses the
+		 * other algorithm (an SM4 keystore on a 3DES card) */
+		return sscard_card_fail(card, SSCARD_E_KEYS_MISMATCH,
+		                        "GET CHALLENGE: the card refuses a %zu-byte challenge: "
+		                        "the algorithm is not this card's", r->bs);
 	return rc;
 }
 
-/* Terminal -> card: GET CHALLENGE, then 00 82 00 <id> <E(K, challenge)>
- * <challenge>, one block each. */
-static sscard_rc external_auth(sscard_sm *sm, step_result *res)
+SSCARD_API sscard_rc sscard_auth_begin(sscard_card *card, const char *df,
+                                       const sscard_auth_options *opt,
+                                       sscard_auth_request **req)
 {
-	sscard_key_info info;
-	const char *kdf;
-	uint8_t data[2 * SSCARD_BLOCK_MAX], resp[RESP_MAX];
-	size_t bs, n = 0;
-	sscard_rc rc = sm_key(sm, SSCARD_KEY_EXTERNAL, &kdf, &info);
+	sscard_auth_request *r;
+	sscard_rc rc, rc2;
 
-	*res = STEP_NOT_RUN;
-	if (rc != SSCARD_OK)
-		return sscard_card_fail(sm->card, rc, "the keystore has no external "
-		                        "authentication key for %s", sm->df);
-	bs = sscard_alg_block(info.alg);
-	rc = get_challenge(sm->card, bs, data + bs);
-	if (rc == SSCARD_E_WRONG_LENGTH) {
-		/* a challenge of our key's block size is refused: the card uses
-		 * the other algorithm (an SM4 keystore on a 3DES card) */
-		*res = STEP_REJECTED;
-		return SSCARD_OK;
-	}
-	if (rc == SSCARD_OK)
-		rc = no_factor(sm, sscard_keys_encrypt(sm->keys, SSCARD_KEY_EXTERNAL, kdf,
-		                                       &sm->factors, data + bs, bs, data));
+	if (req)
+		*req = NULL;
+	if (!card || !req)
+		return SSCARD_E_INVALID_ARG;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return SSCARD_E_NOMEM;
+	if (!opt)
+		opt = &default_options;
+	r->internal_id = opt->internal_id;
+	r->external_id = opt->external_id;
+	rc = sscard_card_begin(card);
 	if (rc == SSCARD_OK) {
-		sscard_apdu a = { 0x00, 0x82, 0x00, info.id, data, 2 * bs, 0,
-		                  SSCARD_APDU_SENSITIVE };
-		rc = sscard_card_cmd(sm->card, "EXTERNAL AUTHENTICATE", &a, resp, sizeof(resp), &n);
+		rc = begin_on_card(card, df ? df : "SSSE", opt, r);
+		rc2 = sscard_card_end(card);
 		if (rc == SSCARD_OK)
-			*res = STEP_OK;
-		else if (is_key_refusal(rc) || rc == SSCARD_E_MAC) {
-			*res = STEP_REJECTED;
-			rc = SSCARD_OK;
-		}
+			rc = rc2;
+	}
+	if (rc != SSCARD_OK) {
+		sscard_auth_request_free(&r);
+		return rc;
+	}
+	*req = r;
+	return SSCARD_OK;
+}
+
+SSCARD_API sscard_alg sscard_auth_request_alg(const sscard_auth_request *req)
+{
+	return req ? req->alg : (sscard_alg)0;
+}
+
+/* One block of the request, or NULL and 0 when absent. */
+static const uint8_t *block_of(const uint8_t *p, size_t n, bool present, size_t *len)
+{
+	if (len)
+		*len = present ? n : 0;
+	return present ? p : NULL;
+}
+
+SSCARD_API const uint8_t *sscard_auth_request_challenge(const sscard_auth_request *req,
+                                                        size_t *len)
+{
+	return block_of(req ? req->challenge : NULL, req ? req->bs : 0, req != NULL, len);
+}
+
+SSCARD_API const uint8_t *sscard_auth_request_random(const sscard_auth_request *req,
+                                                     size_t *len)
+{
+	return block_of(req ? req->random : NULL, req ? req->bs : 0,
+	                req && req->internal_run, len);
+}
+
+SSCARD_API const uint8_t *sscard_auth_request_card_id(const sscard_auth_request *req,
+                                                      size_t *len)
+{
+	return block_of(req ? req->card_id : NULL, sizeof(req->card_id), req && req->have_id,
+	                len);
+}
+
+SSCARD_API void sscard_auth_request_factors(const sscard_auth_request *req,
+                                            sscard_div_factors *f)
+{
+	if (!f)
+		return;
+	if (req)
+		*f = req->sm.factors;
+	else
+		memset(f, 0, sizeof(*f));
+}
+
+SSCARD_API void sscard_auth_request_free(sscard_auth_request **req)
+{
+	if (!req || !*req)
+		return;
+	OPENSSL_cleanse(*req, sizeof(**req));
+	free(*req);
+	*req = NULL;
+}
+
+/* ---- authentication: finish ---------------------------------------------- */
+
+/* Terminal -> card: 00 82 00 <id> <cryptogram> <challenge>. */
+static sscard_rc external_auth_send(sscard_auth_request *r, const uint8_t *cryptogram,
+                                    step_result *res)
+{
+	uint8_t data[2 * SSCARD_BLOCK_MAX], resp[RESP_MAX];
+	size_t n = 0;
+	sscard_apdu a = { 0x00, 0x82, 0x00, r->external_id, data, 2 * r->bs, 0,
+	                  SSCARD_APDU_SENSITIVE };
+	sscard_rc rc;
+
+	memcpy(data, cryptogram, r->bs);
+	memcpy(data + r->bs, r->challenge, r->bs);
+	rc = sscard_card_cmd(r->sm.card, "EXTERNAL AUTHENTICATE", &a, resp, sizeof(resp), &n);
+	*res = STEP_NOT_RUN;
+	if (rc == SSCARD_OK)
+		*res = STEP_OK;
+	else if (is_key_refusal(rc) || rc == SSCARD_E_MAC) {
+		*res = STEP_REJECTED;
+		rc = SSCARD_OK;
 	}
 	OPENSSL_cleanse(data, sizeof(data));
 	return rc;
+}
+
+/* The card's answer against what the back end expects. */
+static step_result internal_result(const sscard_auth_request *r, const uint8_t *expected)
+{
+	if (!r->internal_run || !expected)
+		return STEP_NOT_RUN;
+	if (r->internal_refused)
+		return STEP_REJECTED;
+	return r->answer_len == r->bs && CRYPTO_memcmp(r->answer, expected, r->bs) == 0
+	               ? STEP_OK
+	               : STEP_WRONG;
 }
 
 /* The verdict from the two steps (see sscard_authenticate() in sm.h). */
@@ -296,55 +421,172 @@ static sscard_auth_verdict judge(step_result internal, step_result external)
 	return internal == STEP_OK ? SSCARD_AUTH_GENUINE : SSCARD_AUTH_TERMINAL_ONLY;
 }
 
-sscard_rc sscard_sm_authenticate(sscard_sm *sm, sscard_auth_verdict *verdict)
+/* The return code and log line for a verdict. */
+static sscard_rc report(const sscard_auth_request *r, sscard_auth_verdict v, step_result ex)
 {
-	step_result in = STEP_NOT_RUN, ex = STEP_NOT_RUN;
-	sscard_rc rc = internal_auth(sm, &in);
+	sscard_card *card = r->sm.card;
 
-	*verdict = SSCARD_AUTH_NOT_RUN;
-	if (rc == SSCARD_OK)
-		rc = external_auth(sm, &ex);
-	if (rc != SSCARD_OK)
-		return rc;
-	*verdict = judge(in, ex);
-	switch (*verdict) {
+	switch (v) {
 	case SSCARD_AUTH_GENUINE:
-		SSC_INFO(sm->card->ctx, "authenticated in %s: card and terminal", sm->df);
+		SSC_INFO(card->ctx, "authenticated in %s: card and terminal", r->sm.df);
 		return SSCARD_OK;
 	case SSCARD_AUTH_TERMINAL_ONLY:
-		SSC_INFO(sm->card->ctx, "authenticated in %s: terminal only (no internal "
-		         "authentication key, the card was not checked)", sm->df);
+		SSC_INFO(card->ctx, "authenticated in %s: terminal only (the card was not "
+		         "checked)", r->sm.df);
 		return SSCARD_OK;
 	case SSCARD_AUTH_NOT_GENUINE:
-		return sscard_card_fail(sm->card, SSCARD_E_NOT_GENUINE,
+		return sscard_card_fail(card, SSCARD_E_NOT_GENUINE,
 		                        "INTERNAL AUTHENTICATE: the card's answer is wrong although "
 		                        "it accepted our key: card not genuine");
 	default:
-		return sscard_card_fail(sm->card, SSCARD_E_KEYS_MISMATCH,
+		return sscard_card_fail(card, SSCARD_E_KEYS_MISMATCH,
 		                        "%s AUTHENTICATE: the card refuses our keys (last SW %04X)",
-		                        ex != STEP_OK ? "EXTERNAL" : "INTERNAL",
-		                        sm->card->last_sw);
+		                        ex != STEP_OK ? "EXTERNAL" : "INTERNAL", card->last_sw);
 	}
+}
+
+SSCARD_API sscard_rc sscard_auth_finish(sscard_card *card, sscard_auth_request *req,
+                                        const uint8_t *cryptogram, size_t cryptogram_len,
+                                        const uint8_t *expected, size_t expected_len,
+                                        sscard_auth_verdict *verdict)
+{
+	step_result in, ex = STEP_NOT_RUN;
+	sscard_auth_verdict v = SSCARD_AUTH_NOT_RUN;
+	sscard_rc rc, rc2;
+
+	if (verdict)
+		*verdict = v;
+	if (!card || !req || req->sm.card != card || req->finished || !cryptogram ||
+	    cryptogram_len != req->bs || (expected && expected_len != req->bs) ||
+	    (!expected && expected_len != 0))
+		return SSCARD_E_INVALID_ARG;
+	req->finished = true; /* the challenge is spent whatever happens now */
+	in = internal_result(req, expected);
+	rc = sscard_card_begin(card);
+	if (rc != SSCARD_OK)
+		return rc;
+	rc = external_auth_send(req, cryptogram, &ex);
+	rc2 = sscard_card_end(card);
+	if (rc == SSCARD_OK)
+		rc = rc2;
+	if (rc != SSCARD_OK)
+		return rc;
+	v = judge(in, ex);
+	if (verdict)
+		*verdict = v;
+	return report(req, v, ex);
+}
+
+/* ---- authentication with a key provider ---------------------------------- */
+
+/* The key for usage in df, else in SSSE above it (where the card also
+ * looks); *kdf names where it was found. */
+static sscard_rc df_key(sscard_keys *keys, const char *df, sscard_key_usage usage,
+                        const char **kdf, sscard_key_info *info)
+{
+	sscard_rc rc = sscard_keys_lookup(keys, usage, df, info);
+
+	*kdf = df;
+	if (rc == SSCARD_E_KEY_NOT_FOUND && strcmp(df, "SSSE") != 0) {
+		rc = sscard_keys_lookup(keys, usage, "SSSE", info);
+		*kdf = "SSSE";
+	}
+	return rc;
+}
+
+static sscard_rc sm_key(sscard_sm *sm, sscard_key_usage usage, const char **df,
+                        sscard_key_info *info)
+{
+	return df_key(sm->keys, sm->df, usage, df, info);
+}
+
+/* A provider's SSCARD_E_BAD_DATA means a diversification factor is
+ * missing: say which and why. */
+static sscard_rc no_factor(sscard_card *card, sscard_rc rc)
+{
+	if (rc != SSCARD_E_BAD_DATA)
+		return rc;
+	return sscard_card_fail(card, SSCARD_E_BAD_DATA,
+	                        "the key is diversified by region but the card identification "
+	                        "code could not be read (blank card, or application blocked: "
+	                        "give the card id)");
+}
+
+/* The provider plays the back end: both answers for the request. */
+static sscard_rc provider_answers(sscard_card *card, sscard_keys *keys,
+                                  const sscard_auth_request *r, const char *ext_df,
+                                  const char *int_df, uint8_t *cryptogram, uint8_t *expected)
+{
+	sscard_rc rc = sscard_keys_encrypt(keys, SSCARD_KEY_EXTERNAL, ext_df, &r->sm.factors,
+	                                   r->challenge, r->bs, cryptogram);
+
+	if (rc == SSCARD_OK && r->internal_run)
+		rc = sscard_keys_encrypt(keys, SSCARD_KEY_INTERNAL, int_df, &r->sm.factors,
+		                         r->random, r->bs, expected);
+	return no_factor(card, rc);
+}
+
+/* begin, the provider's answers, finish: within the caller's transaction. */
+static sscard_rc authenticate_with(sscard_card *card, sscard_keys *keys, const char *df,
+                                   sscard_auth_verdict *v)
+{
+	sscard_key_info ext, in;
+	const char *ext_df, *int_df = df;
+	uint8_t cryptogram[SSCARD_BLOCK_MAX], expected[SSCARD_BLOCK_MAX];
+	sscard_auth_request *req = NULL;
+	sscard_auth_options opt;
+	sscard_rc rc = df_key(keys, df, SSCARD_KEY_EXTERNAL, &ext_df, &ext);
+
+	if (rc != SSCARD_OK)
+		return sscard_card_fail(card, rc, "the keystore has no external authentication "
+		                        "key for %s", df);
+	opt.alg = ext.alg;
+	opt.external_id = ext.id;
+	rc = df_key(keys, df, SSCARD_KEY_INTERNAL, &int_df, &in);
+	if (rc != SSCARD_OK && rc != SSCARD_E_KEY_NOT_FOUND)
+		return rc;
+	opt.internal = rc == SSCARD_OK; /* no IRK: nothing to check the card with */
+	opt.internal_id = opt.internal ? in.id : 0;
+	rc = sscard_auth_begin(card, df, &opt, &req);
+	if (rc == SSCARD_E_KEYS_MISMATCH)
+		*v = SSCARD_AUTH_KEYS_MISMATCH;
+	if (rc == SSCARD_OK)
+		rc = provider_answers(card, keys, req, ext_df, int_df, cryptogram, expected);
+	if (rc == SSCARD_OK)
+		rc = sscard_auth_finish(card, req, cryptogram, req->bs,
+		                        req->internal_run ? expected : NULL,
+		                        req->internal_run ? req->bs : 0, v);
+	sscard_auth_request_free(&req);
+	OPENSSL_cleanse(cryptogram, sizeof(cryptogram));
+	OPENSSL_cleanse(expected, sizeof(expected));
+	return rc;
+}
+
+sscard_rc sscard_sm_authenticate(sscard_sm *sm, sscard_auth_verdict *verdict)
+{
+	*verdict = SSCARD_AUTH_NOT_RUN;
+	return authenticate_with(sm->card, sm->keys, sm->df, verdict);
 }
 
 SSCARD_API sscard_rc sscard_authenticate(sscard_card *card, sscard_keys *keys,
                                          const char *df, sscard_auth_verdict *verdict)
 {
 	sscard_auth_verdict v = SSCARD_AUTH_NOT_RUN;
-	sscard_sm sm;
+	uint16_t fid;
 	sscard_rc rc, rc2;
 
 	if (verdict)
 		*verdict = v;
 	if (!card || !keys)
 		return SSCARD_E_INVALID_ARG;
+	if (!df)
+		df = "SSSE";
+	if (!df_fid(df, &fid))
+		return sscard_card_fail(card, SSCARD_E_INVALID_ARG, "unknown DF \"%s\"", df);
 	rc = sscard_card_begin(card);
 	if (rc != SSCARD_OK)
 		return rc;
-	rc = sscard_sm_open(card, keys, df ? df : "SSSE", NULL, false, &sm);
-	if (rc == SSCARD_OK)
-		rc = sscard_sm_authenticate(&sm, &v);
-	sscard_sm_close(&sm);
+	rc = authenticate_with(card, keys, df, &v);
 	rc2 = sscard_card_end(card);
 	if (verdict)
 		*verdict = v;
@@ -384,7 +626,7 @@ sscard_rc sscard_sm_send_mac(sscard_sm *sm, sscard_key_usage usage, const char *
 		                      "%s: the card refuses a %zu-byte challenge: the keystore's "
 		                      "algorithm is not this card's", what, sscard_alg_block(info.alg));
 	if (rc == SSCARD_OK)
-		rc = no_factor(sm, sscard_keys_mac(sm->keys, usage, kdf, &sm->factors, challenge,
+		rc = no_factor(sm->card, sscard_keys_mac(sm->keys, usage, kdf, &sm->factors, challenge,
 		                                   sscard_alg_block(info.alg), input, 5 + len,
 		                                   input + 5 + len));
 	if (rc == SSCARD_OK) {
@@ -497,7 +739,7 @@ SSCARD_API sscard_rc sscard_pin_reload(sscard_card *card, sscard_keys *keys, con
 	if (rc == SSCARD_OK)
 		rc = reload_block(new_pin, sscard_alg_block(info.alg), plain, &n);
 	if (rc == SSCARD_OK)
-		rc = no_factor(&sm, sscard_keys_encrypt(keys, SSCARD_KEY_UNBLOCK, kdf, &sm.factors,
+		rc = no_factor(sm.card, sscard_keys_encrypt(keys, SSCARD_KEY_UNBLOCK, kdf, &sm.factors,
 		                                        plain, n, enc));
 	if (rc == SSCARD_OK)
 		rc = sscard_sm_send_mac(&sm, SSCARD_KEY_UNBLOCK, "PIN RELOAD", 0x84, 0x24, 0x00,

@@ -14,9 +14,12 @@
 
 typedef struct sscard_sm {
 	sscard_card *card;
-	sscard_keys *keys;
+	sscard_keys *keys; /* NULL in a session that only talks to the card
+	                      (sscard_auth_begin(): the back end computes) */
 	char df[SSCARD_DF_NAME_MAX];
 	sscard_div_factors factors;
+	uint8_t card_id[16]; /* EF05 tag 01 as read (or given) */
+	bool have_card_id;
 } sscard_sm;
 
 /*
@@ -32,7 +35,9 @@ sscard_rc sscard_sm_open(sscard_card *card, sscard_keys *keys, const char *df,
 void sscard_sm_close(sscard_sm *sm);
 /* Select SSSE, then df under it (by name / FID). */
 sscard_rc sscard_sm_select_df(sscard_card *card, const char *df);
-/* Internal then external authentication in the session's DF. */
+/* Internal then external authentication in the session's DF with the
+ * session's keys: sscard_auth_begin(), the provider's answers,
+ * sscard_auth_finish() (one implementation of the protocol). */
 sscard_rc sscard_sm_authenticate(sscard_sm *sm, sscard_auth_verdict *verdict);
 /*
  * GET CHALLENGE, then the command with `data` followed by a 4-byte MAC

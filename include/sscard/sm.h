@@ -155,7 +155,11 @@ typedef enum sscard_auth_verdict {
 SSCARD_API const char *sscard_auth_verdict_name(int verdict);
 
 /*
- * Authenticate in `df` ("SSSE", "DF04", ...; NULL: SSSE): INTERNAL AUTHENTICATE
+ * Authenticate in `df` ("SSSE", "DF04", ...; NULL: SSSE) with a key
+ * provider: sscard_auth_begin(), the provider computes the two answers,
+ * sscard_auth_finish() -- the same protocol as the two-step form below,
+ * inside one hold on the card (sscard_card_begin()), the algorithm and
+ * key ids taken from the provider's keys. INTERNAL AUTHENTICATE
  * (card -> terminal: our random encrypted with the diversified IRK), then
  * EXTERNAL AUTHENTICATE (terminal -> card: GET CHALLENGE, cryptogram with
  * the diversified RK). Afterwards the card grants the DF's
@@ -175,6 +179,93 @@ SSCARD_API const char *sscard_auth_verdict_name(int verdict);
 SSCARD_API sscard_rc sscard_authenticate(sscard_card *card, sscard_keys *keys,
                                          const char *df,
                                          sscard_auth_verdict *verdict);
+
+/* ---- authentication in two steps (a remote security module) --------------
+ *
+ * For a terminal that holds no keys: the back end (an HSM, the hospital's
+ * security module) computes the answers. sscard_auth_begin() talks to the
+ * card and returns what the back end needs; sscard_auth_finish() takes the
+ * back end's answers and completes the authentication.
+ *
+ *   begin:  SELECT SSSE; READ RECORD tag 01 (card identification code,
+ *           for the city/province factors) and, when the algorithm is not
+ *           given, tag 03 (specification version) from EF05; SELECT df;
+ *           INTERNAL AUTHENTICATE 00 88 00 <IRK id> <random>, a host random
+ *           of one block: the card's answer is kept in the request, never
+ *           shown; GET CHALLENGE of one block (last, so nothing comes
+ *           between it and EXTERNAL AUTHENTICATE on cards that forget a
+ *           challenge after any other command).
+ *   back end: expected = E(IRK', random), cryptogram = E(RK', challenge),
+ *           IRK'/RK' the card's keys diversified from the factors.
+ *   finish: compares expected with the card's answer (CRYPTO_memcmp),
+ *           then EXTERNAL AUTHENTICATE 00 82 00 <RK id> <cryptogram>
+ *           <challenge>; the verdict as for sscard_authenticate().
+ *
+ * Each call holds the card (sscard_card_begin()) for its own APDUs only.
+ * Wrap begin .. finish in sscard_card_begin()/sscard_card_end() to keep
+ * other applications off the card in between (a command of theirs may
+ * void the challenge); a reset in between voids it for certain.
+ * A request is used once: finish (successful or not) ends it.
+ */
+typedef struct sscard_auth_request sscard_auth_request;
+
+/* What sscard_auth_begin() uses; NULL there means the defaults:
+ * { 0, 1, 1, 1 }. */
+typedef struct sscard_auth_options {
+	sscard_alg alg;      /* 0: the card's own, from its specification
+	                        version (tag 03): "3.xx" and later SM4,
+	                        earlier 3DES; a card without one is
+	                        SSCARD_E_BAD_DATA (then give the algorithm) */
+	uint8_t internal_id; /* the card's IRK index (P2 of 00 88) */
+	uint8_t external_id; /* the card's RK index (P2 of 00 82) */
+	int internal;        /* nonzero: run INTERNAL AUTHENTICATE (the card
+	                        proves it is genuine); 0: terminal only */
+} sscard_auth_options;
+
+/*
+ * Begin authenticating in `df` (NULL: SSSE). On SSCARD_OK *req holds the
+ * card's challenge, the host random, the algorithm and the factors (the
+ * accessors below); free it with sscard_auth_request_free().
+ * Errors: SSCARD_E_KEYS_MISMATCH when the card refuses a challenge of the
+ * algorithm's block size (the card uses the other algorithm), the card
+ * or transport error otherwise (*req stays NULL). A card that refuses
+ * INTERNAL AUTHENTICATE is not an error here: finish reports it.
+ */
+SSCARD_API sscard_rc sscard_auth_begin(sscard_card *card, const char *df,
+                                       const sscard_auth_options *opt,
+                                       sscard_auth_request **req);
+/* The algorithm (its block size, 8 or 16 bytes, is the length of the
+ * challenge, the random and both answers). */
+SSCARD_API sscard_alg sscard_auth_request_alg(const sscard_auth_request *req);
+/* The card's challenge for EXTERNAL AUTHENTICATE (one block). */
+SSCARD_API const uint8_t *sscard_auth_request_challenge(const sscard_auth_request *req,
+                                                        size_t *len);
+/* The host random sent in INTERNAL AUTHENTICATE (one block); *len 0 and
+ * NULL when internal authentication was not run. */
+SSCARD_API const uint8_t *sscard_auth_request_random(const sscard_auth_request *req,
+                                                     size_t *len);
+/* The card identification code read from EF05 (16 bytes); NULL and *len
+ * 0 when the card gave none (blank card: region factors missing). */
+SSCARD_API const uint8_t *sscard_auth_request_card_id(const sscard_auth_request *req,
+                                                      size_t *len);
+/* The diversification factors (copied to *f). */
+SSCARD_API void sscard_auth_request_factors(const sscard_auth_request *req,
+                                            sscard_div_factors *f);
+/* Wipes and frees; *req becomes NULL. NULL is fine. */
+SSCARD_API void sscard_auth_request_free(sscard_auth_request **req);
+
+/*
+ * Finish the authentication begun on `card` with req: `cryptogram` is
+ * E(RK', challenge), `expected` E(IRK', random) (both one block), or
+ * NULL/0 when the back end does not check the card (verdict then
+ * TERMINAL_ONLY). Return codes and verdicts as sscard_authenticate();
+ * SSCARD_E_INVALID_ARG (nothing sent) for a wrong length, a request of
+ * another card handle or one already finished.
+ */
+SSCARD_API sscard_rc sscard_auth_finish(sscard_card *card, sscard_auth_request *req,
+                                        const uint8_t *cryptogram, size_t cryptogram_len,
+                                        const uint8_t *expected, size_t expected_len,
+                                        sscard_auth_verdict *verdict);
 
 /* ---- commands protected by a line MAC -------------------------------------
  * Each selects `df` (NULL = "SSSE"), asks for a challenge and sends the

@@ -2,7 +2,9 @@
 /*
  * The exported customary functions (design.md s.8). Each call creates
  * its own context and card connection and frees them before returning:
- * no state outlives a call, so threads never share anything.
+ * no state outlives a call, so threads never share anything (the one
+ * exception, the two-step read's connection kept for the calling thread
+ * between its two calls, lives in hsm.c).
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -15,14 +17,7 @@
 
 #include "compat_int.h"
 
-/* One call's context and card. */
-typedef struct session {
-	sscard_ctx *ctx;
-	sscard_card *card;
-	sscard_rc last_rc; /* the libsscard error the call failed with */
-} session;
-
-static void session_close(session *s)
+void compat_session_close(compat_session *s)
 {
 	sscard_disconnect(&s->card);
 	sscard_ctx_free(&s->ctx);
@@ -30,7 +25,7 @@ static void session_close(session *s)
 
 /* The compat code for rc, with the card's last status word when there is
  * a card; the message goes to out. */
-static long fail_rc(char *out, session *s, sscard_rc rc)
+long compat_fail_rc(char *out, compat_session *s, sscard_rc rc)
 {
 	uint16_t sw = s->card ? sscard_card_last_sw(s->card) : 0;
 
@@ -47,7 +42,7 @@ static const char *missing_reader(int iType)
 	return iType >= 1 && iType <= 4 ? what[iType] : "";
 }
 
-static long session_open(session *s, int iType, char *out)
+long compat_session_open(compat_session *s, int iType, char *out)
 {
 	compat_kind kinds[2];
 	sscard_rc rc;
@@ -62,8 +57,8 @@ static long session_open(session *s, int iType, char *out)
 		long code = rc == SSCARD_E_NO_READER
 		                    ? compat_fail_about(out, compat_code_of(rc, 0), 0,
 		                                        missing_reader(iType))
-		                    : fail_rc(out, s, rc);
-		session_close(s);
+		                    : compat_fail_rc(out, s, rc);
+		compat_session_close(s);
 		return code;
 	}
 	return SSCARD_COMPAT_OK;
@@ -78,7 +73,7 @@ static long session_open(session *s, int iType, char *out)
  * *keys stays NULL when neither is set. A PSAM that is not there is the
  * customary -2201 (returned as the code, the message written).
  */
-static long open_keys(session *s, sscard_keys **keys, char *out)
+static long open_keys(compat_session *s, sscard_keys **keys, char *out)
 {
 	const char *psam = getenv(SSCARD_COMPAT_ENV_PSAM);
 	const char *path = getenv(SSCARD_COMPAT_ENV_KEYSTORE);
@@ -96,11 +91,11 @@ static long open_keys(session *s, sscard_keys **keys, char *out)
 	} else {
 		return SSCARD_COMPAT_OK;
 	}
-	return rc == SSCARD_OK ? SSCARD_COMPAT_OK : fail_rc(out, s, rc);
+	return rc == SSCARD_OK ? SSCARD_COMPAT_OK : compat_fail_rc(out, s, rc);
 }
 
 /* The ATR's historical bytes in hex ("" if the ATR has none). */
-static sscard_rc historical_hex(const sscard_card *card, char *out, size_t outsz)
+sscard_rc compat_historical_hex(const sscard_card *card, char *out, size_t outsz)
 {
 	const uint8_t *atr = NULL;
 	size_t len = 0;
@@ -188,7 +183,7 @@ static const char *first_problem(const sscard_basic *b)
 
 /* The PSAM's terminal number when SSCARD_COMPAT_PSAM names one ("" when
  * not). Returns a compat code with the message written on failure. */
-static long terminal_number(session *s, char term[SSCARD_COMPAT_TERMNO_LEN + 1], char *out)
+static long terminal_number(compat_session *s, char term[SSCARD_COMPAT_TERMNO_LEN + 1], char *out)
 {
 	const char *psam = getenv(SSCARD_COMPAT_ENV_PSAM);
 	bool reached = false;
@@ -203,9 +198,11 @@ static long terminal_number(session *s, char term[SSCARD_COMPAT_TERMNO_LEN + 1],
 	return rc == SSCARD_OK ? SSCARD_COMPAT_OK : compat_fail(out, compat_code_of(rc, 0), 0);
 }
 
-/* Fill the customary fields from what the library read. Returns a
+/* Fill the customary fields from what the library read; `card_id` (not
+ * NULL): the identification code the card must still have. Returns a
  * compat code with the message written on failure. */
-static long fields_of(session *s, const sscard_basic *b, compat_basic *f, char *out)
+static long fields_of(compat_session *s, const sscard_basic *b, const char *card_id,
+                      compat_basic *f, char *out)
 {
 	char region[SSCARD_COMPAT_REGION_LEN + 1];
 	const char *label = NULL;
@@ -219,10 +216,12 @@ static long fields_of(session *s, const sscard_basic *b, compat_basic *f, char *
 	 * more telling than the validation problem it also is */
 	if (compat_region(f->card_id, region) != SSCARD_COMPAT_OK)
 		return compat_fail(out, SSCARD_COMPAT_BAD_CARD_ID, 0);
+	if (card_id && strcmp(card_id, f->card_id) != 0)
+		return compat_fail_about(out, SSCARD_COMPAT_DATA_MISMATCH, 0, "卡识别码");
 	label = first_problem(b);
 	if (label)
 		return compat_fail_about(out, SSCARD_COMPAT_DATA_MISMATCH, 0, label);
-	if (historical_hex(s->card, f->historical, sizeof(f->historical)) != SSCARD_OK)
+	if (compat_historical_hex(s->card, f->historical, sizeof(f->historical)) != SSCARD_OK)
 		return compat_fail(out, SSCARD_COMPAT_NOT_POWERED, 0);
 	return terminal_number(s, f->terminal, out);
 }
@@ -230,7 +229,7 @@ static long fields_of(session *s, const sscard_basic *b, compat_basic *f, char *
 /* Authenticate in SSSE (when keys are configured, so a 3.0 card releases
  * its holder fields) and read, holding the card throughout so no other
  * program resets it between the two. */
-static sscard_rc read_card(session *s, sscard_keys *keys, sscard_basic **b)
+static sscard_rc read_card(compat_session *s, sscard_keys *keys, sscard_basic **b)
 {
 	sscard_rc rc = sscard_basic_new(b), rc_end;
 
@@ -247,28 +246,36 @@ static sscard_rc read_card(session *s, sscard_keys *keys, sscard_basic **b)
 	return rc != SSCARD_OK ? rc : rc_end;
 }
 
-/* Read the basic information from an open session into out. */
-static long read_basic_into(session *s, char *out)
+long compat_read_format(compat_session *s, sscard_keys *keys, const char *card_id, char *out)
 {
-	sscard_keys *keys = NULL;
 	sscard_basic *b = NULL;
 	compat_basic f;
-	sscard_rc rc;
-	long code = open_keys(s, &keys, out);
+	sscard_rc rc = read_card(s, keys, &b);
+	long code;
 
-	if (code != SSCARD_COMPAT_OK)
-		return code;
-	rc = read_card(s, keys, &b);
-	sscard_keys_free(&keys);
 	if (rc != SSCARD_OK) {
 		sscard_basic_free(&b);
-		return fail_rc(out, s, rc);
+		return compat_fail_rc(out, s, rc);
 	}
-	code = fields_of(s, b, &f, out);
+	code = fields_of(s, b, card_id, &f, out);
 	sscard_basic_free(&b);
 	if (code != SSCARD_COMPAT_OK)
 		return code;
 	return compat_format_basic(&f, out);
+}
+
+/* Read the basic information from an open session into out, with the
+ * configured key provider. */
+static long read_basic_into(compat_session *s, char *out)
+{
+	sscard_keys *keys = NULL;
+	long code = open_keys(s, &keys, out);
+
+	if (code != SSCARD_COMPAT_OK)
+		return code;
+	code = compat_read_format(s, keys, NULL, out);
+	sscard_keys_free(&keys);
+	return code;
 }
 
 /*
@@ -282,8 +289,8 @@ static long read_basic_into(session *s, char *out)
 
 static long read_once(int iType, char *out, bool *reset)
 {
-	session s;
-	long code = session_open(&s, iType, out);
+	compat_session s;
+	long code = compat_session_open(&s, iType, out);
 
 	*reset = false;
 	if (code != SSCARD_COMPAT_OK) {
@@ -292,7 +299,7 @@ static long read_once(int iType, char *out, bool *reset)
 	}
 	code = read_basic_into(&s, out);
 	*reset = s.last_rc == SSCARD_E_CARD_RESET;
-	session_close(&s);
+	compat_session_close(&s);
 	return code;
 }
 
@@ -310,7 +317,7 @@ SSCARD_COMPAT_API long iReadCardBas(int iType, char *pOutInfo)
 
 /* ---- PIN ------------------------------------------------------------------------- */
 
-static bool has_pinpad(const session *s, unsigned feature)
+static bool has_pinpad(const compat_session *s, unsigned feature)
 {
 	return (sscard_card_features(s->card) & feature) != 0;
 }
@@ -335,7 +342,7 @@ static long pin_from_env(const char *var, char pin[SSCARD_PIN_LEN + 2], char *ou
 
 /* A PIN operation's outcome: "" on success, else the code's message; the
  * PIN pad's own status words (timeout, cancel, ...) are its codes. */
-static long pin_result(char *out, session *s, sscard_rc rc, bool pad)
+static long pin_result(char *out, compat_session *s, sscard_rc rc, bool pad)
 {
 	uint16_t sw = sscard_card_last_sw(s->card);
 	long code;
@@ -345,7 +352,7 @@ static long pin_result(char *out, session *s, sscard_rc rc, bool pad)
 		return SSCARD_COMPAT_OK;
 	}
 	code = pad ? compat_pinpad_code(rc, sw) : 0;
-	return code ? compat_fail(out, code, sw) : fail_rc(out, s, rc);
+	return code ? compat_fail(out, code, sw) : compat_fail_rc(out, s, rc);
 }
 
 /*
@@ -359,9 +366,9 @@ static long pin_operation(int iType, const char *new_var, char *out)
 {
 	char pin[SSCARD_PIN_LEN + 2] = "", new_pin[SSCARD_PIN_LEN + 2] = "";
 	unsigned feature = new_var ? SSCARD_FEATURE_PINPAD_MODIFY : SSCARD_FEATURE_PINPAD_VERIFY;
-	session s;
+	compat_session s;
 	sscard_rc rc;
-	long code = session_open(&s, iType, out);
+	long code = compat_session_open(&s, iType, out);
 
 	if (code != SSCARD_COMPAT_OK)
 		return code;
@@ -381,7 +388,7 @@ static long pin_operation(int iType, const char *new_var, char *out)
 	}
 	explicit_bzero(pin, sizeof(pin));
 	explicit_bzero(new_pin, sizeof(new_pin));
-	session_close(&s);
+	compat_session_close(&s);
 	return code;
 }
 
@@ -397,37 +404,6 @@ SSCARD_COMPAT_API long iChangePIN(int iType, char *pOutInfo)
 	if (!pOutInfo)
 		return SSCARD_COMPAT_BAD_PARAM;
 	return pin_operation(iType, SSCARD_COMPAT_ENV_NEW_PIN, pOutInfo);
-}
-
-/* ---- the security-module two-step read -------------------------------------------- */
-
-/*
- * Step1 must leave the card waiting with its challenge while the back
- * end computes cryptograms, and Step2 must then finish the internal and
- * external authentication with data computed elsewhere. libsscard's
- * secure channel (sscard/sm.h) authenticates in one call with a key
- * provider that holds the keys; it has no challenge/complete split, so
- * the two steps cannot be built on its public API. They say so rather
- * than pretend (sscard-compat(3), "BUGS").
- */
-SSCARD_COMPAT_API long iReadCardBas_HSM_Step1(int iType, char *pOutInfo)
-{
-	compat_kind kinds[2];
-
-	if (!pOutInfo)
-		return SSCARD_COMPAT_BAD_PARAM;
-	if (compat_kinds_of(iType, kinds) == 0)
-		return compat_fail(pOutInfo, SSCARD_COMPAT_BAD_PARAM, 0);
-	return compat_fail_about(pOutInfo, SSCARD_COMPAT_UNSUPPORTED, 0, "HSM");
-}
-
-SSCARD_COMPAT_API long iReadCardBas_HSM_Step2(char *pKey, char *pOutInfo)
-{
-	if (!pOutInfo)
-		return SSCARD_COMPAT_BAD_PARAM;
-	if (!pKey)
-		return compat_fail(pOutInfo, SSCARD_COMPAT_BAD_PARAM, 0);
-	return compat_fail_about(pOutInfo, SSCARD_COMPAT_UNSUPPORTED, 0, "HSM");
 }
 
 /* ---- reader information --------------------------------------------------------- */

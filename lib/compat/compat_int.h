@@ -96,6 +96,36 @@ int compat_date(const char *in, char out[SSCARD_COMPAT_DATE_LEN + 1]);
  */
 long compat_format_basic(const compat_basic *b, char *out);
 
+/* ---- one call's session (compat.c) -------------------------------------------- */
+
+/* One call's context and card. */
+typedef struct compat_session {
+	sscard_ctx *ctx;
+	sscard_card *card;
+	sscard_rc last_rc; /* the libsscard error the call failed with */
+} compat_session;
+
+/* Connect for iType (a new context); a compat code, the message written
+ * to out on failure (nothing left open then). */
+long compat_session_open(compat_session *s, int iType, char *out);
+/* Disconnect (resetting a card that granted access) and free. */
+void compat_session_close(compat_session *s);
+/* The compat code for rc, with the card's last status word; the message
+ * goes to out. */
+long compat_fail_rc(char *out, compat_session *s, sscard_rc rc);
+/*
+ * Read the basic information (authenticating with `keys` first when not
+ * NULL) and write the iReadCardBas string into out. `card_id` (32 hex
+ * digits, or NULL): the identification code the card must have, else
+ * SSCARD_COMPAT_DATA_MISMATCH (the card changed). Returns a compat code.
+ */
+long compat_read_format(compat_session *s, sscard_keys *keys, const char *card_id,
+                        char *out);
+
+/* The ATR's historical bytes in hex into out ("" if the ATR has none);
+ * an invalid ATR still gives its historical bytes. */
+sscard_rc compat_historical_hex(const sscard_card *card, char *out, size_t outsz);
+
 /* ---- PSAM (psam.c) ------------------------------------------------------------ */
 
 /* The terminal number (12 digits) from the PSAM in `reader`; *reached

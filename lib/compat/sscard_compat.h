@@ -20,9 +20,13 @@
  *   at once are safe (Java JNA, C# P/Invoke); on one reader they take
  *   turns on the card, and a read that another call's reset interrupted
  *   is run again (bounded; PIN functions never are).
- * - The two-step security-module read (iReadCardBas_HSM_Step1/2) needs a
- *   secure channel split into challenge and completion, which libsscard
- *   does not offer: both return SSCARD_COMPAT_UNSUPPORTED.
+ * - The two-step security-module read (iReadCardBas_HSM_Step1/2): Step1
+ *   keeps its connection (not a hold on the card) for the calling thread
+ *   until that thread's Step2; Step2 on another thread, or without a Step1, is
+ *   SSCARD_COMPAT_NOT_CONNECTED. Step1's random1 is the INTERNAL
+ *   AUTHENTICATE random, random2 the card's challenge, random3 the card
+ *   factor (last 8 ATR bytes), random4 empty; pKey =
+ *   "<E(IRK,random1)><random1>|<E(RK,random2)><random2>|" in hex.
  */
 #ifndef SSCARD_COMPAT_H
 #define SSCARD_COMPAT_H
@@ -93,7 +97,8 @@ extern "C" {
 	 SSCARD_COMPAT_NAME_LEN + SSCARD_COMPAT_HIST_LEN +                    \
 	 SSCARD_COMPAT_VERSION_LEN + 2u * SSCARD_COMPAT_DATE_LEN +            \
 	 SSCARD_COMPAT_TERMNO_LEN + SSCARD_COMPAT_DEVNO_LEN + 11u + 1u)
-/* iReadCardBas_HSM_Step1 on success: 8 fields + 8 '|' + NUL */
+/* iReadCardBas_HSM_Step1 on success: 8 fields + 8 '|' + NUL (Step2
+ * writes at most SSCARD_COMPAT_READCARDBAS_MAX) */
 #define SSCARD_COMPAT_HSM_STEP1_MAX                                            \
 	(SSCARD_COMPAT_REGION_LEN + SSCARD_COMPAT_HIST_LEN +                  \
 	 SSCARD_COMPAT_ALGFLAG_LEN + SSCARD_COMPAT_CARDID_LEN +               \

@@ -5,6 +5,7 @@
  * here), customary codes for faulty cards, PIN handling, reader
  * selection by iType, and the documented output maxima.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <iconv.h>
 #include <pthread.h>
@@ -24,6 +25,8 @@
 
 #include "compat_int.h"
 #include "elements.h"
+
+#include "hsm_backend.h"
 
 #define CANARY 0x5A
 
@@ -552,23 +555,286 @@ static void test_contactless_names(void **state)
 	assert_false(compat_name_contactless("Gemalto PC Twin Reader 00 00"));
 }
 
-/* The security-module two-step read is not available (sm.h has no
- * challenge/complete split): said plainly, never faked. */
-static void test_hsm_unsupported(void **state)
+/* ---- the security-module two-step read ------------------------------------------- */
+
+/* Step1 into a checked buffer; its 8 fields (UTF-8) split into f[]. */
+static long hsm_step1(char out[1024], char f[8][80])
 {
-	char buf[SSCARD_COMPAT_OUT_BUFFER], out[1024];
+	long code = call_checked(iReadCardBas_HSM_Step1, SSCARD_COMPAT_CONTACT,
+	                         SSCARD_COMPAT_HSM_STEP1_MAX, out, 1024);
+	const char *p = out;
+
+	memset(f, 0, 8 * 80);
+	if (code != 0)
+		return code;
+	for (int i = 0; i < 8; i++) {
+		const char *bar = strchr(p, '|');
+
+		assert_non_null(bar);
+		assert_true((size_t)(bar - p) < 80);
+		memcpy(f[i], p, (size_t)(bar - p));
+		p = bar + 1;
+	}
+	assert_string_equal(p, ""); /* exactly 8 fields */
+	return code;
+}
+
+static void hex_to(const char *hex, uint8_t *out, size_t want)
+{
+	size_t n = 0;
+
+	assert_int_equal(sscard_hex_decode(hex, out, 16, &n), SSCARD_OK);
+	assert_int_equal(n, want);
+}
+
+/*
+ * The back end: from Step1's fields alone (region, algorithm flag,
+ * random1 = our random for the card's internal authentication, random2
+ * = the card's challenge, random3 = the card factor) and the issuer's
+ * test master keys, the pKey Step2 takes.
+ */
+static void hsm_backend(const char *keysfile, char f[8][80], int flip, char *pkey,
+                        size_t pkeysz)
+{
+	sscard_keystore *ks = backend_load(keysfile);
+	size_t bs = strcmp(f[2], "03") == 0 ? 8 : 16;
+	uint8_t rnd[16], chal[16], expected[16], cryptogram[16];
+	char h[4][33];
+	sscard_div_factors df;
+
+	memset(&df, 0, sizeof(df));
+	hex_to(f[6], df.card, 8);
+	memcpy(df.city, f[0], 6);
+	memcpy(df.city + 6, "sx", 2);
+	memcpy(df.province, f[0], 2);
+	memcpy(df.province + 2, "0000sh", 6);
+	df.have_card = df.have_region = 1;
+	hex_to(f[4], rnd, bs);
+	hex_to(f[5], chal, bs);
+	backend_encrypt(ks, SSCARD_KEY_INTERNAL, &df, rnd, bs, expected);
+	backend_encrypt(ks, SSCARD_KEY_EXTERNAL, &df, chal, bs, cryptogram);
+	cryptogram[0] ^= (uint8_t)flip;
+	sscard_hex_encode(expected, bs, h[0], 33);
+	sscard_hex_encode(rnd, bs, h[1], 33);
+	sscard_hex_encode(cryptogram, bs, h[2], 33);
+	sscard_hex_encode(chal, bs, h[3], 33);
+	snprintf(pkey, pkeysz, "%s%s|%s%s|", h[0], h[1], h[2], h[3]);
+	sscard_keystore_free(ks);
+}
+
+/* Step2 into a customary buffer full of canaries: nothing past the
+ * documented maximum; the text as UTF-8 into out. */
+static long hsm_step2(const char *pkey, char *out, size_t outsz)
+{
+	char buf[SSCARD_COMPAT_OUT_BUFFER], key[1100];
+	long code;
+
+	snprintf(key, sizeof(key), "%s", pkey);
+	memset(buf, CANARY, sizeof(buf));
+	code = iReadCardBas_HSM_Step2(key, buf);
+	assert_non_null(memchr(buf, '\0', SSCARD_COMPAT_READCARDBAS_MAX));
+	for (size_t i = strlen(buf) + 1; i < sizeof(buf); i++)
+		assert_true((unsigned char)buf[i] == CANARY ||
+		            (i < SSCARD_COMPAT_READCARDBAS_MAX && buf[i] == '\0'));
+	gbk_to_utf8(buf, out, outsz);
+	return code;
+}
+
+/* Step1, the back end, Step2: the code of Step2, its text in out. */
+static long hsm_read(const char *keysfile, int flip, char *out, size_t outsz)
+{
+	char f[8][80], pkey[200], s1[1024];
+
+	assert_int_equal(hsm_step1(s1, f), 0);
+	hsm_backend(keysfile, f, flip, pkey, sizeof(pkey));
+	return hsm_step2(pkey, out, outsz);
+}
+
+/* A 3.0 (SM4) card: the holder's fields are there after the back end's
+ * answers, exactly as iReadCardBas gives them with the RKSSSE key. */
+static void test_hsm_two_step_v3(void **state)
+{
+	char out[1024], f[8][80], pkey[200];
 
 	(void)state;
 	use_contact("healthy-v3");
-	assert_int_equal(call_checked(iReadCardBas_HSM_Step1, SSCARD_COMPAT_CONTACT,
-	                              SSCARD_COMPAT_HSM_STEP1_MAX, out, sizeof(out)),
-	                 SSCARD_COMPAT_UNSUPPORTED);
-	assert_string_equal(out, "不支持该操作(HSM)");
+	assert_int_equal(hsm_step1(out, f), 0);
+	assert_string_equal(f[0], "110100");
+	assert_string_equal(f[1], "00905431168660130425001C4E");
+	assert_string_equal(f[2], "04");
+	assert_string_equal(f[3], "110100D15600000500A1B2C3D4E5F607");
+	assert_int_equal(strlen(f[4]), 32);
+	assert_int_equal(strlen(f[5]), 32);
+	assert_string_not_equal(f[4], f[5]);
+	assert_string_equal(f[6], "8660130425001C4E"); /* the ATR's last 8 bytes */
+	assert_string_equal(f[7], "");
+	hsm_backend("healthy-v3.keys", f, 0, pkey, sizeof(pkey));
+	assert_int_equal(hsm_step2(pkey, out, sizeof(out)), 0);
+	assert_string_equal(out, "110100|110101198101011117|A00000019|"
+	                         "110100D15600000500A1B2C3D4E5F607|张三|"
+	                         "00905431168660130425001C4E|3.00|20210315|20310315|||");
+	/* the answers were for that Step1 only */
+	assert_int_equal(hsm_step2(pkey, out, sizeof(out)), SSCARD_COMPAT_NOT_CONNECTED);
+	assert_string_equal(out, "未建立连接(卡被其他程序占用)(本线程未调用iReadCardBas_HSM_Step1)");
+}
+
+/* A 2.0 (3DES) card: 8-byte values, flag 03. */
+static void test_hsm_two_step_v2(void **state)
+{
+	char out[1024], f[8][80], pkey[200];
+
+	(void)state;
+	use_contact("healthy-v2");
+	assert_int_equal(hsm_step1(out, f), 0);
+	assert_string_equal(f[2], "03");
+	assert_int_equal(strlen(f[4]), 16);
+	assert_int_equal(strlen(f[5]), 16);
+	assert_string_equal(f[6], "8649618C009773F5");
+	hsm_backend("v2.keys", f, 0, pkey, sizeof(pkey));
+	for (char *c = pkey; *c; c++) /* hex in either case */
+		*c = (char)tolower((unsigned char)*c);
+	assert_int_equal(hsm_step2(pkey, out, sizeof(out)), 0);
+	assert_string_equal(out, "630100|630102197503150025|X00000019|"
+	                         "630100D1560000050087CF2001864961|李四|"
+	                         "0087CF20018649618C009773F5|2.00|20180620|20280620|||");
+}
+
+/* Verdicts: a wrong cryptogram, a card that cannot prove its keys. */
+static void test_hsm_verdicts(void **state)
+{
+	char reader[512], out[1024];
+
+	(void)state;
+	use_contact("healthy-v3");
+	assert_int_equal(hsm_read("healthy-v3.keys", 0x01, out, sizeof(out)),
+	                 SSCARD_COMPAT_KEY_LEVEL);
+	assert_string_equal(out, "密钥权限不足或认证失败");
+	assert_int_equal(hsm_read("wrong.keys", 0, out, sizeof(out)), SSCARD_COMPAT_KEY_LEVEL);
+	snprintf(reader, sizeof(reader), "sim:%s/sm/v2-forged.json", getenv("SSCARD_VECTORS"));
+	setenv(SSCARD_COMPAT_ENV_CONTACT, reader, 1);
+	assert_int_equal(hsm_read("v2.keys", 0, out, sizeof(out)), SSCARD_COMPAT_NOT_GENUINE);
+	assert_string_equal(out, "内部认证失败(卡片非法)");
+}
+
+/* Step2 with one malformed pKey after a fresh Step1: -14, never a crash;
+ * the two-step read is over afterwards. */
+static void expect_bad_key(const char *pkey, long want)
+{
+	char out[1024], f[8][80];
+
+	assert_int_equal(hsm_step1(out, f), 0);
+	assert_int_equal(hsm_step2(pkey, out, sizeof(out)), want);
+	if (want == SSCARD_COMPAT_BAD_PARAM)
+		assert_string_equal(out, "参数错误(pKey)");
+	assert_int_equal(hsm_step2(pkey, out, sizeof(out)), SSCARD_COMPAT_NOT_CONNECTED);
+}
+
+static void test_hsm_bad_key(void **state)
+{
+	char out[1024], f[8][80], good[200], bad[1100];
+	size_t n;
+
+	(void)state;
+	use_contact("healthy-v2");
+	expect_bad_key("", SSCARD_COMPAT_BAD_PARAM);
+	expect_bad_key("|", SSCARD_COMPAT_BAD_PARAM);
+	expect_bad_key("||", SSCARD_COMPAT_BAD_PARAM);
+	expect_bad_key("00|00|", SSCARD_COMPAT_BAD_PARAM);
+	/* well-formed answers for this Step1, then spoilt one way each */
+	assert_int_equal(hsm_step1(out, f), 0);
+	hsm_backend("v2.keys", f, 0, good, sizeof(good));
+	assert_int_equal(hsm_step2(good, out, sizeof(out)), 0);
+	n = strlen(good);
+	assert_int_equal(n, 66);
+	/* answers computed for an earlier Step1: the originals differ */
+	expect_bad_key(good, SSCARD_COMPAT_DATA_MISMATCH);
+	memcpy(bad, good, n - 1); /* no final '|' */
+	bad[n - 1] = '\0';
+	expect_bad_key(bad, SSCARD_COMPAT_BAD_PARAM);
+	snprintf(bad, sizeof(bad), "%s|", good); /* a third, empty field */
+	expect_bad_key(bad, SSCARD_COMPAT_BAD_PARAM);
+	snprintf(bad, sizeof(bad), "%sX", good); /* trailing garbage */
+	expect_bad_key(bad, SSCARD_COMPAT_BAD_PARAM);
+	snprintf(bad, sizeof(bad), "%s", good);
+	bad[5] = 'G'; /* not hex */
+	expect_bad_key(bad, SSCARD_COMPAT_BAD_PARAM);
+	snprintf(bad, sizeof(bad), "%s", good);
+	bad[32] = ' '; /* '|' where it does not belong, a blank */
+	bad[33] = '|';
+	expect_bad_key(bad, SSCARD_COMPAT_BAD_PARAM);
+	snprintf(bad, sizeof(bad), "%s", good + 2); /* one byte short */
+	expect_bad_key(bad, SSCARD_COMPAT_BAD_PARAM);
+	memset(bad, 'A', sizeof(bad) - 1); /* far too long */
+	bad[sizeof(bad) - 1] = '\0';
+	expect_bad_key(bad, SSCARD_COMPAT_BAD_PARAM);
+	/* SM4-sized answers on a 3DES card */
+	snprintf(bad, sizeof(bad), "%.64s|%.64s|",
+	         "0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF",
+	         "0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF");
+	expect_bad_key(bad, SSCARD_COMPAT_BAD_PARAM);
+	/* NULL pKey after a Step1: -14, and the read is over */
+	assert_int_equal(hsm_step1(out, f), 0);
+	assert_int_equal(iReadCardBas_HSM_Step2(NULL, bad), SSCARD_COMPAT_BAD_PARAM);
+	assert_int_equal(hsm_step2(good, out, sizeof(out)), SSCARD_COMPAT_NOT_CONNECTED);
+}
+
+/* Another thread's Step2 finds no Step1 of its own. */
+static void *step2_thread(void *arg)
+{
+	char out[1024];
+
+	*(long *)arg = hsm_step2("00|00|", out, sizeof(out));
+	return NULL;
+}
+
+static void *step1_and_exit(void *arg)
+{
+	char out[1024], f[8][80];
+
+	*(long *)arg = hsm_step1(out, f); /* the thread ends holding it */
+	return NULL;
+}
+
+static void test_hsm_threads_and_order(void **state)
+{
+	char out[1024], f[8][80], first[200], buf[SSCARD_COMPAT_OUT_BUFFER];
+	pthread_t t;
+	long code = 1;
+
+	(void)state;
+	use_contact("healthy-v3");
+	assert_int_equal(hsm_step2("00|00|", out, sizeof(out)), SSCARD_COMPAT_NOT_CONNECTED);
+	assert_int_equal(hsm_step1(out, f), 0);
+	assert_int_equal(pthread_create(&t, NULL, step2_thread, &code), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(code, SSCARD_COMPAT_NOT_CONNECTED);
+	/* ours is still waiting; a second Step1 replaces it */
+	hsm_backend("healthy-v3.keys", f, 0, first, sizeof(first));
+	assert_int_equal(hsm_step1(out, f), 0);
+	assert_int_equal(hsm_step2(first, out, sizeof(out)), SSCARD_COMPAT_DATA_MISMATCH);
+	assert_int_equal(hsm_read("healthy-v3.keys", 0, out, sizeof(out)), 0);
+	/* the card is not held between the steps: another call on this
+	 * thread goes ahead (it would wait for ever otherwise), and the
+	 * two-step read is still there */
+	assert_int_equal(hsm_step1(out, f), 0);
+	hsm_backend("healthy-v3.keys", f, 0, first, sizeof(first));
+	assert_int_equal(read_bas(SSCARD_COMPAT_CONTACT, out, sizeof(out)), 0);
+	assert_int_equal(hsm_step2(first, out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "|张三|"));
+	/* a thread that ends between the steps leaves nothing behind (the
+	 * sanitizers and valgrind check the key's destructor) */
+	code = 1;
+	assert_int_equal(pthread_create(&t, NULL, step1_and_exit, &code), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(code, 0);
+	/* arguments */
 	assert_int_equal(iReadCardBas_HSM_Step1(7, buf), SSCARD_COMPAT_BAD_PARAM);
 	assert_int_equal(iReadCardBas_HSM_Step1(1, NULL), SSCARD_COMPAT_BAD_PARAM);
-	assert_int_equal(iReadCardBas_HSM_Step2(NULL, buf), SSCARD_COMPAT_BAD_PARAM);
 	assert_int_equal(iReadCardBas_HSM_Step2((char *)"00|00|", NULL), SSCARD_COMPAT_BAD_PARAM);
-	assert_int_equal(iReadCardBas_HSM_Step2((char *)"00|00|", buf), SSCARD_COMPAT_UNSUPPORTED);
+	/* no card: Step1 says so and nothing waits */
+	setenv(SSCARD_COMPAT_ENV_CONTACT, "sim:/nonexistent/profile.json", 1);
+	assert_int_not_equal(hsm_step1(out, f), 0);
+	assert_int_equal(hsm_step2("00|00|", out, sizeof(out)), SSCARD_COMPAT_NOT_CONNECTED);
 }
 
 /* ---- the code table and the messages ---------------------------------------------- */
@@ -776,7 +1042,11 @@ int main(void)
 		cmocka_unit_test_setup(test_change_pin, clean_env),
 		cmocka_unit_test_setup(test_itype, clean_env),
 		cmocka_unit_test(test_contactless_names),
-		cmocka_unit_test_setup(test_hsm_unsupported, clean_env),
+		cmocka_unit_test_setup(test_hsm_two_step_v3, clean_env),
+		cmocka_unit_test_setup(test_hsm_two_step_v2, clean_env),
+		cmocka_unit_test_setup(test_hsm_verdicts, clean_env),
+		cmocka_unit_test_setup(test_hsm_bad_key, clean_env),
+		cmocka_unit_test_setup(test_hsm_threads_and_order, clean_env),
 		cmocka_unit_test(test_code_table),
 		cmocka_unit_test(test_pinpad_codes),
 		cmocka_unit_test(test_messages_fit),

@@ -22,6 +22,8 @@
 #include "internal.h"
 #include "keys.h"
 
+#include "hsm_backend.h"
+
 #define V3 "cards/healthy-v3.json"
 #define V2 "sm/v2-3des.json"
 #define FORGED "sm/v2-forged.json"
@@ -215,6 +217,186 @@ static void test_auth_opens_ef06(void **state)
 	assert_int_equal(sscard_authenticate(card, fx->v3, "SSSE", NULL), SSCARD_OK);
 	assert_int_equal(sscard_read_element(card, "name", name, sizeof(name)), SSCARD_OK);
 	assert_string_equal(name, "张三");
+	sscard_disconnect(&card);
+}
+
+/* ---- two steps: the back end computes (sscard_auth_begin/finish) -------- */
+
+/* The back end's two answers for a request: the cryptogram E(RK', challenge)
+ * and the expected internal answer E(IRK', random). */
+static void backend_answers(const char *keysfile, const sscard_auth_request *req,
+                            uint8_t cryptogram[16], uint8_t expected[16])
+{
+	sscard_keystore *ks = backend_load(keysfile);
+	sscard_div_factors f;
+	const uint8_t *chal, *rnd;
+	size_t clen = 0, rlen = 0;
+
+	sscard_auth_request_factors(req, &f);
+	chal = sscard_auth_request_challenge(req, &clen);
+	rnd = sscard_auth_request_random(req, &rlen);
+	assert_non_null(chal);
+	assert_non_null(rnd);
+	assert_int_equal(clen, rlen);
+	backend_encrypt(ks, SSCARD_KEY_EXTERNAL, &f, chal, clen, cryptogram);
+	backend_encrypt(ks, SSCARD_KEY_INTERNAL, &f, rnd, rlen, expected);
+	sscard_keystore_free(ks);
+}
+
+/* begin; the back end answers (a bit of one answer flipped on request);
+ * finish. Returns finish's code; the verdict in *v. */
+static sscard_rc two_steps(sscard_card *card, const char *keysfile, int flip_cryptogram,
+                           int flip_expected, sscard_auth_verdict *v)
+{
+	uint8_t cryptogram[16], expected[16];
+	sscard_auth_request *req = NULL;
+	size_t bs;
+	sscard_rc rc;
+
+	assert_int_equal(sscard_auth_begin(card, "SSSE", NULL, &req), SSCARD_OK);
+	bs = sscard_auth_request_alg(req) == SSCARD_ALG_SM4 ? 16 : 8;
+	backend_answers(keysfile, req, cryptogram, expected);
+	cryptogram[0] ^= (uint8_t)flip_cryptogram;
+	expected[bs - 1] ^= (uint8_t)flip_expected;
+	rc = sscard_auth_finish(card, req, cryptogram, bs, expected, bs, v);
+	sscard_auth_request_free(&req);
+	assert_null(req);
+	return rc;
+}
+
+static void test_two_step_genuine(void **state)
+{
+	fixture *fx = *state;
+	sscard_card *card = connect_profile(fx, V3);
+	sscard_auth_request *req = NULL;
+	sscard_auth_verdict v;
+	sscard_div_factors f;
+	const uint8_t *id;
+	char name[128], hex[40];
+	size_t len = 0;
+
+	/* what the back end is given: the algorithm from the card's version
+	 * (3.00: SM4), one block each, the card id and its factors */
+	assert_int_equal(sscard_auth_begin(card, NULL, NULL, &req), SSCARD_OK);
+	assert_int_equal(sscard_auth_request_alg(req), SSCARD_ALG_SM4);
+	assert_non_null(sscard_auth_request_challenge(req, &len));
+	assert_int_equal(len, 16);
+	assert_non_null(sscard_auth_request_random(req, &len));
+	assert_int_equal(len, 16);
+	id = sscard_auth_request_card_id(req, &len);
+	assert_int_equal(len, 16);
+	sscard_hex_encode(id, len, hex, sizeof(hex));
+	assert_memory_equal(hex, "110100", 6);
+	sscard_auth_request_factors(req, &f);
+	assert_true(f.have_card && f.have_region);
+	assert_memory_equal(f.city, "110100sx", 8);
+	sscard_auth_request_free(&req);
+
+	/* EF06 is closed until the back end's answers are in */
+	assert_int_equal(two_steps(card, "healthy-v3.keys", 0, 0, &v), SSCARD_OK);
+	assert_int_equal(v, SSCARD_AUTH_GENUINE);
+	assert_int_equal(sscard_read_element(card, "name", name, sizeof(name)), SSCARD_OK);
+	assert_string_equal(name, "张三");
+	sscard_disconnect(&card);
+
+	card = connect_profile(fx, V2); /* 3DES: 8-byte blocks */
+	assert_int_equal(sscard_auth_begin(card, "SSSE", NULL, &req), SSCARD_OK);
+	assert_int_equal(sscard_auth_request_alg(req), SSCARD_ALG_3DES);
+	assert_non_null(sscard_auth_request_challenge(req, &len));
+	assert_int_equal(len, 8);
+	sscard_auth_request_free(&req);
+	assert_int_equal(two_steps(card, "v2.keys", 0, 0, &v), SSCARD_OK);
+	assert_int_equal(v, SSCARD_AUTH_GENUINE);
+	sscard_disconnect(&card);
+}
+
+static void test_two_step_wrong_cryptogram(void **state)
+{
+	fixture *fx = *state;
+	sscard_card *card = connect_profile(fx, V3);
+	sscard_auth_verdict v;
+	char name[128];
+
+	assert_int_equal(two_steps(card, "healthy-v3.keys", 0x01, 0, &v), SSCARD_E_KEYS_MISMATCH);
+	assert_int_equal(v, SSCARD_AUTH_KEYS_MISMATCH);
+	assert_int_equal(sscard_read_element(card, "name", name, sizeof(name)), SSCARD_E_SECURITY);
+	sscard_disconnect(&card);
+	/* the back end holding another card's keys */
+	card = connect_profile(fx, V3);
+	assert_int_equal(two_steps(card, "wrong.keys", 0, 0, &v), SSCARD_E_KEYS_MISMATCH);
+	assert_int_equal(v, SSCARD_AUTH_KEYS_MISMATCH);
+	sscard_disconnect(&card);
+}
+
+static void test_two_step_not_genuine(void **state)
+{
+	fixture *fx = *state;
+	sscard_card *card = connect_profile(fx, FORGED);
+	sscard_auth_verdict v;
+
+	/* the forged card knows RK but not IRK */
+	assert_int_equal(two_steps(card, "v2.keys", 0, 0, &v), SSCARD_E_NOT_GENUINE);
+	assert_int_equal(v, SSCARD_AUTH_NOT_GENUINE);
+	assert_non_null(strstr(sscard_card_last_detail(card), "not genuine"));
+	sscard_disconnect(&card);
+	/* a genuine card, but the expected answer is not its answer */
+	card = connect_profile(fx, V2);
+	assert_int_equal(two_steps(card, "v2.keys", 0, 0x80, &v), SSCARD_E_NOT_GENUINE);
+	assert_int_equal(v, SSCARD_AUTH_NOT_GENUINE);
+	sscard_disconnect(&card);
+}
+
+static void test_two_step_misuse(void **state)
+{
+	fixture *fx = *state;
+	sscard_card *card = connect_profile(fx, V2), *other = connect_profile(fx, V2);
+	sscard_auth_options opt = { SSCARD_ALG_SM4, 1, 1, 1 };
+	uint8_t cryptogram[16], expected[16];
+	sscard_auth_request *req = NULL;
+	sscard_auth_verdict v;
+
+	/* the wrong algorithm: the 3DES card refuses a 16-byte challenge */
+	assert_int_equal(sscard_auth_begin(card, "SSSE", &opt, &req), SSCARD_E_KEYS_MISMATCH);
+	assert_null(req);
+	assert_int_equal(sscard_auth_begin(card, "DF99", NULL, &req), SSCARD_E_INVALID_ARG);
+	assert_int_equal(sscard_auth_begin(NULL, "SSSE", NULL, &req), SSCARD_E_INVALID_ARG);
+	assert_int_equal(sscard_auth_begin(card, "SSSE", NULL, NULL), SSCARD_E_INVALID_ARG);
+
+	assert_int_equal(sscard_auth_begin(card, "SSSE", NULL, &req), SSCARD_OK);
+	backend_answers("v2.keys", req, cryptogram, expected);
+	/* wrong lengths, another card's handle: refused, nothing spent */
+	assert_int_equal(sscard_auth_finish(card, req, cryptogram, 16, expected, 8, &v),
+	                 SSCARD_E_INVALID_ARG);
+	assert_int_equal(sscard_auth_finish(card, req, cryptogram, 8, expected, 7, &v),
+	                 SSCARD_E_INVALID_ARG);
+	assert_int_equal(sscard_auth_finish(card, req, cryptogram, 8, NULL, 8, &v),
+	                 SSCARD_E_INVALID_ARG);
+	assert_int_equal(sscard_auth_finish(other, req, cryptogram, 8, expected, 8, &v),
+	                 SSCARD_E_INVALID_ARG);
+	assert_int_equal(v, SSCARD_AUTH_NOT_RUN);
+	/* without the expected answer the card is not checked */
+	assert_int_equal(sscard_auth_finish(card, req, cryptogram, 8, NULL, 0, &v), SSCARD_OK);
+	assert_int_equal(v, SSCARD_AUTH_TERMINAL_ONLY);
+	/* a request is used once */
+	assert_int_equal(sscard_auth_finish(card, req, cryptogram, 8, expected, 8, &v),
+	                 SSCARD_E_INVALID_ARG);
+	sscard_auth_request_free(&req);
+	sscard_auth_request_free(&req);
+	sscard_auth_request_free(NULL);
+
+	/* a reset between the two steps voids the challenge */
+	assert_int_equal(sscard_auth_begin(other, "SSSE", NULL, &req), SSCARD_OK);
+	backend_answers("v2.keys", req, cryptogram, expected);
+	assert_int_equal(sscard_card_reset(other, 0), SSCARD_OK);
+	assert_int_not_equal(sscard_auth_finish(other, req, cryptogram, 8, expected, 8, &v),
+	                     SSCARD_OK);
+	assert_int_not_equal(v, SSCARD_AUTH_GENUINE);
+	sscard_auth_request_free(&req);
+
+	/* accessors on NULL */
+	assert_null(sscard_auth_request_challenge(NULL, NULL));
+	assert_int_equal(sscard_auth_request_alg(NULL), 0);
+	sscard_disconnect(&other);
 	sscard_disconnect(&card);
 }
 
@@ -668,6 +850,10 @@ int main(void)
 		cmocka_unit_test(test_auth_terminal_only),
 		cmocka_unit_test(test_auth_bad_arguments),
 		cmocka_unit_test(test_auth_opens_ef06),
+		cmocka_unit_test(test_two_step_genuine),
+		cmocka_unit_test(test_two_step_wrong_cryptogram),
+		cmocka_unit_test(test_two_step_not_genuine),
+		cmocka_unit_test(test_two_step_misuse),
 		cmocka_unit_test(test_write_3des_and_sm4),
 		cmocka_unit_test(test_write_refused_without_mac),
 		cmocka_unit_test(test_torn_write_repaired),
