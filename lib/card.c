@@ -97,17 +97,9 @@ sscard_rc sscard_connect(sscard_ctx *ctx, const char *reader, sscard_card **out)
 	if (reader == NULL || reader[0] == '\0')
 		reader = getenv("SSCARD_READER");
 	if (reader != NULL && strncmp(reader, SIM_PREFIX, strlen(SIM_PREFIX)) == 0)
-#ifdef SSCARD_HAVE_SIM /* transitional until lib/sim lands (issue #3) */
 		rc = sscard_sim_transport_open(ctx, reader + strlen(SIM_PREFIX), &ops, &impl);
-#else
-		rc = SSCARD_E_NOT_IMPLEMENTED;
-#endif
 	else
-#ifdef SSCARD_HAVE_PCSC /* transitional until lib/transport_pcsc.c lands (#4) */
 		rc = sscard_pcsc_connect(ctx, reader, &ops, &impl);
-#else
-		rc = SSCARD_E_NOT_IMPLEMENTED;
-#endif
 	if (rc != SSCARD_OK)
 		return rc;
 	return sscard_connect_transport(ctx, ops, impl, out);

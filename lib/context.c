@@ -24,9 +24,7 @@ void sscard_ctx_free(sscard_ctx **ctx)
 {
 	if (ctx == NULL || *ctx == NULL)
 		return;
-#ifdef SSCARD_HAVE_PCSC /* transitional until lib/transport_pcsc.c lands (#4) */
 	sscard_pcsc_ctx_free(*ctx);
-#endif
 	free(*ctx);
 	*ctx = NULL;
 }

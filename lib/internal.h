@@ -10,7 +10,7 @@
 
 #include <sscard/sscard.h>
 
-#define SSCARD_ATR_MAX 33u
+#define SSCARD_ATR_MAX SSCARD_ATR_MAX_LEN
 #define SSCARD_DETAIL_MAX 256u
 /* Largest R-APDU a transport may hand back: 65536 data bytes + SW1 SW2 */
 #define SSCARD_RBUF_SIZE (65536u + 2u)

@@ -43,13 +43,15 @@ sscard_rc sscard_tlv_parse_record(const uint8_t *rec, size_t reclen,
 		return sscard_detailf(detail, detailsz, SSCARD_E_BAD_DATA,
 		                      "record %02X: %zu byte%s, a record needs tag and length",
 		                      want_tag, reclen, reclen == 1 ? "" : "s");
+	/* the element's maximum first: an overlong length is the card's
+	 * fault whether or not the bytes behind it came */
+	if (rec[1] > maxlen)
+		return sscard_detailf(detail, detailsz, SSCARD_E_BAD_DATA,
+		                      "record %02X: length %u exceeds the element's %zu",
+		                      want_tag, rec[1], maxlen);
 	sscard_rc rc = parse_one(rec, reclen, 0, &t, detail, detailsz);
 	if (rc != SSCARD_OK)
 		return rc;
-	if (t.len > maxlen)
-		return sscard_detailf(detail, detailsz, SSCARD_E_BAD_DATA,
-		                      "record %02X: length %u exceeds the element's %zu",
-		                      want_tag, t.len, maxlen);
 	if (reclen != 2u + t.len)
 		return sscard_detailf(detail, detailsz, SSCARD_E_BAD_DATA,
 		                      "record %02X: %zu bytes after the value",

@@ -11,6 +11,12 @@
 
 static const cardtool_cmd commands[] = {
 	{"apdu", cmd_apdu, "send raw APDUs or an APDU script"},
+	{"atr", cmd_atr, "decode an ATR (given in hex, or the card's)"},
+	{"list", cmd_list, "list readers, cards present, ATRs and PIN-pad features"},
+	{"monitor", cmd_monitor, "print reader/card events until interrupted (kiosks)"},
+	{"info", cmd_info, "the card's and holder's basic information, validated"},
+	{"read", cmd_read, "read one data element (tag or name) or --all"},
+	{"pin", cmd_pin, "PIN: tries left, verify, change"},
 };
 
 static const struct {

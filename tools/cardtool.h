@@ -51,5 +51,11 @@ bool ct_wants_help(int argc, char **argv);
 
 /* Subcommands, one per file tools/cmd_*.c */
 int cmd_apdu(cardtool *ct, int argc, char **argv);
+int cmd_atr(cardtool *ct, int argc, char **argv);
+int cmd_list(cardtool *ct, int argc, char **argv);
+int cmd_monitor(cardtool *ct, int argc, char **argv);
+int cmd_info(cardtool *ct, int argc, char **argv);
+int cmd_read(cardtool *ct, int argc, char **argv);
+int cmd_pin(cardtool *ct, int argc, char **argv);
 
 #endif

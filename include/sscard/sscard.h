@@ -6,6 +6,9 @@
 #include <sscard/rc.h>
 #include <sscard/context.h>
 #include <sscard/card.h>
+#include <sscard/atr.h>
+#include <sscard/ssc.h>
 #include <sscard/sm.h>
+#include <sscard/event.h>
 
 #endif

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The simulated card (lib/sim/): a card model driven by a profile
- * (vectors/cards/*.json). Used in-process by the "sim:PATH" transport and
+ * (vectors/cards/NAME.json). Used in-process by the "sim:PATH" transport and
  * over vpcd by tools/cardsim. Owner: the simulator work (issue #3); it may
  * add functions, the ones below keep their meaning.
  */
@@ -19,6 +19,10 @@ typedef struct sscard_sim sscard_sim;
  * problem, and the rc is SSCARD_E_PROFILE (or SSCARD_E_IO / NOMEM). */
 sscard_rc sscard_sim_load(const char *path, sscard_sim **out, char *err,
                           size_t errsz);
+/* The same from a JSON text in memory; `name` stands for the file in
+ * messages (fuzzers, tests). */
+sscard_rc sscard_sim_load_string(const char *name, const char *json,
+                                 sscard_sim **out, char *err, size_t errsz);
 void sscard_sim_free(sscard_sim **sim);
 
 /* Power the card on (cold) or reset it (warm). *atrlen 0 = a mute card
@@ -40,7 +44,16 @@ sscard_rc sscard_sim_apdu(sscard_sim *sim, const uint8_t *capdu, size_t clen,
 unsigned sscard_sim_delay_ms(const sscard_sim *sim);
 /* Successful writes (UPDATE/APPEND RECORD, UPDATE BINARY) since load. */
 unsigned long sscard_sim_write_count(const sscard_sim *sim);
+/* Write commands received (UPDATE/APPEND RECORD, UPDATE BINARY), whether
+ * the card accepted them or not: a read-only probe leaves this at 0. */
+unsigned long sscard_sim_write_commands(const sscard_sim *sim);
 /* 0 for T=0, 1 for T=1 (from the profile). */
 int sscard_sim_protocol(const sscard_sim *sim);
+
+/* Card presence. A "remove_after" fault takes the card out (APDUs then
+ * answer SSCARD_E_CARD_REMOVED, power-on SSCARD_E_NO_CARD); putting it
+ * back (set_present 1) powers it off, ready for a power-on. */
+int sscard_sim_present(const sscard_sim *sim);
+void sscard_sim_set_present(sscard_sim *sim, int present);
 
 #endif

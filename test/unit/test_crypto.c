@@ -129,7 +129,7 @@ static void run_error(const vector *v)
 	size_t ivlen = v->len[2], len = v->len[3];
 	uint8_t out[VALUE_MAX];
 	size_t outlen = 0;
-	sscard_rc rc;
+	sscard_rc rc = SSCARD_OK; /* fail_msg() does not return */
 
 	if (strcmp(op, "ecb-enc") == 0)
 		rc = sscard_crypto_ecb(alg, key, true, data, len, out);

@@ -1,0 +1,357 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The social security application SSSE: selection and reading of its data
+ * elements, driven by the one element table (elements.c), parsed by the
+ * one TLV parser (tlv.c), decoded by the codec and judged by validate.c.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sscard/ssc.h>
+
+#include "elements.h"
+#include "internal.h"
+#include "tlv.h"
+#include "validate.h"
+
+/* card->selected values owned by this module (0 = unknown). */
+enum { SSC_SELECTED_SSSE = 1 };
+
+/* "sx1.sh." + GBK "社会保障" */
+static const uint8_t ssse_name[] = {
+	0x73, 0x78, 0x31, 0x2E, 0x73, 0x68, 0x2E, 0xC9, 0xE7, 0xBB, 0xE1, 0xB1, 0xA3, 0xD5, 0xCF,
+};
+
+/* ---- the table, public view ------------------------------------------------ */
+
+SSCARD_API size_t sscard_element_count(void)
+{
+	return sscard_elem_count();
+}
+
+SSCARD_API int sscard_element_find(const char *name)
+{
+	const sscard_element *e = sscard_elem_lookup(name);
+	return e != NULL ? (int)sscard_elem_index(e) : -1;
+}
+
+SSCARD_API int sscard_element_tag(size_t i)
+{
+	const sscard_element *e = sscard_elem_at(i);
+	return e != NULL ? e->tag : -1;
+}
+
+SSCARD_API const char *sscard_element_key(size_t i)
+{
+	const sscard_element *e = sscard_elem_at(i);
+	return e != NULL ? e->key : NULL;
+}
+
+SSCARD_API const char *sscard_element_label(size_t i)
+{
+	const sscard_element *e = sscard_elem_at(i);
+	return e != NULL ? e->label_zh : NULL;
+}
+
+SSCARD_API const char *sscard_element_label_en(size_t i)
+{
+	const sscard_element *e = sscard_elem_at(i);
+	return e != NULL ? e->label_en : NULL;
+}
+
+SSCARD_API const char *sscard_element_file(size_t i)
+{
+	const sscard_element *e = sscard_elem_at(i);
+	return e != NULL ? sscard_file_info_of(e->ef)->name : NULL;
+}
+
+/* ---- selection and one record ------------------------------------------------ */
+
+SSCARD_API sscard_rc sscard_ssc_select(sscard_card *card, int force)
+{
+	if (card == NULL)
+		return SSCARD_E_INVALID_ARG;
+	if (!force && card->selected == SSC_SELECTED_SSSE)
+		return SSCARD_OK;
+	/* No Le: the FCI is not needed, and a 61xx answer is success as it is
+	 * (one APDU instead of SELECT + GET RESPONSE). */
+	const sscard_apdu select = { .cla = 0x00, .ins = 0xA4, .p1 = 0x04, .p2 = 0x00,
+	                             .data = ssse_name, .nc = sizeof(ssse_name) };
+	uint8_t resp[2];
+	size_t rlen = 0;
+	card->selected = 0;
+	sscard_rc rc = sscard_card_cmd(card, "SELECT SSSE", &select, resp, sizeof(resp), &rlen);
+	if (rc != SSCARD_OK)
+		return rc;
+	card->selected = SSC_SELECTED_SSSE;
+	return SSCARD_OK;
+}
+
+/* READ RECORD by SFI with record identifier = tag, Le = the element's full
+ * record, then the strict TLV check. The value is copied to `value`. */
+static sscard_rc read_record(sscard_card *card, const sscard_element *e,
+                             uint8_t value[SSCARD_ELEM_VALUE_MAX], size_t *len)
+{
+	const sscard_apdu rr = { .cla = 0x00, .ins = 0xB2, .p1 = e->tag,
+	                         .p2 = (uint8_t)(e->sfi << 3), .ne = e->len + 2u };
+	uint8_t resp[256];
+	size_t rlen = 0;
+	char what[48];
+	snprintf(what, sizeof(what), "READ RECORD %02X (%s)", e->tag, e->key);
+	sscard_rc rc = sscard_card_cmd(card, what, &rr, resp, sizeof(resp), &rlen);
+	if (rc == SSCARD_E_BAD_RESPONSE) { /* the exchange's detail lacks the tag */
+		char said[SSCARD_DETAIL_MAX - 48];
+		snprintf(said, sizeof(said), "%s", sscard_card_last_detail(card));
+		return sscard_card_fail(card, rc, "%s: %s", what, said);
+	}
+	if (rc != SSCARD_OK)
+		return rc;
+	sscard_tlv t;
+	char why[SSCARD_DETAIL_MAX - 32];
+	rc = sscard_tlv_parse_record(resp, rlen, e->tag, e->len, &t, why, sizeof(why));
+	if (rc != SSCARD_OK)
+		return sscard_card_fail(card, rc, "%s: %s", what, why);
+	memcpy(value, t.value, t.len);
+	*len = t.len;
+	return SSCARD_OK;
+}
+
+/* Read and decode one element; the SSSE is already selected. */
+static sscard_rc read_text(sscard_card *card, const sscard_element *e, char *text,
+                           size_t textsz)
+{
+	uint8_t value[SSCARD_ELEM_VALUE_MAX];
+	size_t len = 0;
+	sscard_rc rc = read_record(card, e, value, &len);
+	if (rc != SSCARD_OK)
+		return rc;
+	char why[SSCARD_DETAIL_MAX];
+	rc = sscard_elem_decode(e, value, len, text, textsz, why, sizeof(why));
+	if (rc != SSCARD_OK)
+		return sscard_card_fail(card, rc, "%s", why);
+	return SSCARD_OK;
+}
+
+SSCARD_API sscard_rc sscard_read_element(sscard_card *card, const char *name,
+                                         char *text, size_t textsz)
+{
+	const sscard_element *e = sscard_elem_lookup(name);
+	if (card == NULL || text == NULL || textsz == 0)
+		return SSCARD_E_INVALID_ARG;
+	text[0] = '\0';
+	if (e == NULL)
+		return sscard_card_fail(card, SSCARD_E_INVALID_ARG, "no data element \"%s\"",
+		                        name ? name : "(null)");
+	sscard_rc rc = sscard_card_begin(card);
+	if (rc != SSCARD_OK)
+		return rc;
+	rc = sscard_ssc_select(card, 0);
+	if (rc == SSCARD_OK)
+		rc = read_text(card, e, text, textsz);
+	sscard_card_end(card);
+	return rc;
+}
+
+/* ---- reading everything -------------------------------------------------------- */
+
+struct sscard_basic {
+	char text[SSCARD_ELEM_SLOTS][SSCARD_ELEM_TEXT_MAX];
+	sscard_elem_status status[SSCARD_ELEM_SLOTS];
+	sscard_rc error[SSCARD_ELEM_SLOTS];
+	char detail[SSCARD_ELEM_SLOTS][SSCARD_DETAIL_MAX];
+	sscard_problems problems;
+	bool read; /* a read completed: the problems are meaningful */
+};
+
+SSCARD_API sscard_rc sscard_basic_new(sscard_basic **out)
+{
+	if (out == NULL)
+		return SSCARD_E_INVALID_ARG;
+	*out = calloc(1, sizeof(**out));
+	return *out != NULL ? SSCARD_OK : SSCARD_E_NOMEM;
+}
+
+SSCARD_API void sscard_basic_free(sscard_basic **b)
+{
+	if (b == NULL || *b == NULL)
+		return;
+	free(*b);
+	*b = NULL;
+}
+
+/*
+ * How a failed READ RECORD affects the element (and the rest of its
+ * file); any rc not listed ends the whole read (transport, card gone).
+ */
+static const struct {
+	sscard_rc rc;
+	sscard_elem_status status;
+	bool rest_of_file; /* the same answer stands for the file's other elements */
+} element_failures[] = {
+	{ SSCARD_E_SECURITY, SSCARD_ELEM_WITHHELD, true },
+	{ SSCARD_E_FILE_NOT_FOUND, SSCARD_ELEM_NOT_FOUND, true },
+	{ SSCARD_E_RECORD_NOT_FOUND, SSCARD_ELEM_NOT_FOUND, false },
+	{ SSCARD_E_BAD_DATA, SSCARD_ELEM_UNREADABLE, false },
+	{ SSCARD_E_ENCODING, SSCARD_ELEM_UNREADABLE, false },
+	{ SSCARD_E_BAD_RESPONSE, SSCARD_ELEM_UNREADABLE, false },
+	{ SSCARD_E_MEMORY_FAILURE, SSCARD_ELEM_UNREADABLE, false },
+	{ SSCARD_E_CARD_ERROR, SSCARD_ELEM_UNREADABLE, false },
+	{ SSCARD_E_WRONG_LENGTH, SSCARD_ELEM_UNREADABLE, false },
+	{ SSCARD_E_WRONG_PARAMS, SSCARD_ELEM_UNREADABLE, false },
+	{ SSCARD_E_NOT_SUPPORTED, SSCARD_ELEM_UNREADABLE, false },
+	{ SSCARD_E_CONDITIONS, SSCARD_ELEM_UNREADABLE, false },
+};
+
+static int failure_row(sscard_rc rc)
+{
+	for (size_t i = 0; i < sizeof(element_failures) / sizeof(element_failures[0]); i++)
+		if (element_failures[i].rc == rc)
+			return (int)i;
+	return -1;
+}
+
+static void mark(sscard_basic *b, size_t i, sscard_elem_status st, sscard_rc rc,
+                 const char *detail)
+{
+	b->status[i] = st;
+	b->error[i] = rc;
+	snprintf(b->detail[i], sizeof(b->detail[i]), "%s", detail);
+	b->text[i][0] = '\0';
+}
+
+/* Cards below specification 3.00 have no 3.0-only records: not asked. */
+static bool version_lacks(const sscard_basic *b, const sscard_element *e)
+{
+	size_t v = sscard_elem_index(sscard_elem_by_key("spec_version"));
+	return e->v3_only && b->status[v] == SSCARD_ELEM_PRESENT &&
+	       b->text[v][0] >= '0' && b->text[v][0] < '3';
+}
+
+/* Elements after i in the same file take i's answer without an APDU. */
+static void mark_rest_of_file(sscard_basic *b, size_t i)
+{
+	sscard_ef ef = sscard_elem_at(i)->ef;
+	for (size_t j = i + 1; j < sscard_elem_count(); j++)
+		if (sscard_elem_at(j)->ef == ef && b->status[j] == SSCARD_ELEM_NOT_READ)
+			mark(b, j, b->status[i], b->error[i], b->detail[i]);
+}
+
+/* Read element i into b; returns an rc only when the whole read must stop. */
+static sscard_rc read_into(sscard_card *card, sscard_basic *b, size_t i)
+{
+	const sscard_element *e = sscard_elem_at(i);
+	if (b->status[i] != SSCARD_ELEM_NOT_READ)
+		return SSCARD_OK; /* settled by an earlier answer in its file */
+	if (version_lacks(b, e)) {
+		char why[96];
+		snprintf(why, sizeof(why), "%s: only on specification 3.00 cards", e->key);
+		mark(b, i, SSCARD_ELEM_NOT_FOUND, SSCARD_E_RECORD_NOT_FOUND, why);
+		return SSCARD_OK;
+	}
+	sscard_rc rc = read_text(card, e, b->text[i], sizeof(b->text[i]));
+	if (rc == SSCARD_OK) {
+		b->status[i] = b->text[i][0] != '\0' ? SSCARD_ELEM_PRESENT : SSCARD_ELEM_BLANK;
+		return SSCARD_OK;
+	}
+	int row = failure_row(rc);
+	if (row < 0)
+		return rc;
+	mark(b, i, element_failures[row].status, rc, sscard_card_last_detail(card));
+	if (element_failures[row].rest_of_file)
+		mark_rest_of_file(b, i);
+	return SSCARD_OK;
+}
+
+static void validate(sscard_basic *b)
+{
+	sscard_elem_values v;
+	memset(&v, 0, sizeof(v));
+	for (size_t i = 0; i < sscard_elem_count(); i++) {
+		v.text[i] = b->status[i] == SSCARD_ELEM_PRESENT ? b->text[i] : NULL;
+		v.withheld[i] = b->status[i] == SSCARD_ELEM_WITHHELD ||
+		                b->status[i] == SSCARD_ELEM_NOT_READ;
+		v.unreadable[i] = b->status[i] == SSCARD_ELEM_UNREADABLE;
+	}
+	sscard_validate_values(&v, &b->problems);
+}
+
+SSCARD_API sscard_rc sscard_read_basic(sscard_card *card, sscard_basic *b)
+{
+	if (card == NULL || b == NULL)
+		return SSCARD_E_INVALID_ARG;
+	memset(b, 0, sizeof(*b));
+	sscard_rc rc = sscard_card_begin(card);
+	if (rc != SSCARD_OK)
+		return rc;
+	rc = sscard_ssc_select(card, 0);
+	for (size_t i = 0; rc == SSCARD_OK && i < sscard_elem_count(); i++)
+		rc = read_into(card, b, i);
+	sscard_card_end(card);
+	if (rc != SSCARD_OK) {
+		memset(b, 0, sizeof(*b));
+		return rc;
+	}
+	validate(b);
+	b->read = true;
+	return SSCARD_OK;
+}
+
+/* ---- accessors ----------------------------------------------------------------- */
+
+static bool in_range(const sscard_basic *b, size_t i)
+{
+	return b != NULL && i < sscard_elem_count();
+}
+
+SSCARD_API const char *sscard_basic_value(const sscard_basic *b, size_t i)
+{
+	return in_range(b, i) && b->status[i] == SSCARD_ELEM_PRESENT ? b->text[i] : NULL;
+}
+
+SSCARD_API const char *sscard_basic_get(const sscard_basic *b, const char *key)
+{
+	const sscard_element *e = sscard_elem_by_key(key);
+	return e != NULL ? sscard_basic_value(b, sscard_elem_index(e)) : NULL;
+}
+
+SSCARD_API sscard_elem_status sscard_basic_status(const sscard_basic *b, size_t i)
+{
+	return in_range(b, i) ? b->status[i] : SSCARD_ELEM_NOT_READ;
+}
+
+SSCARD_API sscard_rc sscard_basic_error(const sscard_basic *b, size_t i)
+{
+	return in_range(b, i) ? b->error[i] : SSCARD_E_INVALID_ARG;
+}
+
+SSCARD_API const char *sscard_basic_detail(const sscard_basic *b, size_t i)
+{
+	return in_range(b, i) ? b->detail[i] : "";
+}
+
+SSCARD_API int sscard_basic_valid(const sscard_basic *b)
+{
+	return b != NULL && b->read && b->problems.count == 0;
+}
+
+SSCARD_API size_t sscard_basic_problem_count(const sscard_basic *b)
+{
+	return b != NULL ? b->problems.count : 0;
+}
+
+SSCARD_API sscard_rc sscard_basic_problem(const sscard_basic *b, size_t i,
+                                          const char **key, int *code,
+                                          const char **text)
+{
+	if (b == NULL || i >= b->problems.count)
+		return SSCARD_E_INVALID_ARG;
+	const sscard_problem *p = &b->problems.item[i];
+	if (key != NULL)
+		*key = p->elem->key;
+	if (code != NULL)
+		*code = (int)p->code;
+	if (text != NULL)
+		*text = p->text;
+	return SSCARD_OK;
+}

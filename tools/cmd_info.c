@@ -1,0 +1,564 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * cardtool info | read | pin: the social security application (issue #5).
+ * What a counter sees: the holder's data with Chinese labels, whether it
+ * is valid, and why not. PINs are read without echo and wiped after use.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "cardtool.h"
+
+/* ---- shared bits -------------------------------------------------------- */
+
+/* Parse "--json" after the command name too (cardtool info --json). Extra
+ * long options of a command come in `more`; returns the getopt code of
+ * an option of `more`, -1 at the end, '?' on error. */
+static int next_opt(cardtool *ct, int argc, char **argv, const struct option *more)
+{
+	static const struct option none[] = { { NULL, 0, NULL, 0 } };
+	struct option opts[12];
+	size_t n = 0;
+	opts[n++] = (struct option){ "json", no_argument, NULL, 'j' };
+	for (const struct option *o = more ? more : none; o->name != NULL && n < 10; o++)
+		opts[n++] = *o;
+	opts[n] = (struct option){ NULL, 0, NULL, 0 };
+	int c;
+	while ((c = getopt_long(argc, argv, "+j", opts, NULL)) == 'j')
+		ct->json = true;
+	return c;
+}
+
+/* Terminal columns of UTF-8 text: CJK (U+1100 and above in 3-byte form)
+ * and everything beyond the BMP take two columns. */
+static size_t display_width(const char *s)
+{
+	size_t w = 0;
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p != '\0') {
+		size_t len = *p < 0x80 ? 1 : *p >= 0xF0 ? 4 : *p >= 0xE0 ? 3 : 2;
+		unsigned cp = len == 3 ? ((unsigned)(p[0] & 0x0F) << 12) | ((unsigned)(p[1] & 0x3F) << 6) : 0;
+		w += (len == 4 || (len == 3 && cp >= 0x1100)) ? 2 : 1;
+		for (size_t i = 0; i < len && *p != '\0'; i++)
+			p++;
+	}
+	return w;
+}
+
+static void print_padded(const char *s, size_t width)
+{
+	size_t w = display_width(s);
+	fputs(s, stdout);
+	for (; w < width; w++)
+		putchar(' ');
+}
+
+static const char *const status_names[] = {
+	[SSCARD_ELEM_NOT_READ] = "NOT_READ",   [SSCARD_ELEM_PRESENT] = "PRESENT",
+	[SSCARD_ELEM_BLANK] = "BLANK",         [SSCARD_ELEM_NOT_FOUND] = "NOT_FOUND",
+	[SSCARD_ELEM_WITHHELD] = "WITHHELD",   [SSCARD_ELEM_UNREADABLE] = "UNREADABLE",
+};
+
+static const char *status_name(sscard_elem_status st)
+{
+	return (size_t)st < sizeof(status_names) / sizeof(status_names[0]) ? status_names[st] : "?";
+}
+
+/* Label column: "社会保障号码 (social security number)". */
+static void label_of(size_t i, char *out, size_t outsz)
+{
+	snprintf(out, outsz, "%s (%s)", sscard_element_label(i), sscard_element_label_en(i));
+}
+
+static size_t label_width(void)
+{
+	size_t w = 0;
+	char label[160];
+	for (size_t i = 0; i < sscard_element_count(); i++) {
+		label_of(i, label, sizeof(label));
+		if (display_width(label) > w)
+			w = display_width(label);
+	}
+	return w;
+}
+
+/* Shown beside a value: what a code means. */
+static const char *value_note(const char *key, const char *value)
+{
+	if (strcmp(key, "sex") == 0)
+		return strcmp(value, "1") == 0 ? "男 male" : strcmp(value, "2") == 0 ? "女 female" : NULL;
+	return NULL;
+}
+
+static int read_basic(cardtool *ct, sscard_card *card, sscard_basic **b)
+{
+	sscard_rc rc = sscard_basic_new(b);
+	if (rc == SSCARD_OK)
+		rc = sscard_read_basic(card, *b);
+	return rc == SSCARD_OK ? CT_EXIT_OK : ct_fail(ct, card, rc, "read");
+}
+
+static json_object *problems_json(const sscard_basic *b)
+{
+	json_object *arr = json_object_new_array();
+	for (size_t i = 0; i < sscard_basic_problem_count(b); i++) {
+		const char *key, *text;
+		int code;
+		sscard_basic_problem(b, i, &key, &code, &text);
+		json_object *p = json_object_new_object();
+		json_object_object_add(p, "element", json_object_new_string(key));
+		json_object_object_add(p, "code", json_object_new_string(sscard_problem_name(code)));
+		json_object_object_add(p, "message", json_object_new_string(text));
+		json_object_array_add(arr, p);
+	}
+	return arr;
+}
+
+/* Elements that are not there for a reason other than being blank. */
+static bool has_reason(const sscard_basic *b, size_t i)
+{
+	sscard_elem_status st = sscard_basic_status(b, i);
+	return st == SSCARD_ELEM_WITHHELD || st == SSCARD_ELEM_UNREADABLE ||
+	       (st == SSCARD_ELEM_NOT_FOUND && sscard_basic_error(b, i) != SSCARD_E_RECORD_NOT_FOUND);
+}
+
+static json_object *unavailable_json(const sscard_basic *b)
+{
+	json_object *arr = json_object_new_array();
+	for (size_t i = 0; i < sscard_element_count(); i++) {
+		if (!has_reason(b, i))
+			continue;
+		json_object *u = json_object_new_object();
+		json_object_object_add(u, "element", json_object_new_string(sscard_element_key(i)));
+		json_object_object_add(u, "status", json_object_new_string(status_name(sscard_basic_status(b, i))));
+		json_object_object_add(u, "code", json_object_new_string(sscard_rc_name(sscard_basic_error(b, i))));
+		json_object_object_add(u, "detail", json_object_new_string(sscard_basic_detail(b, i)));
+		json_object_array_add(arr, u);
+	}
+	return arr;
+}
+
+static void print_problems_human(const sscard_basic *b)
+{
+	if (sscard_basic_valid(b)) {
+		printf("\n有效 valid: 是 yes\n");
+		return;
+	}
+	printf("\n有效 valid: 否 NO\n");
+	for (size_t i = 0; i < sscard_basic_problem_count(b); i++) {
+		const char *text;
+		int code;
+		sscard_basic_problem(b, i, NULL, &code, &text);
+		printf("  - [%s] %s\n", sscard_problem_name(code), text);
+	}
+}
+
+/* ---- info --------------------------------------------------------------- */
+
+static void info_usage(FILE *f)
+{
+	fprintf(f,
+	        "Usage: cardtool info [--json]\n\n"
+	        "Reads the card identification and holder identity (SSSE EF05/EF06) and\n"
+	        "validates them. --json: one object with card_id, card_type, spec_version,\n"
+	        "issuer, issue_date, expiry_date, card_number, ssn, name, name_ext, sex,\n"
+	        "ethnicity, birthplace, birth_date (absent ones omitted; dates YYYY-MM-DD),\n"
+	        "\"valid\", \"problems\" and \"unavailable\" (elements the card did not give,\n"
+	        "with the reason: e.g. WITHHELD on 3.0 cards without external authentication).\n"
+	        "Exit: 0 valid, 1 read but invalid (or failed), 3 no card.\n");
+}
+
+static void info_json(const sscard_basic *b)
+{
+	json_object *o = json_object_new_object();
+	for (size_t i = 0; i < sscard_element_count(); i++) {
+		const char *v = sscard_basic_value(b, i);
+		if (v != NULL)
+			json_object_object_add(o, sscard_element_key(i), json_object_new_string(v));
+	}
+	json_object_object_add(o, "valid", json_object_new_boolean(sscard_basic_valid(b)));
+	json_object_object_add(o, "problems", problems_json(b));
+	json_object_object_add(o, "unavailable", unavailable_json(b));
+	ct_print_json(o);
+}
+
+static void info_human(const sscard_basic *b)
+{
+	size_t w = label_width();
+	char label[160];
+	for (size_t i = 0; i < sscard_element_count(); i++) {
+		const char *v = sscard_basic_value(b, i);
+		if (v == NULL && !has_reason(b, i))
+			continue;
+		label_of(i, label, sizeof(label));
+		print_padded(label, w);
+		if (v != NULL) {
+			const char *note = value_note(sscard_element_key(i), v);
+			printf("  %s%s%s%s\n", v, note ? " (" : "", note ? note : "", note ? ")" : "");
+		} else {
+			sscard_rc rc = sscard_basic_error(b, i);
+			printf("  -- %s / %s\n", sscard_strerror_zh(rc), sscard_strerror(rc));
+		}
+	}
+	print_problems_human(b);
+}
+
+int cmd_info(cardtool *ct, int argc, char **argv)
+{
+	if (ct_wants_help(argc, argv)) {
+		info_usage(stdout);
+		return CT_EXIT_OK;
+	}
+	if (next_opt(ct, argc, argv, NULL) != -1 || optind != argc) {
+		info_usage(stderr);
+		return CT_EXIT_USAGE;
+	}
+	sscard_card *card = NULL;
+	sscard_basic *b = NULL;
+	int status = ct_connect(ct, &card);
+	if (status == CT_EXIT_OK)
+		status = read_basic(ct, card, &b);
+	if (status == CT_EXIT_OK) {
+		if (ct->json)
+			info_json(b);
+		else
+			info_human(b);
+		status = sscard_basic_valid(b) ? CT_EXIT_OK : CT_EXIT_FAIL;
+	}
+	sscard_basic_free(&b);
+	sscard_disconnect(&card);
+	return status;
+}
+
+/* ---- read --------------------------------------------------------------- */
+
+static void read_usage(FILE *f)
+{
+	fprintf(f,
+	        "Usage: cardtool read TAG|NAME [--json]\n"
+	        "       cardtool read --all [--json]\n\n"
+	        "TAG is the element's tag in hex (08, 0x4E), NAME its key (ssn, name,\n"
+	        "birth_date, ...) or English label. --all reads every element and shows\n"
+	        "its tag, file and status.\n");
+}
+
+static void tag_hex(size_t i, char out[3])
+{
+	snprintf(out, 3, "%02X", (unsigned)sscard_element_tag(i));
+}
+
+static int read_one(cardtool *ct, sscard_card *card, const char *name)
+{
+	int i = sscard_element_find(name);
+	if (i < 0) {
+		fprintf(stderr, "cardtool: read: no data element \"%s\" (see --help)\n", name);
+		return CT_EXIT_USAGE;
+	}
+	char text[128], tag[3];
+	sscard_rc rc = sscard_read_element(card, name, text, sizeof(text));
+	if (rc != SSCARD_OK)
+		return ct_fail(ct, card, rc, "read");
+	tag_hex((size_t)i, tag);
+	if (ct->json) {
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "element", json_object_new_string(sscard_element_key((size_t)i)));
+		json_object_object_add(o, "tag", json_object_new_string(tag));
+		json_object_object_add(o, "file", json_object_new_string(sscard_element_file((size_t)i)));
+		json_object_object_add(o, "value", text[0] ? json_object_new_string(text) : NULL);
+		ct_print_json(o);
+	} else {
+		puts(text);
+	}
+	return CT_EXIT_OK;
+}
+
+static void read_all_json(const sscard_basic *b)
+{
+	json_object *arr = json_object_new_array();
+	char tag[3];
+	for (size_t i = 0; i < sscard_element_count(); i++) {
+		json_object *e = json_object_new_object();
+		const char *v = sscard_basic_value(b, i);
+		tag_hex(i, tag);
+		json_object_object_add(e, "tag", json_object_new_string(tag));
+		json_object_object_add(e, "element", json_object_new_string(sscard_element_key(i)));
+		json_object_object_add(e, "file", json_object_new_string(sscard_element_file(i)));
+		json_object_object_add(e, "status", json_object_new_string(status_name(sscard_basic_status(b, i))));
+		if (v != NULL)
+			json_object_object_add(e, "value", json_object_new_string(v));
+		if (sscard_basic_error(b, i) != SSCARD_OK) {
+			json_object_object_add(e, "code", json_object_new_string(sscard_rc_name(sscard_basic_error(b, i))));
+			json_object_object_add(e, "detail", json_object_new_string(sscard_basic_detail(b, i)));
+		}
+		json_object_array_add(arr, e);
+	}
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "elements", arr);
+	json_object_object_add(o, "valid", json_object_new_boolean(sscard_basic_valid(b)));
+	json_object_object_add(o, "problems", problems_json(b));
+	ct_print_json(o);
+}
+
+static void read_all_human(const sscard_basic *b)
+{
+	size_t w = label_width();
+	char label[160], tag[3];
+	for (size_t i = 0; i < sscard_element_count(); i++) {
+		const char *v = sscard_basic_value(b, i);
+		tag_hex(i, tag);
+		label_of(i, label, sizeof(label));
+		printf("%s %-9s ", tag, sscard_element_file(i));
+		print_padded(label, w);
+		if (v != NULL)
+			printf("  %s\n", v);
+		else if (sscard_basic_error(b, i) != SSCARD_OK)
+			printf("  -- %s: %s\n", status_name(sscard_basic_status(b, i)), sscard_basic_detail(b, i));
+		else
+			printf("  -- %s\n", status_name(sscard_basic_status(b, i)));
+	}
+	print_problems_human(b);
+}
+
+int cmd_read(cardtool *ct, int argc, char **argv)
+{
+	static const struct option more[] = { { "all", no_argument, NULL, 'a' }, { NULL, 0, NULL, 0 } };
+	bool all = false;
+	int c;
+	if (ct_wants_help(argc, argv)) {
+		read_usage(stdout);
+		return CT_EXIT_OK;
+	}
+	while ((c = next_opt(ct, argc, argv, more)) == 'a')
+		all = true;
+	if (c != -1 || (all ? optind != argc : optind != argc - 1)) {
+		read_usage(stderr);
+		return CT_EXIT_USAGE;
+	}
+	sscard_card *card = NULL;
+	sscard_basic *b = NULL;
+	int status = ct_connect(ct, &card);
+	if (status == CT_EXIT_OK && !all)
+		status = read_one(ct, card, argv[optind]);
+	else if (status == CT_EXIT_OK) {
+		status = read_basic(ct, card, &b);
+		if (status == CT_EXIT_OK && ct->json)
+			read_all_json(b);
+		else if (status == CT_EXIT_OK)
+			read_all_human(b);
+	}
+	sscard_basic_free(&b);
+	sscard_disconnect(&card);
+	return status;
+}
+
+/* ---- pin ---------------------------------------------------------------- */
+
+#define PIN_BUF 64
+
+typedef enum pin_source { PIN_FROM_TTY, PIN_FROM_STDIN, PIN_FROM_ENV } pin_source;
+
+static void pin_usage(FILE *f)
+{
+	fprintf(f,
+	        "Usage: cardtool pin tries\n"
+	        "       cardtool pin verify [--pin-stdin | --pin-env] [--force]\n"
+	        "       cardtool pin change [--pin-stdin | --pin-env] [--force]\n\n"
+	        "PINs are 6 digits, read from the terminal without echo; --pin-stdin\n"
+	        "reads them one per line from standard input (change: current, then new);\n"
+	        "--pin-env takes them from SSCARD_PIN (and SSCARD_NEW_PIN for change).\n"
+	        "A PIN is never taken from the command line. With one try left the PIN is\n"
+	        "not tried unless --force is given: a wrong PIN then blocks the card.\n");
+}
+
+/* One line without its newline; false if longer than the buffer. */
+static bool read_line(FILE *in, char *buf, size_t sz)
+{
+	if (fgets(buf, (int)sz, in) == NULL)
+		return false;
+	size_t n = strcspn(buf, "\r\n");
+	bool whole = buf[n] != '\0' || feof(in);
+	buf[n] = '\0';
+	return whole;
+}
+
+static bool read_tty_pin(const char *prompt, char *buf, size_t sz)
+{
+	FILE *tty = fopen("/dev/tty", "r+");
+	if (tty == NULL)
+		return false;
+	struct termios old, quiet;
+	bool ok = false;
+	if (tcgetattr(fileno(tty), &old) == 0) {
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		fputs(prompt, tty);
+		fflush(tty);
+		if (tcsetattr(fileno(tty), TCSAFLUSH, &quiet) == 0) {
+			ok = read_line(tty, buf, sz);
+			tcsetattr(fileno(tty), TCSAFLUSH, &old);
+		}
+		fputc('\n', tty);
+	}
+	fclose(tty);
+	return ok;
+}
+
+/* The environment's copy is wiped too, so no child process inherits it. */
+static bool env_pin(const char *var, char *buf, size_t sz)
+{
+	char *v = getenv(var);
+	if (v == NULL || strlen(v) >= sz)
+		return false;
+	strcpy(buf, v);
+	OPENSSL_cleanse(v, strlen(v));
+	unsetenv(var);
+	return true;
+}
+
+static bool get_pin(pin_source src, const char *prompt, const char *var, char *buf, size_t sz)
+{
+	bool ok = false;
+	switch (src) {
+	case PIN_FROM_TTY: ok = read_tty_pin(prompt, buf, sz); break;
+	case PIN_FROM_STDIN: ok = read_line(stdin, buf, sz); break;
+	case PIN_FROM_ENV: ok = env_pin(var, buf, sz); break;
+	}
+	if (!ok)
+		OPENSSL_cleanse(buf, sz);
+	return ok;
+}
+
+static int pin_result(cardtool *ct, sscard_card *card, sscard_rc rc, const char *what, int tries)
+{
+	if (rc == SSCARD_OK) {
+		if (ct->json) {
+			json_object *o = json_object_new_object();
+			json_object_object_add(o, "operation", json_object_new_string(what));
+			json_object_object_add(o, "ok", json_object_new_boolean(1));
+			ct_print_json(o);
+		} else {
+			printf("%s: OK\n", what);
+		}
+		return CT_EXIT_OK;
+	}
+	int status = ct_fail(ct, card, rc, what);
+	if (!ct->json && tries >= 0)
+		fprintf(stderr, "cardtool: %d tr%s left / 剩余 %d 次\n", tries, tries == 1 ? "y" : "ies", tries);
+	return status;
+}
+
+static int pin_tries(cardtool *ct, sscard_card *card)
+{
+	int tries = -1;
+	sscard_rc rc = sscard_pin_tries(card, &tries);
+	if (rc != SSCARD_OK)
+		return ct_fail(ct, card, rc, "pin tries");
+	if (ct->json) {
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "tries_left", tries >= 0 ? json_object_new_int(tries) : NULL);
+		json_object_object_add(o, "verified", json_object_new_boolean(tries < 0));
+		ct_print_json(o);
+	} else if (tries >= 0) {
+		printf("tries left / 剩余次数: %d%s\n", tries, tries == 0 ? " (blocked / 已锁定)" : "");
+	} else {
+		printf("PIN already verified in this session / 本次已验证\n");
+	}
+	return CT_EXIT_OK;
+}
+
+/* Refuse to spend the last try (or try a blocked PIN) unless forced. */
+static int pin_guard(cardtool *ct, sscard_card *card, bool force)
+{
+	int tries = -1;
+	sscard_rc rc = sscard_pin_tries(card, &tries);
+	if (rc == SSCARD_E_NOT_SUPPORTED) {
+		fprintf(stderr, "cardtool: warning: the card does not tell the tries left\n");
+		return CT_EXIT_OK;
+	}
+	if (rc != SSCARD_OK)
+		return ct_fail(ct, card, rc, "pin tries");
+	if (tries == 0)
+		return ct_fail(ct, card, SSCARD_E_PIN_BLOCKED, "pin");
+	if (tries == 1 && !force) {
+		fprintf(stderr, "cardtool: one PIN try left: a wrong PIN blocks the card; "
+		                "not tried (use --force) / 仅剩 1 次，未尝试\n");
+		return CT_EXIT_FAIL;
+	}
+	return CT_EXIT_OK;
+}
+
+static int pin_verify(cardtool *ct, sscard_card *card, pin_source src)
+{
+	char pin[PIN_BUF] = "";
+	int tries = -1;
+	if (!get_pin(src, "PIN: ", "SSCARD_PIN", pin, sizeof(pin)))
+		return ct_fail(ct, card, SSCARD_E_INVALID_ARG, "pin verify: no PIN given");
+	sscard_rc rc = sscard_pin_verify(card, pin, &tries);
+	OPENSSL_cleanse(pin, sizeof(pin));
+	return pin_result(ct, card, rc, "pin verify", tries);
+}
+
+static int pin_change(cardtool *ct, sscard_card *card, pin_source src)
+{
+	char old_pin[PIN_BUF] = "", new_pin[PIN_BUF] = "", again[PIN_BUF] = "";
+	int tries = -1, status = CT_EXIT_OK;
+	sscard_rc rc = SSCARD_E_INVALID_ARG;
+	if (!get_pin(src, "current PIN: ", "SSCARD_PIN", old_pin, sizeof(old_pin)) ||
+	    !get_pin(src, "new PIN: ", "SSCARD_NEW_PIN", new_pin, sizeof(new_pin)))
+		status = ct_fail(ct, card, rc, "pin change: PINs not given");
+	else if (src == PIN_FROM_TTY &&
+	         (!get_pin(src, "new PIN again: ", NULL, again, sizeof(again)) ||
+	          CRYPTO_memcmp(new_pin, again, sizeof(new_pin)) != 0))
+		status = ct_fail(ct, card, rc, "pin change: the new PINs differ");
+	else {
+		rc = sscard_pin_change(card, old_pin, new_pin, &tries);
+		status = pin_result(ct, card, rc, "pin change", tries);
+	}
+	OPENSSL_cleanse(old_pin, sizeof(old_pin));
+	OPENSSL_cleanse(new_pin, sizeof(new_pin));
+	OPENSSL_cleanse(again, sizeof(again));
+	return status;
+}
+
+int cmd_pin(cardtool *ct, int argc, char **argv)
+{
+	static const struct option more[] = {
+		{ "pin-stdin", no_argument, NULL, 's' }, { "pin-env", no_argument, NULL, 'e' },
+		{ "force", no_argument, NULL, 'f' },     { NULL, 0, NULL, 0 } };
+	pin_source src = PIN_FROM_TTY;
+	bool force = false;
+	int c;
+	if (ct_wants_help(argc, argv)) {
+		pin_usage(stdout);
+		return CT_EXIT_OK;
+	}
+	while ((c = next_opt(ct, argc, argv, more)) == 's' || c == 'e' || c == 'f') {
+		if (c == 'f')
+			force = true;
+		else
+			src = c == 's' ? PIN_FROM_STDIN : PIN_FROM_ENV;
+	}
+	const char *sub = optind == argc - 1 ? argv[optind] : NULL;
+	if (c != -1 || sub == NULL ||
+	    (strcmp(sub, "tries") != 0 && strcmp(sub, "verify") != 0 && strcmp(sub, "change") != 0)) {
+		pin_usage(stderr);
+		return CT_EXIT_USAGE;
+	}
+	sscard_card *card = NULL;
+	int status = ct_connect(ct, &card);
+	if (status == CT_EXIT_OK && strcmp(sub, "tries") == 0)
+		status = pin_tries(ct, card);
+	else if (status == CT_EXIT_OK) {
+		status = pin_guard(ct, card, force);
+		if (status == CT_EXIT_OK)
+			status = strcmp(sub, "verify") == 0 ? pin_verify(ct, card, src)
+			                                    : pin_change(ct, card, src);
+	}
+	sscard_disconnect(&card);
+	return status;
+}
