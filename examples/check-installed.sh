@@ -23,7 +23,7 @@ pc=$(find "$destdir" -name sscard.pc | head -n 1)
 PKG_CONFIG_PATH=$(dirname "$pc") PKG_CONFIG_SYSROOT_DIR=$destdir
 export PKG_CONFIG_PATH PKG_CONFIG_SYSROOT_DIR
 flags=$(pkg-config --cflags --libs sscard)
-libdir=$(pkg-config --variable=libdir sscard)
+libdir=$(dirname "$(dirname "$pc")") # DESTDIR/prefix/libdir/pkgconfig/sscard.pc
 echo "check-installed: pkg-config --cflags --libs sscard: $flags"
 
 for name in "$@"; do
@@ -34,8 +34,9 @@ done
 
 # Run what needs no reader against the in-process simulator, with the
 # installed library (not the build tree's: no rpath).
-export LD_LIBRARY_PATH=$destdir$libdir
-ldd "$tmp/$1" | grep -q "$destdir" || { echo "check-installed: not linked against the installed library" >&2; exit 1; }
+export LD_LIBRARY_PATH=$libdir
+ldd "$tmp/$1" | grep -q "libsscard.so.0 => $libdir/" ||
+	{ echo "check-installed: $1 does not load the installed library:" >&2; ldd "$tmp/$1" >&2; exit 1; }
 profile=$src/vectors/cards/healthy-v3.json
 if [ -r "$profile" ]; then
 	for name in "$@"; do
