@@ -32,6 +32,11 @@ expect "cardtool --reader X <TAB> still offers the commands" "$commands" \
 expect "cardtool --js<TAB>" "--json" "$(complete_words _cardtool "$cardtool" --js)"
 expect "cardtool ap<TAB>" "apdu" "$(complete_words _cardtool "$cardtool" ap)"
 expect "cardtool apdu --scr<TAB>" "--script" "$(complete_words _cardtool "$cardtool" apdu --scr)"
+if printf '%s\n' "$commands" | grep -qx pin; then
+	expect "cardtool pin <TAB> offers its subcommands" "$(printf '%s\n' change tries verify)" \
+		"$(complete_words _cardtool "$cardtool" pin "")"
+	expect "cardtool --json pin ve<TAB>" "verify" "$(complete_words _cardtool "$cardtool" --json pin ve)"
+fi
 for cmd in $commands; do
 	opts=$("$cardtool" "$cmd" --help 2>&1 | grep -o -- '--[a-z][a-z0-9-]*' | sort -u)
 	expect "cardtool $cmd --<TAB>" "$opts" "$(complete_words _cardtool "$cardtool" "$cmd" --)"

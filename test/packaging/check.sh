@@ -86,7 +86,7 @@ CARDSIM=$cardsim PCSC_WAIT=$pcsc_wait "$src/test/integration/sandbox.sh" \
 		"$CARDTOOL" list
 		"$CARDTOOL" --reader "$SSCARD_SANDBOX_READER" info
 		"$CARDTOOL" --reader "$SSCARD_SANDBOX_READER" --json info | tee /dev/stderr |
-			grep -q "\"ssn\": *\"110101198101011117\""
+			grep -q "\"card_number\": *\"A00000019\""
 		"$CARDTOOL" --reader "$SSCARD_SANDBOX_READER" diagnose'
 echo
 echo "check.sh: packages built, lintian clean of errors, installed ($mode), cardtool read cardsim's card"
