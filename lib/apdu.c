@@ -344,6 +344,29 @@ static sscard_rc exchange_chained(sscard_card *card, const sscard_apdu *a,
 	return exchange_one(card, &last, ans, sw);
 }
 
+/* Commands after whose success the card holds a security state (a PIN
+ * verified, a key authenticated) that must not outlive this connection. */
+static bool grants_security(const sscard_apdu *a, uint16_t sw)
+{
+	static const struct {
+		uint8_t ins;
+		bool needs_data; /* VERIFY without data only asks for the tries */
+	} granting[] = {
+		{0x20, true}, /* VERIFY */
+		{0x82, true}, /* EXTERNAL AUTHENTICATE */
+		{0x24, false}, /* CHANGE REFERENCE DATA / PIN UNBLOCK */
+		{0x2C, false}, /* RESET RETRY COUNTER */
+		{0x5E, true}, /* CHANGE PIN (social security card) */
+	};
+
+	if (sw != 0x9000)
+		return false;
+	for (size_t i = 0; i < sizeof(granting) / sizeof(granting[0]); i++)
+		if (granting[i].ins == a->ins && (!granting[i].needs_data || a->nc > 0))
+			return true;
+	return false;
+}
+
 sscard_rc sscard_exchange(sscard_card *card, const sscard_apdu *a, uint8_t *resp,
                           size_t respsz, size_t *resplen, uint16_t *sw)
 {
@@ -369,6 +392,8 @@ sscard_rc sscard_exchange(sscard_card *card, const sscard_apdu *a, uint8_t *resp
 	else
 		rc = exchange_one(card, a, &ans, &sw_local);
 	sscard_card_end(card);
+	if (rc == SSCARD_OK && grants_security(a, sw_local))
+		card->security_granted = true;
 	if (resplen != NULL)
 		*resplen = rc == SSCARD_OK ? ans.len : 0;
 	if (sw != NULL)

@@ -94,6 +94,7 @@ sscard_rc sscard_connect(sscard_ctx *ctx, const char *reader, sscard_card **out)
 	if (ctx == NULL || out == NULL)
 		return SSCARD_E_INVALID_ARG;
 	*out = NULL;
+	ctx->detail[0] = '\0';
 	if (reader == NULL || reader[0] == '\0')
 		reader = getenv("SSCARD_READER");
 	if (reader != NULL && strncmp(reader, SIM_PREFIX, strlen(SIM_PREFIX)) == 0)
@@ -114,6 +115,14 @@ void sscard_disconnect(sscard_card **card)
 	c = *card;
 	while (c->txn_depth > 0)
 		sscard_card_end(c);
+	/* A verified PIN or an external authentication stays valid on the card
+	 * until reset: never leave it to the next application (kiosks). */
+	if (c->security_granted && c->ops->reset != NULL) {
+		size_t len = sizeof(c->atr);
+
+		if (c->ops->reset(c->impl, 0, c->atr, &len) != SSCARD_OK)
+			SSC_WARN(c->ctx, "could not reset the card to drop its security state");
+	}
 	c->ops->close(c->impl);
 	if (c->rbuf != NULL) {
 		sscard_wipe(c->rbuf, SSCARD_RBUF_SIZE); /* may hold challenges/records */
@@ -221,8 +230,12 @@ sscard_rc sscard_card_cmd(sscard_card *card, const char *what, const sscard_apdu
 	uint16_t sw = 0;
 	sscard_rc rc = sscard_exchange(card, apdu, resp, respsz, resplen, &sw);
 
-	if (rc != SSCARD_OK)
-		return rc;
+	if (rc != SSCARD_OK) {
+		char why[SSCARD_DETAIL_MAX];
+
+		snprintf(why, sizeof(why), "%s", card->detail);
+		return sscard_card_fail(card, rc, "%s: %s", what, why);
+	}
 	rc = sscard_sw_rc(sw);
 	if (rc != SSCARD_OK)
 		return sscard_card_fail(card, rc, "%s: %04X %s", what, sw, sscard_sw_text(sw));

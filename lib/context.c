@@ -73,3 +73,21 @@ void sscard_log(const sscard_ctx *ctx, sscard_log_level level, const char *fmt, 
 	va_end(ap);
 	ctx->log_fn(ctx->log_ud, level, msg);
 }
+
+sscard_rc sscard_ctx_fail(sscard_ctx *ctx, sscard_rc rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ctx == NULL)
+		return rc;
+	va_start(ap, fmt);
+	vsnprintf(ctx->detail, sizeof(ctx->detail), fmt, ap);
+	va_end(ap);
+	SSC_ERR(ctx, "%s: %s", sscard_rc_name(rc), ctx->detail);
+	return rc;
+}
+
+const char *sscard_ctx_last_detail(const sscard_ctx *ctx)
+{
+	return ctx ? ctx->detail : "";
+}

@@ -22,6 +22,7 @@ struct sscard_ctx {
 	sscard_trace_fn trace_fn;
 	void *trace_ud;
 	void *pcsc; /* owned by transport_pcsc.c; NULL until first use */
+	char detail[SSCARD_DETAIL_MAX]; /* why the last connect/list failed */
 };
 
 struct sscard_card {
@@ -38,6 +39,8 @@ struct sscard_card {
 	/* What the application layer last selected (ssc.c keeps it so a
 	 * SELECT the card is already in is not sent again). */
 	int selected; /* ssc.c's enum; 0 = unknown */
+	/* The card accepted a PIN or an authentication: reset it on disconnect */
+	bool security_granted;
 };
 
 /* Logging: formats only when the level is enabled. */
@@ -55,6 +58,10 @@ void sscard_wipe(void *p, size_t len);
 sscard_rc sscard_card_fail(sscard_card *card, sscard_rc rc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void sscard_card_clear_detail(sscard_card *card);
+/* The same for failures before there is a card (connect, list): logged as
+ * an error and kept for sscard_ctx_last_detail(). */
+sscard_rc sscard_ctx_fail(sscard_ctx *ctx, sscard_rc rc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /*
  * The command helper every module uses: sscard_exchange() and then the

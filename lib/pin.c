@@ -38,6 +38,8 @@ static sscard_rc pin_command(sscard_card *card, const char *what, const sscard_a
 {
 	uint8_t resp[2];
 	size_t rlen = 0;
+	if (tries_left != NULL)
+		*tries_left = -1; /* known only from this command's own answer */
 	sscard_rc rc = sscard_card_begin(card);
 	if (rc != SSCARD_OK)
 		return rc;
@@ -82,8 +84,9 @@ SSCARD_API sscard_rc sscard_pin_tries(sscard_card *card, int *tries_left)
 		return SSCARD_E_INVALID_ARG;
 	const sscard_apdu probe = { .cla = 0x00, .ins = 0x20, .p1 = 0x00, .p2 = 0x00 };
 	sscard_rc rc = pin_command(card, "VERIFY (tries left)", &probe, tries_left);
-	/* 63Cx and 6983 are the answer asked for, not a failure */
-	if (rc == SSCARD_E_WRONG_PIN || rc == SSCARD_E_PIN_BLOCKED) {
+	/* 63Cx and 6983 to the VERIFY are the answer asked for, not a
+	 * failure (the same words to the SELECT before it are) */
+	if ((rc == SSCARD_E_WRONG_PIN || rc == SSCARD_E_PIN_BLOCKED) && *tries_left >= 0) {
 		sscard_card_clear_detail(card);
 		return SSCARD_OK;
 	}

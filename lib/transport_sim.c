@@ -113,14 +113,14 @@ sscard_rc sscard_sim_transport_open(sscard_ctx *ctx, const char *profile_path,
 		return SSCARD_E_NOMEM;
 	rc = sscard_sim_load(profile_path, &t->sim, err, sizeof(err));
 	if (rc != SSCARD_OK) {
-		SSC_ERR(ctx, "%s", err);
+		sscard_ctx_fail(ctx, rc, "%s", err);
 		free(t);
 		return rc;
 	}
 	rc = power_up(t, 1);
 	if (rc != SSCARD_OK) {
-		SSC_ERR(ctx, "sim:%s: %s", profile_path,
-		        rc == SSCARD_E_MUTE ? "the card gives no ATR" : sscard_strerror(rc));
+		sscard_ctx_fail(ctx, rc, "sim:%s: %s", profile_path,
+		                rc == SSCARD_E_MUTE ? "the card gives no ATR" : sscard_strerror(rc));
 		sim_close(t);
 		return rc;
 	}

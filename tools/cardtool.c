@@ -53,9 +53,22 @@ void ct_print_json(json_object *obj)
 	json_object_put(obj);
 }
 
+/* The one cardtool run of this process (a tool, not the library: one
+ * context, one thread), so error reports without a card can still tell
+ * why connect failed. */
+static cardtool *running;
+
+/* Before there is a card, the context knows why connect failed. */
+static const char *ct_detail(sscard_card *card)
+{
+	if (card != NULL)
+		return sscard_card_last_detail(card);
+	return running ? sscard_ctx_last_detail(running->ctx) : "";
+}
+
 json_object *ct_error_object(sscard_card *card, sscard_rc rc, const char *what)
 {
-	const char *detail = card ? sscard_card_last_detail(card) : "";
+	const char *detail = ct_detail(card);
 	uint16_t sw = card ? sscard_card_last_sw(card) : 0;
 	json_object *err = json_object_new_object();
 
@@ -83,7 +96,7 @@ int ct_fail(cardtool *ct, sscard_card *card, sscard_rc rc, const char *what)
 		json_object_object_add(top, "error", ct_error_object(card, rc, what));
 		ct_print_json(top);
 	} else {
-		const char *detail = card ? sscard_card_last_detail(card) : "";
+		const char *detail = ct_detail(card);
 
 		fprintf(stderr, "%s: %s: %s / %s%s%s%s\n", ct->prog, what, sscard_strerror(rc),
 		        sscard_strerror_zh(rc), detail[0] ? " (" : "", detail, detail[0] ? ")" : "");
@@ -99,6 +112,7 @@ int ct_connect(cardtool *ct, sscard_card **card)
 		return ct_fail(ct, NULL, rc, "connect");
 	return CT_EXIT_OK;
 }
+
 
 bool ct_wants_help(int argc, char **argv)
 {
@@ -186,6 +200,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: out of memory\n", ct.prog);
 		return CT_EXIT_SYSTEM;
 	}
+	running = &ct;
 	if (ct.verbose > 0) {
 		sscard_ctx_set_log(ct.ctx, log_to_stderr, NULL);
 		sscard_ctx_set_log_level(ct.ctx, ct.verbose > 1 ? SSCARD_LOG_DEBUG : SSCARD_LOG_INFO);

@@ -17,8 +17,9 @@
 /* ---- shared bits -------------------------------------------------------- */
 
 /* Parse "--json" after the command name too (cardtool info --json). Extra
- * long options of a command come in `more`; returns the getopt code of
- * an option of `more`, -1 at the end, '?' on error. */
+ * long options of a command come in `more`; options may follow operands
+ * (cardtool pin verify --pin-stdin). Returns the getopt code of an option
+ * of `more`, -1 at the end, '?' on error. */
 static int next_opt(cardtool *ct, int argc, char **argv, const struct option *more)
 {
 	static const struct option none[] = { { NULL, 0, NULL, 0 } };
@@ -29,7 +30,7 @@ static int next_opt(cardtool *ct, int argc, char **argv, const struct option *mo
 		opts[n++] = *o;
 	opts[n] = (struct option){ NULL, 0, NULL, 0 };
 	int c;
-	while ((c = getopt_long(argc, argv, "+j", opts, NULL)) == 'j')
+	while ((c = getopt_long(argc, argv, "j", opts, NULL)) == 'j')
 		ct->json = true;
 	return c;
 }
@@ -146,7 +147,11 @@ static json_object *unavailable_json(const sscard_basic *b)
 static void print_problems_human(const sscard_basic *b)
 {
 	if (sscard_basic_valid(b)) {
-		printf("\n有效 valid: 是 yes\n");
+		bool withheld = false;
+		for (size_t i = 0; i < sscard_element_count(); i++)
+			withheld = withheld || sscard_basic_status(b, i) == SSCARD_ELEM_WITHHELD;
+		printf("\n有效 valid: 是 yes%s\n",
+		       withheld ? " (未读取的项目未校验 / withheld elements not checked)" : "");
 		return;
 	}
 	printf("\n有效 valid: 否 NO\n");
@@ -200,6 +205,9 @@ static void info_human(const sscard_basic *b)
 		if (v != NULL) {
 			const char *note = value_note(sscard_element_key(i), v);
 			printf("  %s%s%s%s\n", v, note ? " (" : "", note ? note : "", note ? ")" : "");
+		} else if (sscard_basic_status(b, i) == SSCARD_ELEM_WITHHELD) {
+			/* 3.0 cards: EF06 opens only after EXTERNAL AUTHENTICATE */
+			printf("  -- 未经外部认证不可读 / withheld: needs external authentication\n");
 		} else {
 			sscard_rc rc = sscard_basic_error(b, i);
 			printf("  -- %s / %s\n", sscard_strerror_zh(rc), sscard_strerror(rc));
@@ -393,6 +401,7 @@ static bool read_tty_pin(const char *prompt, char *buf, size_t sz)
 		return false;
 	struct termios old, quiet;
 	bool ok = false;
+	setvbuf(tty, NULL, _IONBF, 0); /* no copy of the PIN left in stdio's buffer */
 	if (tcgetattr(fileno(tty), &old) == 0) {
 		quiet = old;
 		quiet.c_lflag &= ~(tcflag_t)ECHO;
@@ -433,6 +442,16 @@ static bool get_pin(pin_source src, const char *prompt, const char *var, char *b
 	return ok;
 }
 
+static const char *no_pin_text(pin_source src)
+{
+	static const char *const text[] = {
+		[PIN_FROM_TTY] = "pin: no terminal to read the PIN from (use --pin-stdin or --pin-env)",
+		[PIN_FROM_STDIN] = "pin: no PIN line on standard input",
+		[PIN_FROM_ENV] = "pin: SSCARD_PIN (change: and SSCARD_NEW_PIN) not set",
+	};
+	return text[src];
+}
+
 static int pin_result(cardtool *ct, sscard_card *card, sscard_rc rc, const char *what, int tries)
 {
 	if (rc == SSCARD_OK) {
@@ -446,8 +465,16 @@ static int pin_result(cardtool *ct, sscard_card *card, sscard_rc rc, const char 
 		}
 		return CT_EXIT_OK;
 	}
+	if (ct->json) {
+		json_object *o = json_object_new_object(), *err = ct_error_object(card, rc, what);
+		if (tries >= 0)
+			json_object_object_add(err, "tries_left", json_object_new_int(tries));
+		json_object_object_add(o, "error", err);
+		ct_print_json(o);
+		return ct_exit_for(rc);
+	}
 	int status = ct_fail(ct, card, rc, what);
-	if (!ct->json && tries >= 0)
+	if (tries >= 0)
 		fprintf(stderr, "cardtool: %d tr%s left / 剩余 %d 次\n", tries, tries == 1 ? "y" : "ies", tries);
 	return status;
 }
@@ -497,7 +524,7 @@ static int pin_verify(cardtool *ct, sscard_card *card, pin_source src)
 	char pin[PIN_BUF] = "";
 	int tries = -1;
 	if (!get_pin(src, "PIN: ", "SSCARD_PIN", pin, sizeof(pin)))
-		return ct_fail(ct, card, SSCARD_E_INVALID_ARG, "pin verify: no PIN given");
+		return ct_fail(ct, card, SSCARD_E_INVALID_ARG, no_pin_text(src));
 	sscard_rc rc = sscard_pin_verify(card, pin, &tries);
 	OPENSSL_cleanse(pin, sizeof(pin));
 	return pin_result(ct, card, rc, "pin verify", tries);
@@ -510,7 +537,7 @@ static int pin_change(cardtool *ct, sscard_card *card, pin_source src)
 	sscard_rc rc = SSCARD_E_INVALID_ARG;
 	if (!get_pin(src, "current PIN: ", "SSCARD_PIN", old_pin, sizeof(old_pin)) ||
 	    !get_pin(src, "new PIN: ", "SSCARD_NEW_PIN", new_pin, sizeof(new_pin)))
-		status = ct_fail(ct, card, rc, "pin change: PINs not given");
+		status = ct_fail(ct, card, rc, no_pin_text(src));
 	else if (src == PIN_FROM_TTY &&
 	         (!get_pin(src, "new PIN again: ", NULL, again, sizeof(again)) ||
 	          CRYPTO_memcmp(new_pin, again, sizeof(new_pin)) != 0))
@@ -549,6 +576,8 @@ int cmd_pin(cardtool *ct, int argc, char **argv)
 		pin_usage(stderr);
 		return CT_EXIT_USAGE;
 	}
+	if (src == PIN_FROM_STDIN)
+		setvbuf(stdin, NULL, _IONBF, 0); /* as for the terminal: before any read */
 	sscard_card *card = NULL;
 	int status = ct_connect(ct, &card);
 	if (status == CT_EXIT_OK && strcmp(sub, "tries") == 0)

@@ -55,6 +55,11 @@ SSCARD_API sscard_rc sscard_ctx_set_log_level(sscard_ctx *ctx,
 SSCARD_API sscard_rc sscard_ctx_set_trace(sscard_ctx *ctx, sscard_trace_fn fn,
                                           void *userdata);
 
+/* Why the last sscard_connect() / sscard_list_readers() on this context
+ * failed, e.g. the readers an ambiguous name matched or the field of a
+ * malformed simulator profile; "" if nothing to say. */
+SSCARD_API const char *sscard_ctx_last_detail(const sscard_ctx *ctx);
+
 /* Library version string, e.g. "0.1.0". */
 SSCARD_API const char *sscard_version(void);
 

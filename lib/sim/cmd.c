@@ -16,8 +16,11 @@
 
 typedef void (*sim_handler)(sscard_sim *sim, const sim_cmd *c, sim_resp *r);
 
+enum { FOR_SSC = 1, FOR_PSAM = 2, FOR_ALL = 3 };
+
 typedef struct cmd_entry {
 	uint8_t ins;
+	unsigned kinds;        /* FOR_SSC / FOR_PSAM: which cards know it */
 	uint8_t cla[3];        /* accepted CLA bytes (0 ends the list after the first) */
 	sim_handler run;
 	sim_key_class mac_key; /* key class of the MAC when CLA has bit 0x04 */
@@ -40,6 +43,8 @@ void sim_reset_state(sscard_sim *sim)
 	OPENSSL_cleanse(sim->challenge, sizeof(sim->challenge));
 	sim->challenge_len = 0;
 	sim->pending_len = 0;
+	OPENSSL_cleanse(sim->psam_key, sizeof(sim->psam_key));
+	sim->psam_ready = false;
 }
 
 /* Keep data for GET RESPONSE and announce it with 61xx. */
@@ -234,6 +239,12 @@ static int select_target(const sscard_sim *sim, const sim_cmd *c, uint16_t *sw)
 			return SIM_NO_FILE;
 		}
 		return find_path(sim, c->p1 == 0x08 ? mf : sim->cur_df, c->data, c->nc);
+	case 0x01:
+	case 0x02:
+	case 0x03:
+		/* ISO selections (child DF, EF, parent) this COS does not offer */
+		*sw = SW_FUNC_NOT_SUPPORTED;
+		return SIM_NO_FILE;
 	default:
 		*sw = SW_WRONG_P1P2;
 		return SIM_NO_FILE;
@@ -561,27 +572,31 @@ static void cmd_update_binary(sscard_sim *sim, const sim_cmd *c, sim_resp *r)
 /* ---- the table ----------------------------------------------------------- */
 
 static const cmd_entry commands[] = {
-	{ 0xA4, { 0x00 }, cmd_select, SIM_KEY_NONE, false, true, "SELECT" },
-	{ 0xB2, { 0x00 }, cmd_read_record, SIM_KEY_NONE, false, false, "READ RECORD" },
-	{ 0xDC, { 0x00, 0x04 }, cmd_update_record, SIM_KEY_LINE, true, false, "UPDATE RECORD" },
-	{ 0xE2, { 0x00, 0x04 }, cmd_append_record, SIM_KEY_LINE, true, false, "APPEND RECORD" },
-	{ 0xB0, { 0x00 }, cmd_read_binary, SIM_KEY_NONE, false, false, "READ BINARY" },
-	{ 0xD6, { 0x00, 0x04 }, cmd_update_binary, SIM_KEY_LINE, true, false, "UPDATE BINARY" },
-	{ 0xC0, { 0x00 }, cmd_get_response, SIM_KEY_NONE, false, true, "GET RESPONSE" },
-	{ 0x84, { 0x00 }, sim_get_challenge, SIM_KEY_NONE, false, true, "GET CHALLENGE" },
-	{ 0x82, { 0x00 }, sim_external_auth, SIM_KEY_NONE, false, false, "EXTERNAL AUTHENTICATE" },
-	{ 0x88, { 0x00 }, sim_internal_auth, SIM_KEY_NONE, false, false, "INTERNAL AUTHENTICATE" },
-	{ 0x20, { 0x00 }, sim_verify, SIM_KEY_NONE, false, false, "VERIFY" },
-	{ 0x5E, { 0x80 }, sim_change_pin, SIM_KEY_NONE, false, false, "CHANGE PIN" },
-	{ 0x24, { 0x84 }, sim_unblock_pin, SIM_KEY_UNBLOCK, false, false, "PIN UNBLOCK/RELOAD" },
-	{ 0x1E, { 0x84 }, sim_app_block, SIM_KEY_LINE, false, false, "APPLICATION BLOCK" },
-	{ 0x18, { 0x84 }, sim_app_unblock, SIM_KEY_LINE, false, true, "APPLICATION UNBLOCK" },
+	{ 0xA4, FOR_ALL, { 0x00 }, cmd_select, SIM_KEY_NONE, false, true, "SELECT" },
+	{ 0xB2, FOR_SSC, { 0x00 }, cmd_read_record, SIM_KEY_NONE, false, false, "READ RECORD" },
+	{ 0xDC, FOR_SSC, { 0x00, 0x04 }, cmd_update_record, SIM_KEY_LINE, true, false, "UPDATE RECORD" },
+	{ 0xE2, FOR_SSC, { 0x00, 0x04 }, cmd_append_record, SIM_KEY_LINE, true, false, "APPEND RECORD" },
+	{ 0xB0, FOR_ALL, { 0x00 }, cmd_read_binary, SIM_KEY_NONE, false, false, "READ BINARY" },
+	{ 0xD6, FOR_SSC, { 0x00, 0x04 }, cmd_update_binary, SIM_KEY_LINE, true, false, "UPDATE BINARY" },
+	{ 0xC0, FOR_ALL, { 0x00 }, cmd_get_response, SIM_KEY_NONE, false, true, "GET RESPONSE" },
+	{ 0x84, FOR_ALL, { 0x00 }, sim_get_challenge, SIM_KEY_NONE, false, true, "GET CHALLENGE" },
+	{ 0x82, FOR_SSC, { 0x00 }, sim_external_auth, SIM_KEY_NONE, false, false, "EXTERNAL AUTHENTICATE" },
+	{ 0x88, FOR_SSC, { 0x00 }, sim_internal_auth, SIM_KEY_NONE, false, false, "INTERNAL AUTHENTICATE" },
+	{ 0x20, FOR_SSC, { 0x00 }, sim_verify, SIM_KEY_NONE, false, false, "VERIFY" },
+	{ 0x5E, FOR_SSC, { 0x80 }, sim_change_pin, SIM_KEY_NONE, false, false, "CHANGE PIN" },
+	{ 0x24, FOR_SSC, { 0x84 }, sim_unblock_pin, SIM_KEY_UNBLOCK, false, false, "PIN UNBLOCK/RELOAD" },
+	{ 0x1E, FOR_SSC, { 0x84 }, sim_app_block, SIM_KEY_LINE, false, false, "APPLICATION BLOCK" },
+	{ 0x18, FOR_SSC, { 0x84 }, sim_app_unblock, SIM_KEY_LINE, false, true, "APPLICATION UNBLOCK" },
+	{ 0x1A, FOR_PSAM, { 0x80 }, sim_psam_des_init, SIM_KEY_NONE, false, false, "DES INIT" },
+	{ 0xFA, FOR_PSAM, { 0x80 }, sim_psam_des_crypt, SIM_KEY_NONE, false, false, "DES CRYPT" },
 };
 
-static const cmd_entry *find_command(uint8_t ins)
+static const cmd_entry *find_command(const sscard_sim *sim, uint8_t ins)
 {
+	unsigned kind = sim->psam ? FOR_PSAM : FOR_SSC;
+
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (commands[i].ins == ins)
+		if (commands[i].ins == ins && (commands[i].kinds & kind))
 			return &commands[i];
 	return NULL;
 }
@@ -600,7 +615,7 @@ static bool cla_accepted(const cmd_entry *e, uint8_t cla)
 /* Run one command: class and instruction, lifecycle, MAC, then the handler. */
 void sim_cmd_run(sscard_sim *sim, const sim_cmd *cmd, sim_resp *r)
 {
-	const cmd_entry *e = find_command(cmd->ins);
+	const cmd_entry *e = find_command(sim, cmd->ins);
 	sim_cmd c = *cmd;
 	sim_life life;
 

@@ -114,6 +114,31 @@ static bool get_sw(sim_loader *ld, json_object *v, const char *field, uint16_t *
 
 /* ---- card header: ATR, protocol, algorithm, version ----------------------- */
 
+/* ATR and protocol: every kind of card has them. */
+static bool load_atr(sim_loader *ld, json_object *root)
+{
+	sscard_sim *sim = ld->sim;
+	json_object *v;
+	long x;
+
+	if (!json_object_object_get_ex(root, "atr", &v))
+		return sim_pfail(ld, "atr", "missing");
+	if (!sim_phex(ld, v, "atr", sim->atr, sizeof(sim->atr), &sim->atr_len))
+		return false;
+	if (sim->atr_len < 2)
+		return sim_pfail(ld, "atr", "an ATR has at least TS and T0");
+	sim->protocol = 0;
+	if (json_object_object_get_ex(root, "protocol", &v)) {
+		if (!sim_pint(ld, v, "protocol", 0, 1, &x))
+			return false;
+		sim->protocol = (int)x;
+	}
+	if (json_object_object_get_ex(root, "description", &v) &&
+	    !json_object_is_type(v, json_type_string))
+		return sim_pfail(ld, "description", "must be a string");
+	return true;
+}
+
 static bool load_header(sim_loader *ld, json_object *root)
 {
 	sscard_sim *sim = ld->sim;
@@ -136,22 +161,7 @@ static bool load_header(sim_loader *ld, json_object *root)
 		sim->alg = SSCARD_ALG_SM4;
 	else
 		return sim_pfail(ld, "algorithm", "\"%s\" is neither \"3des\" nor \"sm4\"", alg);
-	if (!json_object_object_get_ex(root, "atr", &v))
-		return sim_pfail(ld, "atr", "missing");
-	if (!sim_phex(ld, v, "atr", sim->atr, sizeof(sim->atr), &sim->atr_len))
-		return false;
-	if (sim->atr_len < 2)
-		return sim_pfail(ld, "atr", "an ATR has at least TS and T0");
-	sim->protocol = 0;
-	if (json_object_object_get_ex(root, "protocol", &v)) {
-		if (!sim_pint(ld, v, "protocol", 0, 1, &x))
-			return false;
-		sim->protocol = (int)x;
-	}
-	if (json_object_object_get_ex(root, "description", &v) &&
-	    !json_object_is_type(v, json_type_string))
-		return sim_pfail(ld, "description", "must be a string");
-	return true;
+	return load_atr(ld, root);
 }
 
 /* ---- PIN ------------------------------------------------------------------ */
@@ -430,6 +440,12 @@ static bool load_key(sim_loader *ld, json_object *o, size_t i)
 	if (!sim_pstr(ld, v, FIELD("df"), &s))
 		return false;
 	k->df = sim_fs_by_path(sim, s);
+	if (k->df == SIM_NO_FILE) { /* "DF04" as the keystore writes it */
+		char under[SIM_PATH_MAX + 8];
+
+		snprintf(under, sizeof(under), "SSSE/%s", s);
+		k->df = sim_fs_by_path(sim, under);
+	}
 	if (k->df == SIM_NO_FILE || sim->files[k->df].type != SIM_DF)
 		return sim_pfail(ld, field, "\"%s\" is not a DF of this card", s);
 	if (!json_object_object_get_ex(o, "class", &v))
@@ -441,6 +457,7 @@ static bool load_key(sim_loader *ld, json_object *o, size_t i)
 	if (!sim_pint(ld, v, FIELD("id"), 0, 255, &x))
 		return false;
 	k->id = (uint8_t)x;
+	k->alg = sim->alg;
 	if (json_object_object_get_ex(o, "tries", &v)) {
 		if (!sim_pint(ld, v, FIELD("tries"), 0, 15, &x))
 			return false;
@@ -457,13 +474,13 @@ static bool load_key(sim_loader *ld, json_object *o, size_t i)
 		OPENSSL_cleanse(master, sizeof(master));
 		return sim_pfail(ld, field, "a key is 16 bytes (32 hex digits)");
 	}
-#undef FIELD
 	card_id_of(sim, card_id);
 	ok = sim_card_key(sim->alg, master, levels, nlevels, sim->atr, sim->atr_len, card_id,
 	                  k->value) == SSCARD_OK;
 	OPENSSL_cleanse(master, sizeof(master));
 	if (!ok)
-		return sim_pfail(ld, field, "cannot diversify: the ATR is shorter than 8 bytes or elements.card_id has no region digits");
+		return sim_pfail(ld, FIELD("diversify"), "cannot diversify: the ATR is shorter than 8 bytes or elements.card_id has no region digits");
+#undef FIELD
 	sim->nkeys++;
 	return true;
 }
@@ -618,6 +635,29 @@ static bool load_torn_write(sim_loader *ld, json_object *o)
 	return true;
 }
 
+static bool load_garbled(sim_loader *ld, json_object *o)
+{
+	static const char *const keys[] = { "after", "hex", NULL };
+	sim_faults *ft = &ld->sim->faults;
+	json_object *v;
+	long x = 0;
+
+	if (!json_object_is_type(o, json_type_object))
+		return sim_pfail(ld, "faults.garbled", "must be an object");
+	if (!sim_pkeys(ld, "faults.garbled", o, keys))
+		return false;
+	if (json_object_object_get_ex(o, "after", &v) &&
+	    !sim_pint(ld, v, "faults.garbled.after", 0, 1000000, &x))
+		return false;
+	if (!json_object_object_get_ex(o, "hex", &v))
+		return sim_pfail(ld, "faults.garbled.hex", "missing (the bytes the host gets; \"\" for none)");
+	if (!sim_phex(ld, v, "faults.garbled.hex", ft->garble, sizeof(ft->garble), &ft->garble_len))
+		return false;
+	ft->garbled = true;
+	ft->garbled_after = (unsigned long)x;
+	return true;
+}
+
 static bool load_counts(sim_loader *ld, json_object *faults)
 {
 	sim_faults *ft = &ld->sim->faults;
@@ -658,7 +698,7 @@ static bool load_faults(sim_loader *ld, json_object *root)
 {
 	static const char *const keys[] = { "no_atr", "bad_atr", "mute_after", "remove_after",
 		                            "slow_ms", "chip_error", "corrupt_record",
-		                            "torn_write", "flaky", NULL };
+		                            "torn_write", "flaky", "garbled", NULL };
 	json_object *faults, *v;
 
 	ld->sim->faults.torn_file = SIM_NO_FILE;
@@ -676,19 +716,40 @@ static bool load_faults(sim_loader *ld, json_object *root)
 		return false;
 	if (json_object_object_get_ex(faults, "flaky", &v) && !load_flaky(ld, v))
 		return false;
+	if (json_object_object_get_ex(faults, "garbled", &v) && !load_garbled(ld, v))
+		return false;
 	return true;
 }
 
 /* ---- the whole profile ------------------------------------------------------ */
 
+/* "kind": "card" (the default) or "psam" (psam.c) */
+static bool is_psam(sim_loader *ld, json_object *root, bool *psam)
+{
+	json_object *v;
+	const char *kind = "card";
+
+	if (json_object_object_get_ex(root, "kind", &v) && !sim_pstr(ld, v, "kind", &kind))
+		return false;
+	*psam = strcmp(kind, "psam") == 0;
+	if (!*psam && strcmp(kind, "card") != 0)
+		return sim_pfail(ld, "kind", "\"%s\" is neither \"card\" nor \"psam\"", kind);
+	return true;
+}
+
 static bool load_root(sim_loader *ld, json_object *root)
 {
-	static const char *const keys[] = { "description", "version", "algorithm", "atr",
-		                            "protocol", "pin", "elements", "files", "keys",
-		                            "lifecycle", "faults", NULL };
+	static const char *const keys[] = { "description", "kind", "version", "algorithm",
+		                            "atr", "protocol", "pin", "elements", "files",
+		                            "keys", "lifecycle", "faults", NULL };
+	bool psam = false;
 
 	if (!json_object_is_type(root, json_type_object))
 		return sim_pfail(ld, "(top)", "a profile is one JSON object");
+	if (!is_psam(ld, root, &psam))
+		return false;
+	if (psam)
+		return load_atr(ld, root) && sim_pload_psam(ld, root) && load_faults(ld, root);
 	if (!sim_pkeys(ld, "", root, keys) || !load_header(ld, root))
 		return false;
 	if (sim_fs_build_layout(ld->sim) != 0)

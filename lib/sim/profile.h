@@ -36,4 +36,8 @@ bool sim_pset_records(sim_loader *ld, sim_file *f, json_object *arr, const char 
  * element table and codec (lib/elements.h). */
 bool sim_pelements(sim_loader *ld, json_object *root);
 
+/* A PSAM profile ("kind": "psam"; psam.c): terminal number and master
+ * keys, after the ATR. */
+bool sim_pload_psam(sim_loader *ld, json_object *root);
+
 #endif

@@ -32,7 +32,7 @@ static bool collect(sim_loader *ld, json_object *given, const char *texts[SSCARD
 		if (e == NULL)
 			return sim_pfail(ld, field, "no such data element (a key such as \"ssn\" or a tag such as \"08\")");
 		if (!element_applies(ld->sim, e))
-			return sim_pfail(ld, field, "only %s 3.0 cards have it", e->key);
+			return sim_pfail(ld, field, "only 3.0 cards have it");
 		if (!json_object_is_type(v, json_type_string))
 			return sim_pfail(ld, field, "must be a string (UTF-8 text)");
 		i = sscard_elem_index(e);

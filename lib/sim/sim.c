@@ -116,6 +116,22 @@ static sscard_rc put_answer(const sim_resp *r, uint8_t *rapdu, size_t *rlen)
 	return SSCARD_OK;
 }
 
+/* The garbled fault: the answer the host gets is these bytes, status word
+ * or not (the command itself still ran inside the card). */
+static bool garbled_now(const sscard_sim *sim)
+{
+	return sim->faults.garbled && sim->apdus_since_power > sim->faults.garbled_after;
+}
+
+static sscard_rc put_raw(const uint8_t *bytes, size_t len, uint8_t *rapdu, size_t *rlen)
+{
+	if (*rlen < len)
+		return SSCARD_E_BUFFER_TOO_SMALL;
+	memcpy(rapdu, bytes, len);
+	*rlen = len;
+	return SSCARD_OK;
+}
+
 static bool parse_command(const uint8_t *capdu, size_t clen, sim_cmd *c)
 {
 	sscard_apdu a;
@@ -161,6 +177,8 @@ sscard_rc sscard_sim_apdu(sscard_sim *sim, const uint8_t *capdu, size_t clen,
 	if (r->torn) {
 		sscard_sim_power_off(sim); /* power lost mid-write */
 		rc = SSCARD_E_CARD_REMOVED;
+	} else if (garbled_now(sim)) {
+		rc = put_raw(sim->faults.garble, sim->faults.garble_len, rapdu, rlen);
 	} else {
 		rc = put_answer(r, rapdu, rlen);
 	}

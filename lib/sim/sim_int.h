@@ -114,6 +114,7 @@ typedef struct sim_key {
 	char name[SIM_NAME_MAX];
 	int df; /* file index of the DF holding it */
 	sim_key_class cls;
+	sscard_alg alg; /* the card's algorithm; a PSAM holds keys of both */
 	uint8_t id;
 	uint8_t value[SSCARD_KEY_LEN]; /* the card's (diversified) key */
 	int tries, max_tries;          /* max_tries 0 = no error counter */
@@ -128,6 +129,10 @@ typedef struct sim_faults {
 	unsigned slow_ms;
 	bool torn_write;  /* the next UPDATE RECORD on torn_file loses power */
 	int torn_file;    /* SIM_NO_FILE = any record file */
+	bool garbled;                /* answers replaced by garble[] ... */
+	unsigned long garbled_after; /* ... after this many APDUs since power-on */
+	uint8_t garble[16];
+	size_t garble_len; /* 0..16: no status word at all, one byte, ... */
 	double flaky_rate;
 	uint64_t flaky_state; /* splitmix64 state: deterministic, not crypto */
 	uint16_t flaky_sw;
@@ -140,6 +145,7 @@ struct sscard_sim {
 	int protocol; /* 0 or 1 */
 	sscard_alg alg;
 	int version; /* 2 or 3 */
+	bool psam;   /* a terminal security module (psam.c), not a social security card */
 
 	sim_file files[SIM_MAX_FILES];
 	size_t nfiles;
@@ -164,6 +170,11 @@ struct sscard_sim {
 	size_t challenge_len; /* 0 = none (consumed or never asked) */
 	uint8_t pending[SIM_RESP_MAX]; /* data waiting for GET RESPONSE */
 	size_t pending_len;
+
+	/* PSAM: the key set up by DES INIT (80 1A) for DES CRYPT (80 FA) */
+	uint8_t psam_key[SSCARD_KEY_LEN];
+	sscard_alg psam_alg;
+	bool psam_ready;
 
 	unsigned last_delay_ms;
 	unsigned long writes, write_cmds;
@@ -227,6 +238,11 @@ const sim_key *sim_find_key(const sscard_sim *sim, sim_key_class cls, uint8_t id
                             bool any_id);
 bool sim_ac_ok(const sscard_sim *sim, const sim_file *f, sim_ac ac, bool mac_ok);
 uint16_t sim_ac_sw(sim_ac ac);
+
+/* psam.c: the terminal security module's commands and file system */
+void sim_psam_des_init(sscard_sim *sim, const sim_cmd *c, sim_resp *r);
+void sim_psam_des_crypt(sscard_sim *sim, const sim_cmd *c, sim_resp *r);
+int sim_fs_build_psam(sscard_sim *sim, const uint8_t *terminal, size_t len);
 
 /* keys.c */
 sscard_rc sim_card_key(sscard_alg alg, const uint8_t master[SSCARD_KEY_LEN],

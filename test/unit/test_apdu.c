@@ -417,6 +417,61 @@ static void test_card_cmd_maps_sw(void **state)
 	sscard_disconnect(&card);
 }
 
+/* A card that accepts everything and counts its resets. */
+typedef struct resettable {
+	int resets;
+} resettable;
+
+static sscard_rc ok_transmit(void *impl, const uint8_t *c, size_t clen, uint8_t *r,
+                             size_t *rlen)
+{
+	(void)impl;
+	(void)c;
+	(void)clen;
+	r[0] = 0x90;
+	r[1] = 0x00;
+	*rlen = 2;
+	return SSCARD_OK;
+}
+
+static sscard_rc counting_reset(void *impl, int cold, uint8_t *atr, size_t *len)
+{
+	resettable *r = impl;
+
+	(void)cold;
+	(void)atr;
+	r->resets++;
+	*len = 0;
+	return SSCARD_OK;
+}
+
+static void test_disconnect_drops_security_state(void **state)
+{
+	static const sscard_transport_ops ops = {.name = "resettable",
+	                                         .transmit = ok_transmit,
+	                                         .reset = counting_reset,
+	                                         .close = noop_close};
+	static const uint8_t pin[] = {0x12, 0x34, 0x56};
+	const sscard_apdu tries = {.ins = 0x20};
+	const sscard_apdu verify = {.ins = 0x20, .data = pin, .nc = 3,
+	                            .flags = SSCARD_APDU_SENSITIVE};
+	resettable r = {0};
+	sscard_card *card = NULL;
+	uint16_t sw;
+
+	/* asking for the tries grants nothing: no reset */
+	assert_int_equal(sscard_connect_transport(*state, &ops, &r, &card), SSCARD_OK);
+	assert_int_equal(sscard_exchange(card, &tries, NULL, 0, NULL, &sw), SSCARD_OK);
+	sscard_disconnect(&card);
+	assert_int_equal(r.resets, 0);
+	/* a verified PIN must not outlive the connection */
+	assert_int_equal(sscard_connect_transport(*state, &ops, &r, &card), SSCARD_OK);
+	assert_int_equal(sscard_exchange(card, &verify, NULL, 0, NULL, &sw), SSCARD_OK);
+	assert_int_equal(sw, 0x9000);
+	sscard_disconnect(&card);
+	assert_int_equal(r.resets, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -435,6 +490,7 @@ int main(void)
 		cmocka_unit_test(test_trace_masks_pin),
 		cmocka_unit_test(test_transmit_raw),
 		cmocka_unit_test(test_card_cmd_maps_sw),
+		cmocka_unit_test(test_disconnect_drops_security_state),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

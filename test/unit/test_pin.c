@@ -130,6 +130,25 @@ static void test_tries_without_a_try(void **state)
 	sscard_disconnect(&card);
 }
 
+/* Found by fuzz_ssc: a card answering 63Cx to the SELECT has not told
+ * the tries left; that is an error, not a count. */
+static void test_tries_only_from_verify(void **state)
+{
+	fixture *f = *state;
+	static const script_step steps[] = {
+		{ SELECT_SSSE, "63C2", SSCARD_OK },
+		{ SELECT_SSSE, "6983", SSCARD_OK },
+	};
+	sscard_card *card = script_card_connect(f->ctx, steps, 2);
+	int tries = 99;
+	assert_int_equal(sscard_pin_tries(card, &tries), SSCARD_E_WRONG_PIN);
+	assert_int_equal(tries, -1);
+	assert_non_null(strstr(sscard_card_last_detail(card), "SELECT"));
+	assert_int_equal(sscard_pin_tries(card, &tries), SSCARD_E_PIN_BLOCKED);
+	assert_int_equal(tries, -1);
+	sscard_disconnect(&card);
+}
+
 static void test_change(void **state)
 {
 	fixture *f = *state;
@@ -157,6 +176,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_wrong_pin_sent_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_pin_not_sent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tries_without_a_try, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tries_only_from_verify, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_change, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
