@@ -18,16 +18,11 @@
 #include <stdint.h>
 
 #include <sscard/rc.h>
+#include <sscard/sm.h>
 
-typedef enum sscard_alg {
-	SSCARD_ALG_3DES = 1, /* 2-key triple DES, 8-byte blocks (2.0 cards) */
-	SSCARD_ALG_SM4 = 2   /* SM4, 16-byte blocks (3.0 cards) */
-} sscard_alg;
-
-#define SSCARD_KEY_LEN 16u
-#define SSCARD_MAC_LEN 4u
+/* sscard_alg, SSCARD_KEY_LEN, SSCARD_MAC_LEN and SSCARD_FACTOR_LEN are
+ * public (include/sscard/sm.h): key providers use them. */
 #define SSCARD_BLOCK_MAX 16u   /* largest block size of any sscard_alg */
-#define SSCARD_FACTOR_LEN 8u   /* one diversification factor */
 
 /* Block size of alg (8 or 16), 0 for an unknown alg. */
 size_t sscard_alg_block(sscard_alg alg);

@@ -55,7 +55,7 @@ static sscard_rc pending_push(sscard_pcsc_state *st, sscard_event_type type,
 	/* Reader names longer than the field are cut at a byte boundary; the
 	 * name is informational here (connect takes a substring anyway). */
 	strncpy(ev->reader, reader, sizeof ev->reader - 1);
-	if (atr_len <= sizeof ev->atr) {
+	if (atr != NULL && atr_len > 0 && atr_len <= sizeof ev->atr) {
 		memcpy(ev->atr, atr, atr_len);
 		ev->atr_len = atr_len;
 	}
@@ -172,6 +172,11 @@ static sscard_rc watch_update(sscard_pcsc_state *st, size_t i, const SCARD_READE
 /* One SCardGetStatusChange round over every watched reader and PnP. */
 static sscard_rc wait_round(sscard_pcsc_state *st, DWORD timeout)
 {
+	/* pcsc-lite 1.9's PnP notification only reports readers that come or
+	 * go during the call: catch up with those that came in between. */
+	sscard_rc rc = watch_sync(st);
+	if (rc != SSCARD_OK || st->npending > 0)
+		return rc;
 	SCARD_READERSTATE rs[SSCARD_PCSC_MAX_WATCH + 1];
 	memset(rs, 0, sizeof rs);
 	size_t n = st->nwatch;
@@ -186,7 +191,6 @@ static sscard_rc wait_round(sscard_pcsc_state *st, DWORD timeout)
 		return watch_sync(st); /* a reader left before we asked about it */
 	if (rv != SCARD_S_SUCCESS)
 		return sscard_pcsc_note(st, rv);
-	sscard_rc rc = SSCARD_OK;
 	for (size_t i = 0; i < n && rc == SSCARD_OK; i++) {
 		if (rs[i].dwEventState & (SCARD_STATE_UNKNOWN | SCARD_STATE_IGNORE))
 			continue; /* gone: watch_sync reports it */

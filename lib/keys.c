@@ -12,7 +12,7 @@
 
 #include "internal.h"
 
-sscard_rc sscard_keys_new(sscard_ctx *ctx, const sscard_keys_ops *ops, void *impl,
+SSCARD_API sscard_rc sscard_keys_new(sscard_ctx *ctx, const sscard_keys_ops *ops, void *impl,
                           sscard_keys **out)
 {
 	sscard_keys *keys;
@@ -112,7 +112,7 @@ sscard_rc sscard_div_factors_make(const uint8_t *atr, size_t atrlen,
 	if (atrlen < SSCARD_FACTOR_LEN)
 		return SSCARD_E_BAD_DATA;
 	memcpy(f->card, atr + atrlen - SSCARD_FACTOR_LEN, SSCARD_FACTOR_LEN);
-	f->have_card = true;
+	f->have_card = 1;
 	if (!card_id)
 		return SSCARD_OK;
 	rc = region_digits(card_id, idlen, region);
@@ -123,6 +123,6 @@ sscard_rc sscard_div_factors_make(const uint8_t *atr, size_t atrlen,
 	memcpy(f->city + 6, "sx", 2);
 	memcpy(f->province, region, 2);
 	memcpy(f->province + 2, "0000sh", 6);
-	f->have_region = true;
+	f->have_region = 1;
 	return SSCARD_OK;
 }

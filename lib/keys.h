@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Private: the key provider interface behind sscard_keys (lib/keys.c) and
- * its software implementation (lib/keys_file.c). A provider computes with
- * the card's keys and never hands a key out, so a PSAM or an HSM can
- * implement the same operations. Owner: the crypto work (issue #6).
+ * Private: the calls the secure channel makes on a key provider
+ * (lib/keys.c; the provider interface itself is public, sscard_keys_ops
+ * in include/sscard/sm.h) and the software keystore's parser
+ * (lib/keys_file.c). Owner: the crypto work (issue #6).
  */
 #ifndef SSCARD_KEYS_H
 #define SSCARD_KEYS_H
@@ -19,48 +19,11 @@
 
 #define SSCARD_DF_NAME_MAX 8u /* "SSSE", "DF04" and a NUL */
 
-/* The diversification factors of one card (design.md s.4). */
-typedef struct sscard_div_factors {
-	uint8_t card[SSCARD_FACTOR_LEN];     /* last 8 bytes of the ATR */
-	uint8_t city[SSCARD_FACTOR_LEN];     /* ASCII region(6) + "sx" */
-	uint8_t province[SSCARD_FACTOR_LEN]; /* ASCII region(2) + "0000sh" */
-	bool have_card, have_region;
-} sscard_div_factors;
-
-/* What a provider tells about one of its keys (no key material). */
-typedef struct sscard_key_info {
-	sscard_alg alg;
-	uint8_t id; /* the card's key index */
-} sscard_key_info;
-
-typedef struct sscard_keys_ops {
-	const char *name;
-	/* The key for (usage, df): SSCARD_E_KEY_NOT_FOUND if the provider has
-	 * none. */
-	sscard_rc (*lookup)(void *impl, sscard_key_usage usage, const char *df,
-	                    sscard_key_info *info);
-	/* ECB-encrypt whole blocks with the card's key (diversified). */
-	sscard_rc (*encrypt)(void *impl, sscard_key_usage usage, const char *df,
-	                     const sscard_div_factors *f, const uint8_t *in,
-	                     size_t len, uint8_t *out);
-	/* sscard_crypto_mac() with the card's key (diversified). */
-	sscard_rc (*mac)(void *impl, sscard_key_usage usage, const char *df,
-	                 const sscard_div_factors *f, const uint8_t *iv,
-	                 size_t ivlen, const uint8_t *data, size_t len,
-	                 uint8_t mac[SSCARD_MAC_LEN]);
-	/* Release everything, wiping keys. */
-	void (*free)(void *impl);
-} sscard_keys_ops;
-
 struct sscard_keys {
 	sscard_ctx *ctx;
 	const sscard_keys_ops *ops;
 	void *impl;
 };
-
-/* Wrap a provider; takes `impl` (ops->free is called on failure too). */
-sscard_rc sscard_keys_new(sscard_ctx *ctx, const sscard_keys_ops *ops, void *impl,
-                          sscard_keys **out);
 
 sscard_rc sscard_keys_lookup(sscard_keys *keys, sscard_key_usage usage,
                              const char *df, sscard_key_info *info);
@@ -82,9 +45,51 @@ sscard_rc sscard_div_factors_make(const uint8_t *atr, size_t atrlen,
                                   const uint8_t *card_id, size_t idlen,
                                   sscard_div_factors *f);
 
-/* The software keystore's parser, for tests and fuzzers: `text` of
- * `len` bytes (need not be NUL-terminated). Errors name the line in
- * `err`. */
+/* ---- the keystore file (lib/keys_file.c): format in sscard/sm.h ------ */
+
+#define SSCARD_KS_MAX_KEYS 64u
+#define SSCARD_KS_MAX_LEVELS 3u
+
+typedef enum sscard_div_level {
+	SSCARD_LEVEL_PROVINCE,
+	SSCARD_LEVEL_CITY,
+	SSCARD_LEVEL_CARD
+} sscard_div_level;
+
+/* One line: a key (software keystore) or where a PSAM keeps it. */
+typedef struct sscard_ks_entry {
+	sscard_key_usage usage;
+	char df[SSCARD_DF_NAME_MAX];
+	uint8_t id; /* the card's key index */
+	sscard_alg alg;
+	sscard_div_level levels[SSCARD_KS_MAX_LEVELS];
+	size_t nlevels;
+	bool psam;
+	uint8_t psam_index;          /* psam lines: P2 of DES INIT */
+	uint8_t key[SSCARD_KEY_LEN]; /* key lines: the (master) key */
+} sscard_ks_entry;
+
+typedef struct sscard_keystore {
+	sscard_ks_entry keys[SSCARD_KS_MAX_KEYS];
+	size_t nkeys;
+} sscard_keystore;
+
+/* Load a keystore file (NULL: $SSCARD_KEYSTORE), refusing one that group
+ * or others may access; errors are logged on ctx. */
+sscard_rc sscard_keystore_load(sscard_ctx *ctx, const char *path, sscard_keystore **out);
+/* Parse `len` bytes of text (need not be NUL-terminated); errors name the
+ * line in `err`. */
+sscard_rc sscard_keystore_parse(const char *text, size_t len, sscard_keystore **out,
+                                char *err, size_t errsz);
+/* Wipes and frees; NULL is fine. */
+void sscard_keystore_free(sscard_keystore *ks);
+const sscard_ks_entry *sscard_keystore_find(const sscard_keystore *ks,
+                                            sscard_key_usage usage, const char *df);
+/* The factor of one level, NULL if the card did not give it. */
+const uint8_t *sscard_level_factor(const sscard_div_factors *f, sscard_div_level level);
+
+/* The software keystore from text, for tests and fuzzers (psam lines are
+ * refused: they need the PSAM provider). */
 sscard_rc sscard_keys_parse_text(sscard_ctx *ctx, const char *text, size_t len,
                                  sscard_keys **out, char *err, size_t errsz);
 

@@ -20,27 +20,8 @@
 
 #include "internal.h"
 
-#define KEYSTORE_MAX_KEYS 64u
 #define KEYSTORE_MAX_BYTES 65536u
-#define KEYSTORE_MAX_LEVELS 3u
 #define KEYSTORE_ERR_MAX 160u
-
-typedef enum div_level { LEVEL_PROVINCE, LEVEL_CITY, LEVEL_CARD } div_level;
-
-typedef struct file_key {
-	sscard_key_usage usage;
-	char df[SSCARD_DF_NAME_MAX];
-	uint8_t id;
-	sscard_alg alg;
-	div_level levels[KEYSTORE_MAX_LEVELS];
-	size_t nlevels;
-	uint8_t key[SSCARD_KEY_LEN];
-} file_key;
-
-typedef struct keystore {
-	file_key keys[KEYSTORE_MAX_KEYS];
-	size_t nkeys;
-} keystore;
 
 static const struct {
 	const char *name;
@@ -62,19 +43,19 @@ static const struct {
 
 static const struct {
 	const char *name;
-	div_level level;
+	sscard_div_level level;
 } level_names[] = {
-	{ "province", LEVEL_PROVINCE },
-	{ "city", LEVEL_CITY },
-	{ "card", LEVEL_CARD },
+	{ "province", SSCARD_LEVEL_PROVINCE },
+	{ "city", SSCARD_LEVEL_CITY },
+	{ "card", SSCARD_LEVEL_CARD },
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ---- the provider ------------------------------------------------------- */
 
-static const file_key *find_key(const keystore *ks, sscard_key_usage usage,
-                                const char *df)
+const sscard_ks_entry *sscard_keystore_find(const sscard_keystore *ks,
+                                            sscard_key_usage usage, const char *df)
 {
 	for (size_t i = 0; i < ks->nkeys; i++)
 		if (ks->keys[i].usage == usage && strcmp(ks->keys[i].df, df) == 0)
@@ -85,7 +66,7 @@ static const file_key *find_key(const keystore *ks, sscard_key_usage usage,
 static sscard_rc ks_lookup(void *impl, sscard_key_usage usage, const char *df,
                            sscard_key_info *info)
 {
-	const file_key *k = find_key(impl, usage, df);
+	const sscard_ks_entry *k = sscard_keystore_find(impl, usage, df);
 
 	if (!k)
 		return SSCARD_E_KEY_NOT_FOUND;
@@ -94,18 +75,18 @@ static sscard_rc ks_lookup(void *impl, sscard_key_usage usage, const char *df,
 	return SSCARD_OK;
 }
 
-static const uint8_t *level_factor(const sscard_div_factors *f, div_level level)
+const uint8_t *sscard_level_factor(const sscard_div_factors *f, sscard_div_level level)
 {
 	switch (level) {
-	case LEVEL_PROVINCE: return f->have_region ? f->province : NULL;
-	case LEVEL_CITY: return f->have_region ? f->city : NULL;
-	case LEVEL_CARD: return f->have_card ? f->card : NULL;
+	case SSCARD_LEVEL_PROVINCE: return f->have_region ? f->province : NULL;
+	case SSCARD_LEVEL_CITY: return f->have_region ? f->city : NULL;
+	case SSCARD_LEVEL_CARD: return f->have_card ? f->card : NULL;
 	}
 	return NULL;
 }
 
 /* The card's key: the master key diversified level by level. */
-static sscard_rc card_key(const file_key *k, const sscard_div_factors *f,
+static sscard_rc card_key(const sscard_ks_entry *k, const sscard_div_factors *f,
                           uint8_t out[SSCARD_KEY_LEN])
 {
 	uint8_t next[SSCARD_KEY_LEN];
@@ -113,7 +94,7 @@ static sscard_rc card_key(const file_key *k, const sscard_div_factors *f,
 
 	memcpy(out, k->key, SSCARD_KEY_LEN);
 	for (size_t i = 0; rc == SSCARD_OK && i < k->nlevels; i++) {
-		const uint8_t *factor = level_factor(f, k->levels[i]);
+		const uint8_t *factor = sscard_level_factor(f, k->levels[i]);
 		if (!factor) {
 			rc = SSCARD_E_BAD_DATA; /* the card did not give this factor */
 			break;
@@ -131,7 +112,7 @@ static sscard_rc ks_encrypt(void *impl, sscard_key_usage usage, const char *df,
                             const sscard_div_factors *f, const uint8_t *in,
                             size_t len, uint8_t *out)
 {
-	const file_key *k = find_key(impl, usage, df);
+	const sscard_ks_entry *k = sscard_keystore_find(impl, usage, df);
 	uint8_t key[SSCARD_KEY_LEN];
 	sscard_rc rc;
 
@@ -149,7 +130,7 @@ static sscard_rc ks_mac(void *impl, sscard_key_usage usage, const char *df,
                         size_t ivlen, const uint8_t *data, size_t len,
                         uint8_t mac[SSCARD_MAC_LEN])
 {
-	const file_key *k = find_key(impl, usage, df);
+	const sscard_ks_entry *k = sscard_keystore_find(impl, usage, df);
 	uint8_t key[SSCARD_KEY_LEN];
 	sscard_rc rc;
 
@@ -164,10 +145,7 @@ static sscard_rc ks_mac(void *impl, sscard_key_usage usage, const char *df,
 
 static void ks_free(void *impl)
 {
-	if (!impl)
-		return;
-	OPENSSL_cleanse(impl, sizeof(keystore));
-	free(impl);
+	sscard_keystore_free(impl);
 }
 
 static const sscard_keys_ops keystore_ops = {
@@ -202,7 +180,7 @@ static sscard_rc parse_fail(parser *p, const char *fmt, ...)
 	return SSCARD_E_KEYSTORE;
 }
 
-static bool parse_levels(char *text, file_key *k)
+static bool parse_levels(char *text, sscard_ks_entry *k)
 {
 	char *save = NULL;
 
@@ -214,7 +192,7 @@ static bool parse_levels(char *text, file_key *k)
 		for (i = 0; i < COUNT(level_names); i++)
 			if (strcmp(level_names[i].name, tok) == 0)
 				break;
-		if (i == COUNT(level_names) || k->nlevels == KEYSTORE_MAX_LEVELS)
+		if (i == COUNT(level_names) || k->nlevels == SSCARD_KS_MAX_LEVELS)
 			return false;
 		k->levels[k->nlevels++] = level_names[i].level;
 	}
@@ -241,21 +219,24 @@ static bool parse_id(const char *text, uint8_t *id)
 	return strlen(text) == 2 && sscard_hex_decode(text, id, 1, &n) == SSCARD_OK && n == 1;
 }
 
-/* "key USAGE DF ID ALG DIVERSIFY KEY" (the word "key" already read). */
-static sscard_rc parse_key_line(parser *p, keystore *ks, char **save)
+/* The six fields after "key" or "psam": USAGE DF ID ALG DIVERSIFY and
+ * the key (key lines) or the PSAM's key index (psam lines). */
+static sscard_rc parse_entry(parser *p, sscard_keystore *ks, char **save, bool psam)
 {
+	const char *what = psam ? "a psam line" : "a key line";
 	char *f[6];
-	file_key *k;
+	sscard_ks_entry *k;
 	size_t i, n = 0;
 
 	for (i = 0; i < 6; i++)
 		if (!(f[i] = strtok_r(NULL, " \t\r", save)))
-			return parse_fail(p, "a key line has 7 fields");
+			return parse_fail(p, "%s has 7 fields", what);
 	if (strtok_r(NULL, " \t\r", save))
-		return parse_fail(p, "a key line has 7 fields");
-	if (ks->nkeys == KEYSTORE_MAX_KEYS)
-		return parse_fail(p, "more than %u keys", KEYSTORE_MAX_KEYS);
+		return parse_fail(p, "%s has 7 fields", what);
+	if (ks->nkeys == SSCARD_KS_MAX_KEYS)
+		return parse_fail(p, "more than %u keys", SSCARD_KS_MAX_KEYS);
 	k = &ks->keys[ks->nkeys];
+	k->psam = psam;
 	for (i = 0; i < COUNT(usages) && strcmp(usages[i].name, f[0]) != 0; i++)
 		;
 	if (i == COUNT(usages))
@@ -263,7 +244,7 @@ static sscard_rc parse_key_line(parser *p, keystore *ks, char **save)
 	k->usage = usages[i].usage;
 	if (!parse_df(f[1], k->df))
 		return parse_fail(p, "DF must be a name like SSSE or DF04");
-	if (find_key(ks, k->usage, k->df))
+	if (sscard_keystore_find(ks, k->usage, k->df))
 		return parse_fail(p, "a second %s key for %s", f[0], k->df);
 	if (!parse_id(f[2], &k->id))
 		return parse_fail(p, "key id must be 2 hex digits");
@@ -274,16 +255,20 @@ static sscard_rc parse_key_line(parser *p, keystore *ks, char **save)
 	k->alg = alg_names[i].alg;
 	if (!parse_levels(f[4], k))
 		return parse_fail(p, "diversification must be - or levels from province,city,card");
-	if (strlen(f[5]) != 2 * SSCARD_KEY_LEN ||
-	    sscard_hex_decode(f[5], k->key, sizeof(k->key), &n) != SSCARD_OK ||
-	    n != SSCARD_KEY_LEN)
+	if (psam) {
+		if (!parse_id(f[5], &k->psam_index))
+			return parse_fail(p, "the PSAM key index must be 2 hex digits");
+	} else if (strlen(f[5]) != 2 * SSCARD_KEY_LEN ||
+	           sscard_hex_decode(f[5], k->key, sizeof(k->key), &n) != SSCARD_OK ||
+	           n != SSCARD_KEY_LEN) {
 		return parse_fail(p, "the key must be %u hex digits", 2 * SSCARD_KEY_LEN);
+	}
 	ks->nkeys++;
 	return SSCARD_OK;
 }
 
 /* One line; *version set by the version line. */
-static sscard_rc parse_line(parser *p, keystore *ks, char *line, bool *version)
+static sscard_rc parse_line(parser *p, sscard_keystore *ks, char *line, bool *version)
 {
 	char *save = NULL;
 	char *word = strtok_r(line, " \t\r", &save);
@@ -299,12 +284,12 @@ static sscard_rc parse_line(parser *p, keystore *ks, char *line, bool *version)
 		*version = true;
 		return SSCARD_OK;
 	}
-	if (strcmp(word, "key") == 0)
-		return parse_key_line(p, ks, &save);
-	return parse_fail(p, "unknown item (expected \"key\")");
+	if (strcmp(word, "key") == 0 || strcmp(word, "psam") == 0)
+		return parse_entry(p, ks, &save, word[0] == 'p');
+	return parse_fail(p, "unknown item (expected \"key\" or \"psam\")");
 }
 
-static sscard_rc parse_buffer(parser *p, keystore *ks, char *buf)
+static sscard_rc parse_buffer(parser *p, sscard_keystore *ks, char *buf)
 {
 	bool version = false;
 	char *line = buf;
@@ -323,11 +308,11 @@ static sscard_rc parse_buffer(parser *p, keystore *ks, char *buf)
 	return rc;
 }
 
-sscard_rc sscard_keys_parse_text(sscard_ctx *ctx, const char *text, size_t len,
-                                 sscard_keys **out, char *err, size_t errsz)
+sscard_rc sscard_keystore_parse(const char *text, size_t len, sscard_keystore **out,
+                                char *err, size_t errsz)
 {
 	parser p = { 0, err, errsz };
-	keystore *ks;
+	sscard_keystore *ks;
 	char *buf;
 	sscard_rc rc;
 
@@ -335,6 +320,7 @@ sscard_rc sscard_keys_parse_text(sscard_ctx *ctx, const char *text, size_t len,
 		err[0] = '\0';
 	if (!text || !out)
 		return SSCARD_E_INVALID_ARG;
+	*out = NULL;
 	if (len > KEYSTORE_MAX_BYTES)
 		return parse_fail(&p, "file larger than %u bytes", KEYSTORE_MAX_BYTES);
 	if (memchr(text, '\0', len))
@@ -352,10 +338,48 @@ sscard_rc sscard_keys_parse_text(sscard_ctx *ctx, const char *text, size_t len,
 	OPENSSL_cleanse(buf, len + 1);
 	free(buf);
 	if (rc != SSCARD_OK) {
-		ks_free(ks);
+		sscard_keystore_free(ks);
 		return rc;
 	}
+	*out = ks;
+	return SSCARD_OK;
+}
+
+void sscard_keystore_free(sscard_keystore *ks)
+{
+	if (!ks)
+		return;
+	OPENSSL_cleanse(ks, sizeof(*ks));
+	free(ks);
+}
+
+/* The software provider holds keys: every entry must be a key line. */
+static sscard_rc keys_from_store(sscard_ctx *ctx, sscard_keystore *ks, sscard_keys **out,
+                                 char *err, size_t errsz)
+{
+	for (size_t i = 0; i < ks->nkeys; i++)
+		if (ks->keys[i].psam) {
+			if (err && errsz)
+				snprintf(err, errsz, "the keystore has psam lines: open it with "
+				                     "the PSAM provider (cardtool --psam READER)");
+			sscard_keystore_free(ks);
+			return SSCARD_E_KEYSTORE;
+		}
 	return sscard_keys_new(ctx, &keystore_ops, ks, out);
+}
+
+sscard_rc sscard_keys_parse_text(sscard_ctx *ctx, const char *text, size_t len,
+                                 sscard_keys **out, char *err, size_t errsz)
+{
+	sscard_keystore *ks = NULL;
+	sscard_rc rc;
+
+	if (out)
+		*out = NULL;
+	rc = sscard_keystore_parse(text, len, &ks, err, errsz);
+	if (rc != SSCARD_OK)
+		return rc;
+	return keys_from_store(ctx, ks, out, err, errsz);
 }
 
 /* ---- the file ----------------------------------------------------------- */
@@ -399,37 +423,43 @@ static sscard_rc read_all(int fd, char *buf, size_t bufsz, size_t *len)
 	return SSCARD_OK;
 }
 
-static sscard_rc load_file(sscard_ctx *ctx, const char *path, sscard_keys **out,
-                           char *err, size_t errsz)
+sscard_rc sscard_keystore_load(sscard_ctx *ctx, const char *path, sscard_keystore **out)
 {
+	char err[SSCARD_DETAIL_MAX] = "";
 	struct stat st;
-	char *buf;
+	char *buf = NULL;
 	size_t len = 0;
 	sscard_rc rc;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd;
 
-	if (fd < 0) {
-		snprintf(err, errsz, "keystore %s: %s", path, strerror(errno));
-		return errno == ENOENT ? SSCARD_E_KEYSTORE : SSCARD_E_IO;
-	}
+	*out = NULL;
+	if (!path)
+		path = getenv("SSCARD_KEYSTORE");
+	if (!path || !path[0])
+		return sscard_ctx_fail(ctx, SSCARD_E_KEYSTORE, "no keystore given (set SSCARD_KEYSTORE)");
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return sscard_ctx_fail(ctx, errno == ENOENT ? SSCARD_E_KEYSTORE : SSCARD_E_IO,
+		                       "keystore %s: %s", path, strerror(errno));
 	if (fstat(fd, &st) != 0) {
-		snprintf(err, errsz, "keystore %s: %s", path, strerror(errno));
-		close(fd);
-		return SSCARD_E_IO;
+		snprintf(err, sizeof(err), "keystore %s: %s", path, strerror(errno));
+		rc = SSCARD_E_IO;
+	} else {
+		rc = check_file(&st, path, err, sizeof(err));
 	}
-	rc = check_file(&st, path, err, errsz);
-	buf = rc == SSCARD_OK ? malloc(KEYSTORE_MAX_BYTES + 1) : NULL;
-	if (rc == SSCARD_OK && !buf)
+	if (rc == SSCARD_OK && !(buf = malloc(KEYSTORE_MAX_BYTES + 1)))
 		rc = SSCARD_E_NOMEM;
 	if (rc == SSCARD_OK)
 		rc = read_all(fd, buf, KEYSTORE_MAX_BYTES + 1, &len);
 	close(fd);
 	if (rc == SSCARD_OK)
-		rc = sscard_keys_parse_text(ctx, buf, len, out, err, errsz);
+		rc = sscard_keystore_parse(buf, len, out, err, sizeof(err));
 	if (buf) {
 		OPENSSL_cleanse(buf, KEYSTORE_MAX_BYTES + 1);
 		free(buf);
 	}
+	if (rc != SSCARD_OK)
+		sscard_ctx_fail(ctx, rc, "%s", err[0] ? err : "keystore cannot be loaded");
 	return rc;
 }
 
@@ -437,19 +467,17 @@ SSCARD_API sscard_rc sscard_keys_open_file(sscard_ctx *ctx, const char *path,
                                            sscard_keys **out)
 {
 	char err[SSCARD_DETAIL_MAX] = "";
+	sscard_keystore *ks = NULL;
 	sscard_rc rc;
 
 	if (!out)
 		return SSCARD_E_INVALID_ARG;
 	*out = NULL;
-	if (!path)
-		path = getenv("SSCARD_KEYSTORE");
-	if (!path || !path[0]) {
-		SSC_ERR(ctx, "no keystore given (set SSCARD_KEYSTORE)");
-		return SSCARD_E_KEYSTORE;
-	}
-	rc = load_file(ctx, path, out, err, sizeof(err));
+	rc = sscard_keystore_load(ctx, path, &ks);
 	if (rc != SSCARD_OK)
-		SSC_ERR(ctx, "%s", err[0] ? err : "keystore cannot be loaded");
+		return rc;
+	rc = keys_from_store(ctx, ks, out, err, sizeof(err));
+	if (rc != SSCARD_OK)
+		sscard_ctx_fail(ctx, rc, "%s", err[0] ? err : sscard_strerror(rc));
 	return rc;
 }

@@ -38,9 +38,6 @@ typedef struct sscard_pcsc_state {
 	void *pending;    /* sscard_event[], owned by event.c */
 	size_t npending;
 	size_t pending_cap;
-	/* Why the last reader lookup failed ("readers: A, B"), for callers
-	 * that have no card handle yet. */
-	char detail[SSCARD_DETAIL_MAX];
 } sscard_pcsc_state;
 
 /* The context's PC/SC state, established (again) if needed. */
@@ -48,10 +45,6 @@ sscard_rc sscard_pcsc_state_get(sscard_ctx *ctx, sscard_pcsc_state **out);
 /* Note a PC/SC result: a lost service makes the next call re-establish.
  * Returns the mapped rc. */
 sscard_rc sscard_pcsc_note(sscard_pcsc_state *st, LONG rv);
-
-/* Why the last reader lookup or connect on this context failed ("" if
- * nothing to say): lists the readers when the name was missing/ambiguous. */
-const char *sscard_pcsc_last_detail(const sscard_ctx *ctx);
 
 /* The one table: PC/SC result -> sscard_rc. */
 sscard_rc sscard_pcsc_rc(LONG rv);
@@ -81,5 +74,19 @@ sscard_rc sscard_pcsc_pick_reader(const char *const *names, const bool *present,
 sscard_rc sscard_pcsc_parse_features(const uint8_t *tlv, size_t len,
                                      unsigned *features, uint32_t *verify,
                                      uint32_t *modify);
+
+/*
+ * PIN entry on the reader's pad (PC/SC part 10 FEATURE_VERIFY_PIN_DIRECT /
+ * FEATURE_MODIFY_PIN_DIRECT): the PIN is typed on the reader and goes to
+ * the card without crossing the host. For the SSSE PIN (6 digits, BCD):
+ * VERIFY 00 20 00 00 03 <PIN> and CHANGE PIN 80 5E 01 00 07 <old> FF <new>.
+ * The block builders are pure (unit-tested); sscard_pcsc_pinpad() sends one
+ * through SCardControl and returns the card's status word in *sw.
+ * SSCARD_E_NOT_IMPLEMENTED when the card is not on a PC/SC reader with that
+ * feature. Never retried: a wrong PIN typed on the pad spends one try.
+ */
+sscard_rc sscard_pcsc_pin_verify_block(uint8_t *out, size_t outsz, size_t *outlen);
+sscard_rc sscard_pcsc_pin_modify_block(uint8_t *out, size_t outsz, size_t *outlen);
+sscard_rc sscard_pcsc_pinpad(sscard_card *card, bool modify, uint16_t *sw);
 
 #endif

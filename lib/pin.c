@@ -10,6 +10,7 @@
 #include <sscard/ssc.h>
 
 #include "internal.h"
+#include "pcsc_state.h"
 
 #define PIN_BCD_LEN (SSCARD_PIN_LEN / 2)
 
@@ -115,4 +116,53 @@ SSCARD_API sscard_rc sscard_pin_change(sscard_card *card, const char *old_pin,
 	}
 	sscard_wipe(data, sizeof(data));
 	return rc;
+}
+
+/*
+ * PIN entry on the reader's own keypad (PC/SC part 10): the PIN never
+ * crosses the host. SSSE is selected first, then the reader builds the
+ * VERIFY / CHANGE PIN itself from what the holder types.
+ */
+static sscard_rc pinpad_command(sscard_card *card, bool modify, int *tries_left)
+{
+	unsigned need = modify ? SSCARD_FEATURE_PINPAD_MODIFY : SSCARD_FEATURE_PINPAD_VERIFY;
+	uint16_t sw = 0;
+	sscard_rc rc;
+
+	if (tries_left != NULL)
+		*tries_left = -1;
+	if (card == NULL)
+		return SSCARD_E_INVALID_ARG;
+	if (!(sscard_card_features(card) & need))
+		return sscard_card_fail(card, SSCARD_E_NOT_IMPLEMENTED,
+		                        "the reader has no PIN pad for %s",
+		                        modify ? "changing the PIN" : "PIN verification");
+	rc = sscard_card_begin(card);
+	if (rc != SSCARD_OK)
+		return rc;
+	rc = sscard_ssc_select(card, 0);
+	if (rc == SSCARD_OK)
+		rc = sscard_pcsc_pinpad(card, modify, &sw);
+	sscard_card_end(card);
+	if (rc != SSCARD_OK)
+		return rc;
+	if (tries_left != NULL)
+		*tries_left = tries_from_sw(sw);
+	if (sw == 0x9000)
+		card->security_granted = true;
+	rc = sscard_sw_rc(sw);
+	if (rc != SSCARD_OK)
+		return sscard_card_fail(card, rc, "%s on the PIN pad: %04X %s",
+		                        modify ? "CHANGE PIN" : "VERIFY", sw, sscard_sw_text(sw));
+	return SSCARD_OK;
+}
+
+SSCARD_API sscard_rc sscard_pin_verify_pinpad(sscard_card *card, int *tries_left)
+{
+	return pinpad_command(card, false, tries_left);
+}
+
+SSCARD_API sscard_rc sscard_pin_change_pinpad(sscard_card *card, int *tries_left)
+{
+	return pinpad_command(card, true, tries_left);
 }

@@ -95,12 +95,9 @@ sscard_rc sscard_pcsc_state_get(sscard_ctx *ctx, sscard_pcsc_state **out)
 	}
 	if (!st->established) {
 		LONG rv = SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &st->hctx);
-		if (rv != SCARD_S_SUCCESS) {
-			SSC_DBG(ctx, "pcsc: SCardEstablishContext: %s", pcsc_stringify_error(rv));
-			snprintf(st->detail, sizeof st->detail, "pcscd: %s",
-			         pcsc_stringify_error(rv));
-			return sscard_pcsc_rc(rv);
-		}
+		if (rv != SCARD_S_SUCCESS)
+			return sscard_ctx_fail(ctx, sscard_pcsc_rc(rv), "pcscd: %s",
+			                       pcsc_stringify_error(rv));
 		st->established = true;
 		st->generation++;
 	}
@@ -286,8 +283,9 @@ static sscard_rc snapshot_take(sscard_pcsc_state *st, pcsc_snapshot *s)
 		}
 	}
 	for (size_t i = 0; i < s->n; i++) {
-		s->present[i] = (rs[i].dwEventState & SCARD_STATE_PRESENT) != 0 &&
-		                (rs[i].dwEventState & SCARD_STATE_MUTE) == 0;
+		/* A mute card (no ATR) is present: connecting to it then says
+		 * SSCARD_E_MUTE, which is what a diagnosis needs to hear. */
+		s->present[i] = (rs[i].dwEventState & SCARD_STATE_PRESENT) != 0;
 		size_t al = rs[i].cbAtr;
 		if (s->present[i] && al <= SSCARD_ATR_MAX) {
 			memcpy(s->atr[i], rs[i].rgbAtr, al);
@@ -641,19 +639,20 @@ static sscard_rc pcsc_begin(void *impl)
 	LONG rv = SCardBeginTransaction(pc->h);
 	if (rv == SCARD_S_SUCCESS)
 		return SSCARD_OK;
-	rc = card_failed(pc, st, rv, "SCardBeginTransaction");
-	/* After a reset the handle is good again: hold the card, and still
-	 * tell the caller that its state on the card is gone. */
-	if (rc == SSCARD_E_CARD_RESET && SCardBeginTransaction(pc->h) != SCARD_S_SUCCESS)
-		return SSCARD_E_TRANSPORT;
-	return rc;
+	/* After a reset the handle is reconnected but the card is NOT held:
+	 * a failed begin holds nothing (card.c never ends it), and the caller
+	 * must rebuild its state on the card before it begins again. */
+	return card_failed(pc, st, rv, "SCardBeginTransaction");
 }
 
 static sscard_rc pcsc_end(void *impl)
 {
 	pcsc_card *pc = impl;
-	if (!pc->connected)
-		return SSCARD_OK; /* the transaction died with the connection */
+	const sscard_pcsc_state *live = pc->ctx->pcsc;
+	/* A transaction dies with its connection (or with pcscd). */
+	if (!pc->connected || live == NULL || !live->established ||
+	    live->generation != pc->generation)
+		return SSCARD_OK;
 	LONG rv = SCardEndTransaction(pc->h, SCARD_LEAVE_CARD);
 	if (rv == SCARD_S_SUCCESS)
 		return SSCARD_OK;
@@ -693,9 +692,12 @@ static const sscard_transport_ops pcsc_ops = {
 	.close = pcsc_close,
 };
 
-/* Resolve `wanted` (or SSCARD_READER) to a reader name, copied. */
-static sscard_rc resolve_reader(sscard_pcsc_state *st, const char *wanted, char **name)
+/* Resolve `wanted` (or SSCARD_READER) to a reader name, copied; a missing
+ * or ambiguous name lists the readers in the context's detail. */
+static sscard_rc resolve_reader(sscard_ctx *ctx, sscard_pcsc_state *st, const char *wanted,
+                                char **name)
 {
+	char detail[SSCARD_DETAIL_MAX] = "";
 	if (wanted == NULL || wanted[0] == '\0')
 		wanted = getenv("SSCARD_READER");
 	pcsc_snapshot s;
@@ -703,8 +705,10 @@ static sscard_rc resolve_reader(sscard_pcsc_state *st, const char *wanted, char 
 	if (rc != SSCARD_OK)
 		return rc;
 	size_t idx = 0;
-	rc = sscard_pcsc_pick_reader(s.names, s.present, s.n, wanted, &idx, st->detail,
-	                             sizeof st->detail);
+	rc = sscard_pcsc_pick_reader(s.names, s.present, s.n, wanted, &idx, detail,
+	                             sizeof detail);
+	if (rc != SSCARD_OK)
+		sscard_ctx_fail(ctx, rc, "%s", detail);
 	if (rc == SSCARD_OK) {
 		*name = strdup(s.names[idx]);
 		if (*name == NULL)
@@ -723,19 +727,17 @@ sscard_rc sscard_pcsc_connect(sscard_ctx *ctx, const char *reader,
 	sscard_rc rc = sscard_pcsc_state_get(ctx, &st);
 	if (rc != SSCARD_OK)
 		return rc;
-	st->detail[0] = '\0';
 	pcsc_card *pc = calloc(1, sizeof *pc);
 	if (pc == NULL)
 		return SSCARD_E_NOMEM;
 	pc->ctx = ctx;
-	rc = resolve_reader(st, reader, &pc->reader);
-	if (rc == SSCARD_OK)
+	rc = resolve_reader(ctx, st, reader, &pc->reader);
+	if (rc == SSCARD_OK) {
 		rc = card_open(pc, st);
+		if (rc != SSCARD_OK)
+			sscard_ctx_fail(ctx, rc, "reader \"%s\": %s", pc->reader, sscard_strerror(rc));
+	}
 	if (rc != SSCARD_OK) {
-		if (st->detail[0] == '\0')
-			snprintf(st->detail, sizeof st->detail, "reader \"%s\": %s",
-			         pc->reader ? pc->reader : "?", sscard_strerror(rc));
-		SSC_ERR(ctx, "pcsc: %s", st->detail);
 		pcsc_close(pc);
 		return rc;
 	}
@@ -745,8 +747,138 @@ sscard_rc sscard_pcsc_connect(sscard_ctx *ctx, const char *reader,
 	return SSCARD_OK;
 }
 
-const char *sscard_pcsc_last_detail(const sscard_ctx *ctx)
+/* ---- PIN pad (PC/SC part 10) ------------------------------------------- */
+
+#define PINPAD_TIMEOUT_S 30     /* whole entry */
+#define PINPAD_TIMEOUT2_S 15    /* after the first key */
+#define PINPAD_LANG_ZH_CN 0x0804u
+#define SSSE_PIN_DIGITS 6u
+#define SSSE_PIN_BYTES 3u
+
+/* Serialise into out with a bounds check: the builders below never write
+ * past outsz. */
+typedef struct pin_block {
+	uint8_t *out;
+	size_t size, len;
+	bool overflow;
+} pin_block;
+
+static void pb_u8(pin_block *b, uint8_t v)
 {
-	const sscard_pcsc_state *st = ctx ? ctx->pcsc : NULL;
-	return st ? st->detail : "";
+	if (b->len < b->size)
+		b->out[b->len] = v;
+	else
+		b->overflow = true;
+	b->len++;
+}
+
+static void pb_le16(pin_block *b, uint16_t v)
+{
+	pb_u8(b, (uint8_t)v);
+	pb_u8(b, (uint8_t)(v >> 8));
+}
+
+static void pb_le32(pin_block *b, uint32_t v)
+{
+	pb_le16(b, (uint16_t)v);
+	pb_le16(b, (uint16_t)(v >> 16));
+}
+
+static void pb_bytes(pin_block *b, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		pb_u8(b, p[i]);
+}
+
+/* The fields both structures start with: BCD, left-justified, bytes as
+ * units, PIN at the start of the data field, no length field. */
+static void pb_format(pin_block *b)
+{
+	pb_u8(b, PINPAD_TIMEOUT_S);
+	pb_u8(b, PINPAD_TIMEOUT2_S);
+	pb_u8(b, 0x81);                 /* bmFormatString: units bytes, pos 0, BCD */
+	pb_u8(b, SSSE_PIN_BYTES);       /* bmPINBlockString: no length, 3-byte block */
+	pb_u8(b, 0x00);                 /* bmPINLengthFormat */
+}
+
+static sscard_rc pb_done(const pin_block *b, size_t *outlen)
+{
+	if (b->overflow)
+		return SSCARD_E_BUFFER_TOO_SMALL;
+	*outlen = b->len;
+	return SSCARD_OK;
+}
+
+sscard_rc sscard_pcsc_pin_verify_block(uint8_t *out, size_t outsz, size_t *outlen)
+{
+	static const uint8_t apdu[] = { 0x00, 0x20, 0x00, 0x00, SSSE_PIN_BYTES, 0xFF, 0xFF, 0xFF };
+	pin_block b = { out, outsz, 0, false };
+	if (out == NULL || outlen == NULL)
+		return SSCARD_E_INVALID_ARG;
+	pb_format(&b);
+	pb_le16(&b, SSSE_PIN_DIGITS << 8 | SSSE_PIN_DIGITS); /* min, max digits */
+	pb_u8(&b, 0x02);                /* bEntryValidationCondition: OK key */
+	pb_u8(&b, 0x01);                /* bNumberMessage */
+	pb_le16(&b, PINPAD_LANG_ZH_CN);
+	pb_u8(&b, 0x00);                /* bMsgIndex */
+	pb_bytes(&b, (const uint8_t[3]){ 0, 0, 0 }, 3); /* bTeoPrologue */
+	pb_le32(&b, sizeof apdu);
+	pb_bytes(&b, apdu, sizeof apdu);
+	return pb_done(&b, outlen);
+}
+
+sscard_rc sscard_pcsc_pin_modify_block(uint8_t *out, size_t outsz, size_t *outlen)
+{
+	static const uint8_t apdu[] = { 0x80, 0x5E, 0x01, 0x00, 2 * SSSE_PIN_BYTES + 1,
+		                        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF };
+	pin_block b = { out, outsz, 0, false };
+	if (out == NULL || outlen == NULL)
+		return SSCARD_E_INVALID_ARG;
+	pb_format(&b);
+	pb_u8(&b, 0);                   /* bInsertionOffsetOld: data byte 0 */
+	pb_u8(&b, SSSE_PIN_BYTES + 1);  /* bInsertionOffsetNew: after old PIN and FF */
+	pb_le16(&b, SSSE_PIN_DIGITS << 8 | SSSE_PIN_DIGITS);
+	pb_u8(&b, 0x03);                /* bConfirmPIN: enter current, confirm new */
+	pb_u8(&b, 0x02);                /* bEntryValidationCondition: OK key */
+	pb_u8(&b, 0x03);                /* bNumberMessage: old, new, confirm */
+	pb_le16(&b, PINPAD_LANG_ZH_CN);
+	pb_u8(&b, 0x00);                /* bMsgIndex1..3 */
+	pb_u8(&b, 0x01);
+	pb_u8(&b, 0x02);
+	pb_bytes(&b, (const uint8_t[3]){ 0, 0, 0 }, 3);
+	pb_le32(&b, sizeof apdu);
+	pb_bytes(&b, apdu, sizeof apdu);
+	return pb_done(&b, outlen);
+}
+
+sscard_rc sscard_pcsc_pinpad(sscard_card *card, bool modify, uint16_t *sw)
+{
+	if (card == NULL || sw == NULL)
+		return SSCARD_E_INVALID_ARG;
+	if (card->ops != &pcsc_ops)
+		return SSCARD_E_NOT_IMPLEMENTED;
+	pcsc_card *pc = card->impl;
+	uint32_t code = modify ? pc->features.modify_code : pc->features.verify_code;
+	if (code == 0)
+		return SSCARD_E_NOT_IMPLEMENTED;
+	uint8_t block[64], r[258];
+	size_t n = 0;
+	sscard_rc rc = modify ? sscard_pcsc_pin_modify_block(block, sizeof block, &n)
+	                      : sscard_pcsc_pin_verify_block(block, sizeof block, &n);
+	if (rc != SSCARD_OK)
+		return rc;
+	sscard_pcsc_state *st;
+	rc = card_ready(pc, &st);
+	if (rc != SSCARD_OK)
+		return rc;
+	DWORD got = 0;
+	LONG rv = SCardControl(pc->h, code, block, (DWORD)n, r, sizeof r, &got);
+	if (rv != SCARD_S_SUCCESS)
+		return card_failed(pc, st, rv, "SCardControl(PIN pad)");
+	if (got < 2 || got > sizeof r)
+		return SSCARD_E_BAD_RESPONSE;
+	*sw = (uint16_t)(r[got - 2] << 8 | r[got - 1]);
+	card->last_sw = *sw;
+	card->apdu_count++;
+	return SSCARD_OK;
 }

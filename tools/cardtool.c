@@ -17,6 +17,11 @@ static const cardtool_cmd commands[] = {
 	{"info", cmd_info, "the card's and holder's basic information, validated"},
 	{"read", cmd_read, "read one data element (tag or name) or --all"},
 	{"pin", cmd_pin, "PIN: tries left, verify, change"},
+	{"auth", cmd_auth, "authenticate card and terminal (keystore)"},
+	{"write", cmd_write, "protected write of one element (keystore)"},
+	{"lock", cmd_lock, "application block: lock a lost card (keystore)"},
+	{"unlock", cmd_unlock, "lift a temporary application block (keystore)"},
+	{"pin-unblock", cmd_pin_unblock, "reset a blocked PIN's try counter (keystore)"},
 };
 
 static const struct {

@@ -12,6 +12,8 @@
 
 #include <openssl/crypto.h>
 
+#include <sscard/sm.h>
+
 #include "cardtool.h"
 
 /* ---- shared bits -------------------------------------------------------- */
@@ -168,17 +170,20 @@ static void print_problems_human(const sscard_basic *b)
 static void info_usage(FILE *f)
 {
 	fprintf(f,
-	        "Usage: cardtool info [--json]\n\n"
+	        "Usage: cardtool info [--json] [--keystore FILE]\n\n"
 	        "Reads the card identification and holder identity (SSSE EF05/EF06) and\n"
 	        "validates them. --json: one object with card_id, card_type, spec_version,\n"
 	        "issuer, issue_date, expiry_date, card_number, ssn, name, name_ext, sex,\n"
 	        "ethnicity, birthplace, birth_date (absent ones omitted; dates YYYY-MM-DD),\n"
 	        "\"valid\", \"problems\" and \"unavailable\" (elements the card did not give,\n"
 	        "with the reason: e.g. WITHHELD on 3.0 cards without external authentication).\n"
+	        "--keystore FILE (default $SSCARD_KEYSTORE): authenticate in SSSE with the\n"
+	        "terminal keys first, so a 3.0 card shows the holder's identity (EF06);\n"
+	        "\"authentication\" then gives the verdict (GENUINE, TERMINAL_ONLY, ...).\n"
 	        "Exit: 0 valid, 1 read but invalid (or failed), 3 no card.\n");
 }
 
-static void info_json(const sscard_basic *b)
+static void info_json(const sscard_basic *b, const char *auth)
 {
 	json_object *o = json_object_new_object();
 	for (size_t i = 0; i < sscard_element_count(); i++) {
@@ -189,13 +194,19 @@ static void info_json(const sscard_basic *b)
 	json_object_object_add(o, "valid", json_object_new_boolean(sscard_basic_valid(b)));
 	json_object_object_add(o, "problems", problems_json(b));
 	json_object_object_add(o, "unavailable", unavailable_json(b));
+	if (auth != NULL)
+		json_object_object_add(o, "authentication", json_object_new_string(auth));
 	ct_print_json(o);
 }
 
-static void info_human(const sscard_basic *b)
+static void info_human(const sscard_basic *b, const char *auth)
 {
 	size_t w = label_width();
 	char label[160];
+	if (auth != NULL) {
+		print_padded("外部认证 (authentication)", w);
+		printf("  %s\n", auth);
+	}
 	for (size_t i = 0; i < sscard_element_count(); i++) {
 		const char *v = sscard_basic_value(b, i);
 		if (v == NULL && !has_reason(b, i))
@@ -216,26 +227,54 @@ static void info_human(const sscard_basic *b)
 	print_problems_human(b);
 }
 
+/* External authentication in SSSE with the keystore's terminal keys: what
+ * a 3.0 card asks before it shows EF06. The verdict is reported, and a
+ * card that fails to prove itself genuine is an error, not a silent read. */
+static int authenticate_ssse(cardtool *ct, sscard_card *card, const char *path,
+                             const char **verdict_name)
+{
+	sscard_keys *keys = NULL;
+	sscard_auth_verdict verdict = SSCARD_AUTH_NOT_RUN;
+	sscard_rc rc = sscard_keys_open_file(ct->ctx, path, &keys);
+	if (rc != SSCARD_OK)
+		return ct_fail(ct, NULL, rc, "keystore");
+	rc = sscard_authenticate(card, keys, NULL, &verdict);
+	sscard_keys_free(&keys);
+	*verdict_name = sscard_auth_verdict_name(verdict);
+	if (rc != SSCARD_OK)
+		return ct_fail(ct, card, rc, "authenticate");
+	return CT_EXIT_OK;
+}
+
 int cmd_info(cardtool *ct, int argc, char **argv)
 {
 	if (ct_wants_help(argc, argv)) {
 		info_usage(stdout);
 		return CT_EXIT_OK;
 	}
-	if (next_opt(ct, argc, argv, NULL) != -1 || optind != argc) {
+	static const struct option more[] = { { "keystore", required_argument, NULL, 'k' },
+		                                      { NULL, 0, NULL, 0 } };
+	const char *keystore = getenv("SSCARD_KEYSTORE");
+	int c;
+	while ((c = next_opt(ct, argc, argv, more)) == 'k')
+		keystore = optarg;
+	if (c != -1 || optind != argc) {
 		info_usage(stderr);
 		return CT_EXIT_USAGE;
 	}
 	sscard_card *card = NULL;
 	sscard_basic *b = NULL;
+	const char *auth = NULL;
 	int status = ct_connect(ct, &card);
+	if (status == CT_EXIT_OK && keystore != NULL && keystore[0] != '\0')
+		status = authenticate_ssse(ct, card, keystore, &auth);
 	if (status == CT_EXIT_OK)
 		status = read_basic(ct, card, &b);
 	if (status == CT_EXIT_OK) {
 		if (ct->json)
-			info_json(b);
+			info_json(b, auth);
 		else
-			info_human(b);
+			info_human(b, auth);
 		status = sscard_basic_valid(b) ? CT_EXIT_OK : CT_EXIT_FAIL;
 	}
 	sscard_basic_free(&b);
@@ -379,6 +418,8 @@ static void pin_usage(FILE *f)
 	        "PINs are 6 digits, read from the terminal without echo; --pin-stdin\n"
 	        "reads them one per line from standard input (change: current, then new);\n"
 	        "--pin-env takes them from SSCARD_PIN (and SSCARD_NEW_PIN for change).\n"
+	        "On a reader with a PIN pad (see `cardtool list`) the PIN is typed on the\n"
+	        "reader unless --pin-stdin/--pin-env is given, and never crosses the host.\n"
 	        "A PIN is never taken from the command line. With one try left the PIN is\n"
 	        "not tried unless --force is given: a wrong PIN then blocks the card.\n");
 }
@@ -523,6 +564,10 @@ static int pin_verify(cardtool *ct, sscard_card *card, pin_source src)
 {
 	char pin[PIN_BUF] = "";
 	int tries = -1;
+	if (src == PIN_FROM_TTY && (sscard_card_features(card) & SSCARD_FEATURE_PINPAD_VERIFY)) {
+		fprintf(stderr, "enter the PIN on the reader's keypad / 请在读卡器键盘上输入密码\n");
+		return pin_result(ct, card, sscard_pin_verify_pinpad(card, &tries), "pin verify", tries);
+	}
 	if (!get_pin(src, "PIN: ", "SSCARD_PIN", pin, sizeof(pin)))
 		return ct_fail(ct, card, SSCARD_E_INVALID_ARG, no_pin_text(src));
 	sscard_rc rc = sscard_pin_verify(card, pin, &tries);
@@ -535,6 +580,11 @@ static int pin_change(cardtool *ct, sscard_card *card, pin_source src)
 	char old_pin[PIN_BUF] = "", new_pin[PIN_BUF] = "", again[PIN_BUF] = "";
 	int tries = -1, status = CT_EXIT_OK;
 	sscard_rc rc = SSCARD_E_INVALID_ARG;
+	if (src == PIN_FROM_TTY && (sscard_card_features(card) & SSCARD_FEATURE_PINPAD_MODIFY)) {
+		fprintf(stderr, "enter the current and the new PIN on the reader's keypad / "
+		                "请在读卡器键盘上输入原密码和新密码\n");
+		return pin_result(ct, card, sscard_pin_change_pinpad(card, &tries), "pin change", tries);
+	}
 	if (!get_pin(src, "current PIN: ", "SSCARD_PIN", old_pin, sizeof(old_pin)) ||
 	    !get_pin(src, "new PIN: ", "SSCARD_NEW_PIN", new_pin, sizeof(new_pin)))
 		status = ct_fail(ct, card, rc, no_pin_text(src));

@@ -164,6 +164,15 @@ SSCARD_API sscard_rc sscard_pin_tries(sscard_card *card, int *tries_left);
 SSCARD_API sscard_rc sscard_pin_change(sscard_card *card, const char *old_pin,
                                        const char *new_pin, int *tries_left);
 
+/*
+ * The same on the reader's PIN pad (sscard_card_features() has
+ * SSCARD_FEATURE_PINPAD_VERIFY / _MODIFY): the holder types the PIN on
+ * the reader and it never crosses the host. SSCARD_E_NOT_IMPLEMENTED when
+ * the reader has no pad; otherwise errors and tries as for verify.
+ */
+SSCARD_API sscard_rc sscard_pin_verify_pinpad(sscard_card *card, int *tries_left);
+SSCARD_API sscard_rc sscard_pin_change_pinpad(sscard_card *card, int *tries_left);
+
 #ifdef __cplusplus
 }
 #endif

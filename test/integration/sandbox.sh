@@ -32,6 +32,14 @@
 #   5. stops cardsim(s) (they must exit 0 on SIGTERM) and pcscd; the
 #      namespaces and their tmpfs vanish with the last process. A pcscd
 #      already running on the host is never touched.
+# More options and knobs:
+#   --cardsim-args "ARGS"  extra cardsim options for both cards, e.g.
+#                          "--trace" or "--swap-after 7 vectors/cards/healthy-v2.json"
+#   --timeout SEC          CMD is killed after SEC seconds (default 120)
+#   SSCARD_SANDBOX_WAIT_CARDS=N   wait for N cards instead of one per profile
+#                          (0 for a profile without ATR: an empty reader)
+#   SSCARD_SANDBOX_PCSCD_ARGS="-d"  extra pcscd options (logs: $dir/pcscd.log,
+#                          printed with the cardsim logs when CMD fails)
 # Exit status: CMD's, or 1 if the sandbox could not be set up. Without root
 # or unshare it says why and exits 77 (meson's "skipped"), or 1 when CI=true.
 #
@@ -47,7 +55,7 @@ skip() {
 }
 
 build=${SSCARD_BUILD:-build}
-profile= profile2= cardsim_args= timeout=120
+profile='' profile2='' cardsim_args='' timeout=120
 while [ $# -gt 0 ]; do
 	case $1 in
 	--build) build=$2; shift 2 ;;
@@ -56,7 +64,7 @@ while [ $# -gt 0 ]; do
 	--cardsim-args) cardsim_args=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--) shift; break ;;
-	-h|--help) sed -n '3,40p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,48p' "$0"; exit 0 ;;
 	*) die "unknown option '$1' (see --help)" ;;
 	esac
 done
@@ -93,21 +101,35 @@ fi
 dir=/run/pcscd/sandbox
 mkdir -p "$dir/reader.conf.d"
 
-# A free port pair: nothing may listen on PORT or PORT+1.
-port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-port=
-for _ in $(seq 1 50); do
-	p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
-	if ! port_busy "$p" && ! port_busy $((p + 1)); then port=$p; break; fi
-done
-[ -n "$port" ] || die "no free TCP port pair found"
-hexport=$(printf '0x%X' "$port")
-cat >"$dir/reader.conf.d/vpcd" <<EOF
+# A free port pair, below the ephemeral range: any outgoing connection may
+# hold a port in that range, and vpcd's bind would then fail.
+read -r eph_lo _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || eph_lo=32768
+port_busy() { # any socket on that local port (ss), else anything answering
+	if command -v ss >/dev/null; then
+		[ -n "$(ss -Htan "( sport = :$1 )" 2>/dev/null)" ]
+	else
+		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+	fi
+}
+pick_port() {
+	local lo=10000 hi=$((eph_lo - 2)) p
+	[ "$hi" -gt "$lo" ] || { lo=$((eph_lo + 1000)); hi=60000; }
+	port=
+	for _ in $(seq 1 50); do
+		p=$(( lo + (RANDOM * 32768 + RANDOM) % (hi - lo) ))
+		if ! port_busy "$p" && ! port_busy $((p + 1)); then port=$p; return 0; fi
+	done
+	die "no free TCP port pair found"
+}
+write_conf() {
+	local hexport; hexport=$(printf '0x%X' "$port")
+	cat >"$dir/reader.conf.d/vpcd" <<EOF
 FRIENDLYNAME "Virtual PCD"
 DEVICENAME   /dev/null:$hexport
 LIBPATH      $VPCD_LIB
 CHANNELID    $hexport
 EOF
+}
 
 cat >"$dir/restart-pcscd" <<EOF
 #!/bin/sh
@@ -145,26 +167,38 @@ cleanup() {
 }
 trap 'cleanup; exit 130' INT TERM
 
-"$dir/restart-pcscd"
 start_cardsim() { # PORT PROFILE LOG
 	# shellcheck disable=SC2086 # cardsim_args is a word list on purpose
 	"$CARDSIM" --port "$1" $cardsim_args "$2" >"$3" 2>&1 &
 	cardsim_pids+=($!)
 }
-start_cardsim "$port" "$profile" "$dir/cardsim.log"
-export SSCARD_SANDBOX_CARDSIM_PID=${cardsim_pids[0]}
-ncards=1
-if [ -n "$profile2" ]; then
-	start_cardsim $((port + 1)) "$profile2" "$dir/cardsim2.log"
-	export SSCARD_SANDBOX_CARDSIM2_PID=${cardsim_pids[1]}
-	ncards=2
-fi
+start_all() {
+	cardsim_pids=()
+	rm -f "$dir"/*.log
+	pick_port
+	write_conf
+	"$dir/restart-pcscd"
+	start_cardsim "$port" "$profile" "$dir/cardsim.log"
+	export SSCARD_SANDBOX_CARDSIM_PID=${cardsim_pids[0]}
+	if [ -n "$profile2" ]; then
+		start_cardsim $((port + 1)) "$profile2" "$dir/cardsim2.log"
+		export SSCARD_SANDBOX_CARDSIM2_PID=${cardsim_pids[1]}
+	fi
+}
 
 # A profile without an ATR shows as an empty reader: then wait for readers only.
-want_cards=${SSCARD_SANDBOX_WAIT_CARDS:-$ncards}
-if ! "$PCSC_WAIT" 2 "$want_cards" 10000; then
+want_cards=${SSCARD_SANDBOX_WAIT_CARDS:-$([ -n "$profile2" ] && echo 2 || echo 1)}
+for attempt in 1 2 3; do
+	start_all
+	"$PCSC_WAIT" 2 "$want_cards" 10000 && break
+	# the port was taken between our check and vpcd's bind: another one
+	if [ $attempt -lt 3 ] && grep -q "Could not initialize connection" "$dir/pcscd.log"; then
+		echo "sandbox: port $port was taken meanwhile; trying another" >&2
+		cleanup
+		continue
+	fi
 	logs; cleanup; die "pcscd did not show the simulated card(s)"
-fi
+done
 
 export SSCARD_SANDBOX_DIR=$dir SSCARD_SANDBOX_PORT=$port
 export SSCARD_SANDBOX_READER="Virtual PCD 00 00" SSCARD_SANDBOX_READER2="Virtual PCD 00 01"

@@ -81,6 +81,22 @@ def check_info(ct, vectors, tmp):
     withheld = [u["element"] for u in j.get("unavailable", []) if u["status"] == "WITHHELD"]
     check(sorted(withheld) == sorted(EF06 + ["name_ext"]), "healthy-v3 withheld %s" % withheld)
 
+    # with the terminal keys a 3.0 card shows the holder too
+    keys = os.path.join(tmp, "v3.keys")
+    with open(os.path.join(vectors, "sm", "healthy-v3.keys"), "rb") as src, \
+            open(keys, "wb") as dst:
+        dst.write(src.read())
+    os.chmod(keys, 0o600)
+    code, j = run_json(ct, v3, "info", "--keystore", keys)
+    check(code == 0, "healthy-v3 info --keystore exit %d" % code)
+    check(j.get("authentication") == "GENUINE", "healthy-v3 authentication %r" % j)
+    check(j.get("ssn") == "110101198101011117" and j.get("name") == "张三"
+          and j.get("unavailable") == [], "healthy-v3 holder after auth %r" % j)
+    os.chmod(keys, 0o644)  # a keystore others can read is refused, like ssh
+    code, j = run_json(ct, v3, "info", "--keystore", keys)
+    check(code != 0 and j.get("error", {}).get("code") == "KEYSTORE",
+          "world-readable keystore refused %r" % j)
+
     v2 = profile(tmp, "v2")
     code, j = run_json(ct, v2, "info")
     check(code == 0, "v2 info exit %d" % code)

@@ -148,6 +148,10 @@ static const struct {
 	{ "sscard-keystore 1\nkey external SSSE 08 SM4 card " MASTER "\n"
 	  "key external SSSE 09 SM4 card " MASTER "\n", "line 3: a second" },
 	{ "sscard-keystore 1\npassword secret\n", "unknown item" },
+	{ "sscard-keystore 1\npsam external SSSE 01 SM4 card 1\n", "PSAM key index" },
+	{ "sscard-keystore 1\npsam external SSSE 01 SM4 card\n", "a psam line has 7 fields" },
+	/* a PSAM map is not a software keystore */
+	{ "sscard-keystore 1\npsam external SSSE 01 SM4 card 01\n", "PSAM provider" },
 };
 
 static void test_bad_keystores(void **state)

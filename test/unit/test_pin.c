@@ -169,6 +169,22 @@ static void test_change(void **state)
 	sscard_disconnect(&card);
 }
 
+/* A reader without a pad: nothing is sent, the caller is told why. */
+static void test_pinpad_absent(void **state)
+{
+	fixture *f = *state;
+	sscard_card *card = script_card_connect(f->ctx, NULL, 0);
+	int tries = 5;
+
+	assert_int_equal(sscard_pin_verify_pinpad(card, &tries), SSCARD_E_NOT_IMPLEMENTED);
+	assert_int_equal(tries, -1);
+	assert_non_null(strstr(sscard_card_last_detail(card), "no PIN pad"));
+	assert_int_equal(sscard_pin_change_pinpad(card, NULL), SSCARD_E_NOT_IMPLEMENTED);
+	assert_int_equal(sscard_card_apdu_count(card), 0);
+	assert_int_equal(sscard_pin_verify_pinpad(NULL, NULL), SSCARD_E_INVALID_ARG);
+	sscard_disconnect(&card);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -178,6 +194,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tries_without_a_try, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tries_only_from_verify, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_change, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pinpad_absent, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -151,6 +151,52 @@ static void test_features_malformed(void **state)
 	                 SSCARD_E_BAD_RESPONSE);
 }
 
+static void test_pinpad_blocks(void **state)
+{
+	/* PIN_VERIFY_STRUCTURE for 00 20 00 00 03 <6 BCD digits> */
+	static const uint8_t verify[] = {
+		30, 15, 0x81, 0x03, 0x00, 0x06, 0x06, 0x02, 0x01, 0x04, 0x08, 0x00,
+		0x00, 0x00, 0x00, 0x08, 0x00, 0x00, 0x00,
+		0x00, 0x20, 0x00, 0x00, 0x03, 0xFF, 0xFF, 0xFF,
+	};
+	/* PIN_MODIFY_STRUCTURE for 80 5E 01 00 07 <old> FF <new> */
+	static const uint8_t modify[] = {
+		30, 15, 0x81, 0x03, 0x00, 0x00, 0x04, 0x06, 0x06, 0x03, 0x02, 0x03,
+		0x04, 0x08, 0x00, 0x01, 0x02, 0x00, 0x00, 0x00, 0x0C, 0x00, 0x00, 0x00,
+		0x80, 0x5E, 0x01, 0x00, 0x07, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+	};
+	uint8_t out[64];
+	size_t n = 0;
+	(void)state;
+	assert_int_equal(sscard_pcsc_pin_verify_block(out, sizeof out, &n), SSCARD_OK);
+	assert_int_equal(n, sizeof verify);
+	assert_memory_equal(out, verify, sizeof verify);
+	/* the block layout is the one pcsc-lite's reader.h declares */
+	assert_int_equal(n, sizeof(PIN_VERIFY_STRUCTURE) + 8);
+	assert_int_equal(sscard_pcsc_pin_modify_block(out, sizeof out, &n), SSCARD_OK);
+	assert_int_equal(n, sizeof modify);
+	assert_memory_equal(out, modify, sizeof modify);
+	assert_int_equal(n, sizeof(PIN_MODIFY_STRUCTURE) + 12);
+	/* too small a buffer is an error, never an overrun */
+	memset(out, 0xAA, sizeof out);
+	assert_int_equal(sscard_pcsc_pin_verify_block(out, 10, &n), SSCARD_E_BUFFER_TOO_SMALL);
+	assert_int_equal(out[10], 0xAA);
+	/* a card that is not on a PC/SC reader has no pad */
+	sscard_ctx *ctx = NULL;
+	sscard_card *card = NULL;
+	char where[600];
+	uint16_t sw = 0;
+	const char *vectors = getenv("SSCARD_VECTORS");
+	assert_non_null(vectors);
+	snprintf(where, sizeof where, "sim:%s/cards/healthy-v3.json", vectors);
+	assert_int_equal(sscard_ctx_new(&ctx), SSCARD_OK);
+	assert_int_equal(sscard_connect(ctx, where, &card), SSCARD_OK);
+	assert_int_equal(sscard_pcsc_pinpad(card, false, &sw), SSCARD_E_NOT_IMPLEMENTED);
+	assert_int_equal(sscard_card_features(card), 0);
+	sscard_disconnect(&card);
+	sscard_ctx_free(&ctx);
+}
+
 static void test_split_names(void **state)
 {
 	static const char mstr[] = "A\0BB\0CCC\0";
@@ -199,6 +245,7 @@ int main(void)
 		cmocka_unit_test(test_pick_detail_truncates_safely),
 		cmocka_unit_test(test_features_pinpad),
 		cmocka_unit_test(test_features_malformed),
+		cmocka_unit_test(test_pinpad_blocks),
 		cmocka_unit_test(test_split_names),
 		cmocka_unit_test(test_no_service_is_typed),
 	};
