@@ -87,6 +87,14 @@ const sscard_ks_entry *sscard_keystore_find(const sscard_keystore *ks,
                                             sscard_key_usage usage, const char *df);
 /* The factor of one level, NULL if the card did not give it. */
 const uint8_t *sscard_level_factor(const sscard_div_factors *f, sscard_div_level level);
+/* "province" / "city" / "card" -> level; false for anything else. */
+bool sscard_div_level_parse(const char *name, sscard_div_level *level);
+/* The card's key: `master` diversified level by level, in the order given
+ * (the one derivation the keystore, the PSAM map and the simulator share).
+ * SSCARD_E_BAD_DATA when the card did not give a level's factor. */
+sscard_rc sscard_card_key(sscard_alg alg, const uint8_t master[SSCARD_KEY_LEN],
+                          const sscard_div_level *levels, size_t nlevels,
+                          const sscard_div_factors *f, uint8_t out[SSCARD_KEY_LEN]);
 
 /* The software keystore from text, for tests and fuzzers (psam lines are
  * refused: they need the PSAM provider). */

@@ -85,27 +85,44 @@ const uint8_t *sscard_level_factor(const sscard_div_factors *f, sscard_div_level
 	return NULL;
 }
 
-/* The card's key: the master key diversified level by level. */
-static sscard_rc card_key(const sscard_ks_entry *k, const sscard_div_factors *f,
-                          uint8_t out[SSCARD_KEY_LEN])
+bool sscard_div_level_parse(const char *name, sscard_div_level *level)
+{
+	for (size_t i = 0; i < COUNT(level_names); i++)
+		if (strcmp(level_names[i].name, name) == 0) {
+			*level = level_names[i].level;
+			return true;
+		}
+	return false;
+}
+
+sscard_rc sscard_card_key(sscard_alg alg, const uint8_t master[SSCARD_KEY_LEN],
+                          const sscard_div_level *levels, size_t nlevels,
+                          const sscard_div_factors *f, uint8_t out[SSCARD_KEY_LEN])
 {
 	uint8_t next[SSCARD_KEY_LEN];
 	sscard_rc rc = SSCARD_OK;
 
-	memcpy(out, k->key, SSCARD_KEY_LEN);
-	for (size_t i = 0; rc == SSCARD_OK && i < k->nlevels; i++) {
-		const uint8_t *factor = sscard_level_factor(f, k->levels[i]);
+	memcpy(out, master, SSCARD_KEY_LEN);
+	for (size_t i = 0; rc == SSCARD_OK && i < nlevels; i++) {
+		const uint8_t *factor = sscard_level_factor(f, levels[i]);
 		if (!factor) {
 			rc = SSCARD_E_BAD_DATA; /* the card did not give this factor */
 			break;
 		}
-		rc = sscard_crypto_diversify(k->alg, out, factor, SSCARD_FACTOR_LEN, next);
+		rc = sscard_crypto_diversify(alg, out, factor, SSCARD_FACTOR_LEN, next);
 		memcpy(out, next, SSCARD_KEY_LEN);
 	}
 	OPENSSL_cleanse(next, sizeof(next));
 	if (rc != SSCARD_OK)
 		OPENSSL_cleanse(out, SSCARD_KEY_LEN);
 	return rc;
+}
+
+/* The keystore entry's key for this card. */
+static sscard_rc card_key(const sscard_ks_entry *k, const sscard_div_factors *f,
+                          uint8_t out[SSCARD_KEY_LEN])
+{
+	return sscard_card_key(k->alg, k->key, k->levels, k->nlevels, f, out);
 }
 
 static sscard_rc ks_encrypt(void *impl, sscard_key_usage usage, const char *df,
@@ -188,13 +205,10 @@ static bool parse_levels(char *text, sscard_ks_entry *k)
 	if (strcmp(text, "-") == 0)
 		return true;
 	for (char *tok = strtok_r(text, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		size_t i;
-		for (i = 0; i < COUNT(level_names); i++)
-			if (strcmp(level_names[i].name, tok) == 0)
-				break;
-		if (i == COUNT(level_names) || k->nlevels == SSCARD_KS_MAX_LEVELS)
+		if (k->nlevels == SSCARD_KS_MAX_LEVELS ||
+		    !sscard_div_level_parse(tok, &k->levels[k->nlevels]))
 			return false;
-		k->levels[k->nlevels++] = level_names[i].level;
+		k->nlevels++;
 	}
 	return k->nlevels > 0;
 }

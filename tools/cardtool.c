@@ -17,6 +17,7 @@ static const cardtool_cmd commands[] = {
 	{"info", cmd_info, "the card's and holder's basic information, validated"},
 	{"read", cmd_read, "read one data element (tag or name) or --all"},
 	{"pin", cmd_pin, "PIN: tries left, verify, change"},
+	{"diagnose", cmd_diagnose, "read-only health probe: OK, ATTENTION or REPLACE, and why"},
 	{"auth", cmd_auth, "authenticate card and terminal (keystore)"},
 	{"write", cmd_write, "protected write of one element (keystore)"},
 	{"lock", cmd_lock, "application block: lock a lost card (keystore)"},

@@ -57,6 +57,7 @@ int cmd_monitor(cardtool *ct, int argc, char **argv);
 int cmd_info(cardtool *ct, int argc, char **argv);
 int cmd_read(cardtool *ct, int argc, char **argv);
 int cmd_pin(cardtool *ct, int argc, char **argv);
+int cmd_diagnose(cardtool *ct, int argc, char **argv);
 int cmd_auth(cardtool *ct, int argc, char **argv);
 int cmd_write(cardtool *ct, int argc, char **argv);
 int cmd_lock(cardtool *ct, int argc, char **argv);

@@ -240,7 +240,7 @@ static int authenticate_ssse(cardtool *ct, sscard_card *card, const char *path,
 		return ct_fail(ct, NULL, rc, "keystore");
 	rc = sscard_authenticate(card, keys, NULL, &verdict);
 	sscard_keys_free(&keys);
-	*verdict_name = sscard_auth_verdict_name(verdict);
+	*verdict_name = sscard_auth_verdict_name((int)verdict);
 	if (rc != SSCARD_OK)
 		return ct_fail(ct, card, rc, "authenticate");
 	return CT_EXIT_OK;

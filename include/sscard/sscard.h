@@ -9,6 +9,7 @@
 #include <sscard/atr.h>
 #include <sscard/ssc.h>
 #include <sscard/sm.h>
+#include <sscard/diag.h>
 #include <sscard/event.h>
 
 #endif

@@ -14,41 +14,22 @@
 #include "keys.h"
 #include "sim/sim_int.h"
 
-static const uint8_t *factor_for(const char *level, const sscard_div_factors *f)
-{
-	if (strcmp(level, "card") == 0)
-		return f->have_card ? f->card : NULL;
-	if (strcmp(level, "city") == 0)
-		return f->have_region ? f->city : NULL;
-	if (strcmp(level, "province") == 0)
-		return f->have_region ? f->province : NULL;
-	return NULL;
-}
-
 sscard_rc sim_card_key(sscard_alg alg, const uint8_t master[SSCARD_KEY_LEN],
-                       const char *const *levels, size_t nlevels,
+                       const sscard_div_level *levels, size_t nlevels,
                        const uint8_t *atr, size_t atrlen,
                        const uint8_t card_id[16], uint8_t out[SSCARD_KEY_LEN])
 {
-	uint8_t key[SSCARD_KEY_LEN], next[SSCARD_KEY_LEN] = { 0 };
 	sscard_div_factors f;
-	sscard_rc rc = SSCARD_OK;
+	sscard_rc rc;
 
-	memcpy(key, master, SSCARD_KEY_LEN);
-	if (nlevels > 0)
-		rc = sscard_div_factors_make(atr, atrlen, card_id, 16, &f);
-	for (size_t i = 0; i < nlevels && rc == SSCARD_OK; i++) {
-		const uint8_t *factor = factor_for(levels[i], &f);
-
-		if (factor == NULL)
-			rc = SSCARD_E_BAD_DATA;
-		else
-			rc = sscard_crypto_diversify(alg, key, factor, SSCARD_FACTOR_LEN, next);
-		memcpy(key, next, SSCARD_KEY_LEN);
+	memset(&f, 0, sizeof(f));
+	if (nlevels == 0) {
+		memcpy(out, master, SSCARD_KEY_LEN);
+		return SSCARD_OK;
 	}
+	rc = sscard_div_factors_make(atr, atrlen, card_id, 16, &f);
 	if (rc == SSCARD_OK)
-		memcpy(out, key, SSCARD_KEY_LEN);
-	OPENSSL_cleanse(key, sizeof(key));
-	OPENSSL_cleanse(next, sizeof(next));
+		rc = sscard_card_key(alg, master, levels, nlevels, &f, out);
+	OPENSSL_cleanse(&f, sizeof(f));
 	return rc;
 }

@@ -387,7 +387,7 @@ static void card_id_of(const sscard_sim *sim, uint8_t out[16])
 }
 
 static bool parse_levels(sim_loader *ld, json_object *arr, const char *field,
-                         const char *levels[3], size_t *n)
+                         sscard_div_level levels[3], size_t *n)
 {
 	if (!json_object_is_type(arr, json_type_array))
 		return sim_pfail(ld, field, "must be an array of \"province\", \"city\", \"card\"");
@@ -399,9 +399,8 @@ static bool parse_levels(sim_loader *ld, json_object *arr, const char *field,
 
 		if (!sim_pstr(ld, json_object_array_get_idx(arr, i), field, &s))
 			return false;
-		if (strcmp(s, "province") != 0 && strcmp(s, "city") != 0 && strcmp(s, "card") != 0)
+		if (!sscard_div_level_parse(s, &levels[i]))
 			return sim_pfail(ld, field, "\"%s\" is not province, city or card", s);
-		levels[i] = s;
 	}
 	return true;
 }
@@ -413,7 +412,8 @@ static bool load_key(sim_loader *ld, json_object *o, size_t i)
 	sscard_sim *sim = ld->sim;
 	sim_key *k = &sim->keys[sim->nkeys];
 	uint8_t master[SSCARD_KEY_LEN], card_id[16];
-	const char *levels[3], *s;
+	sscard_div_level levels[3];
+	const char *s;
 	char field[64], where[32];
 	json_object *v;
 	size_t n = 0, nlevels = 0;

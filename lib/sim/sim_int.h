@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "crypto.h"
+#include "keys.h"
 #include "sim/sim.h"
 
 #define SIM_MAX_FILES 48u
@@ -246,7 +247,7 @@ int sim_fs_build_psam(sscard_sim *sim, const uint8_t *terminal, size_t len);
 
 /* keys.c */
 sscard_rc sim_card_key(sscard_alg alg, const uint8_t master[SSCARD_KEY_LEN],
-                       const char *const *levels, size_t nlevels,
+                       const sscard_div_level *levels, size_t nlevels,
                        const uint8_t *atr, size_t atrlen,
                        const uint8_t card_id[16], uint8_t out[SSCARD_KEY_LEN]);
 

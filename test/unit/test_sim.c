@@ -99,7 +99,8 @@ static void select_ssse(sscard_sim *sim)
  * as the profile says: computed here from the ATR and tag 01. */
 static void card_key(sscard_sim *sim, const char *master_hex, uint8_t out[SSCARD_KEY_LEN])
 {
-	static const char *const levels[] = { "province", "city", "card" };
+	static const sscard_div_level levels[] = { SSCARD_LEVEL_PROVINCE, SSCARD_LEVEL_CITY,
+	                                           SSCARD_LEVEL_CARD };
 	uint8_t master[SSCARD_KEY_LEN], card_id[16];
 	size_t n = 0;
 	int ef = sim_fs_by_path(sim, "SSSE/EF05");
