@@ -50,7 +50,7 @@ debs=$(ls "$work"/*.deb)
 printf '%s\n' $debs
 
 step "lintian (errors fail)"
-lintian --fail-on error --info "$changes" | tee "$work/lintian.log"
+lintian --fail-on error --display-info "$changes" | tee "$work/lintian.log"
 
 multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
 if [ "$mode" = dpkg ]; then
