@@ -70,8 +70,9 @@ fi
 cardtool=$root/usr/bin/cardtool cardsim=$root/usr/bin/cardsim
 cards=$root/usr/share/sscard/cards
 ldd "$cardtool" | grep libsscard
-ldd "$cardtool" | grep -q "=> $root/usr/lib/$multiarch/libsscard.so.0" ||
-	{ echo "check.sh: cardtool does not use the packaged libsscard.so.0" >&2; exit 1; }
+loaded=$(ldd "$cardtool" | sed -n 's/^[[:space:]]*libsscard.so.0 => \([^ ]*\) .*/\1/p')
+[ -n "$loaded" ] && [ "$(readlink -f "$loaded")" = "$(readlink -f "$root/usr/lib/$multiarch/libsscard.so.0")" ] ||
+	{ echo "check.sh: cardtool does not use the packaged libsscard.so.0 ($loaded)" >&2; exit 1; }
 "$cardtool" --version
 man -l "$root/usr/share/man/man1/cardtool.1.gz" >/dev/null
 [ -f "$root/usr/share/bash-completion/completions/cardtool" ]
@@ -91,5 +92,15 @@ CARDSIM=$cardsim PCSC_WAIT=$pcsc_wait "$src/test/integration/sandbox.sh" \
 		"$CARDTOOL" --reader "$SSCARD_SANDBOX_READER" --json info | tee /dev/stderr |
 			grep -q "\"card_number\": *\"A00000019\""
 		"$CARDTOOL" --reader "$SSCARD_SANDBOX_READER" diagnose'
+
+compat_lib=$root/usr/lib/$multiarch/libsscard-compat.so.0
+if [ -e "$compat_lib" ]; then
+	step "a hospital system dlopen()s the packaged libsscard-compat.so.0 and reads the card"
+	# shellcheck disable=SC2046
+	cc -o "$work/compat_dlopen" "$src/test/integration/compat_dlopen.c" -ldl -lpthread
+	expected='630100|630102197503150025|X00000019|630100D1560000050087CF2001864961|李四|0087CF20018649618C009773F5|2.00|20180620|20280620|||'
+	CARDSIM=$cardsim PCSC_WAIT=$pcsc_wait "$src/test/integration/sandbox.sh" \
+		--profile "$cards/healthy-v2.json" -- "$work/compat_dlopen" "$compat_lib" "$expected"
+fi
 echo
 echo "check.sh: packages built, lintian clean of errors, installed ($mode), cardtool read cardsim's card"
