@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Private to libsscard-compat (and its unit test): the pieces behind the
+ * exported functions. Only libsscard's public API is used underneath.
+ */
+#ifndef SSCARD_COMPAT_INT_H
+#define SSCARD_COMPAT_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sscard/sscard.h>
+
+#include "sscard_compat.h"
+
+/* ---- codes and messages (codes.c) ----------------------------------------- */
+
+/*
+ * The compat code for an sscard_rc: one table. Status-word errors become
+ * minus the decimal status word the card answered (`sw`, from
+ * sscard_card_last_sw(); 0 when there was no card), except 63Cx (-51) and
+ * 6983 (-52), which HIS code tests for by name.
+ */
+long compat_code_of(sscard_rc rc, uint16_t sw);
+
+/* The code for a PIN-pad outcome (rc and the reader's status word 640x),
+ * or 0 when it is not the pad's own (then compat_code_of() applies). */
+long compat_pinpad_code(sscard_rc rc, uint16_t sw);
+
+/*
+ * Write the GBK message for `code` into out (SSCARD_COMPAT_MESSAGE_MAX
+ * bytes at most, NUL included). `sw` adds the status word and its
+ * meaning for status-word codes and the tries left for -51. Returns code.
+ */
+long compat_fail(char *out, long code, uint16_t sw);
+/* The same with `about` (UTF-8: an element's label, a variable's name)
+ * added to the message in brackets when it fits. */
+long compat_fail_about(char *out, long code, uint16_t sw, const char *about);
+
+/* The UTF-8 message of a compat code from the table (NULL if the code is
+ * not in it: status-word codes are composed by compat_fail()). */
+const char *compat_message_utf8(long code);
+/* Number of rows and the i-th code of the message table (for tests). */
+size_t compat_message_count(void);
+long compat_message_code(size_t i);
+
+/* ---- GBK (gbk.c) ------------------------------------------------------------ */
+
+/*
+ * UTF-8 -> GBK into out[0..outsz) with a NUL. Returns the number of bytes
+ * written (NUL excluded), or -1 when the text is not valid UTF-8, holds a
+ * character GBK lacks, or does not fit: nothing is ever cut short.
+ */
+long compat_utf8_to_gbk(const char *utf8, char *out, size_t outsz);
+
+/* ---- output builder (format.c) ------------------------------------------------ */
+
+/* A '|'-terminated list of GBK fields growing in a bounded buffer. */
+typedef struct compat_out {
+	char *buf;
+	size_t cap;   /* bytes the buffer may use, NUL included */
+	size_t len;
+	bool failed;  /* a field did not fit or did not convert */
+} compat_out;
+
+void compat_out_init(compat_out *o, char *buf, size_t cap);
+/* Append one UTF-8 field (converted to GBK) of at most `maxlen` GBK bytes
+ * and its '|'. A field over maxlen, holding '|' or not convertible marks
+ * the builder failed and leaves the buffer as it was. */
+void compat_out_field(compat_out *o, const char *utf8, size_t maxlen);
+
+/* The basic information as the library gives it (UTF-8, dates YYYY-MM-DD,
+ * "" for an absent element). */
+typedef struct compat_basic {
+	char card_id[2 * 16 + 1];
+	char spec_version[8];
+	char issue_date[16];
+	char expiry_date[16];
+	char card_number[16];
+	char ssn[24];
+	char name[160];            /* tag 09 followed by tag 4E, UTF-8 */
+	char historical[2 * 15 + 1]; /* ATR historical bytes, hex */
+	char terminal[SSCARD_COMPAT_TERMNO_LEN + 1]; /* from the PSAM, or "" */
+} compat_basic;
+
+/* Region code: the first 6 characters of the card id, which must be
+ * decimal digits (SSCARD_COMPAT_BAD_CARD_ID otherwise). */
+long compat_region(const char *card_id, char region[SSCARD_COMPAT_REGION_LEN + 1]);
+/* "YYYY-MM-DD" or "YYYYMMDD" -> "YYYYMMDD"; "" stays "". -1 otherwise. */
+int compat_date(const char *in, char out[SSCARD_COMPAT_DATE_LEN + 1]);
+
+/*
+ * The iReadCardBas string for `b` into out (SSCARD_COMPAT_READCARDBAS_MAX
+ * bytes at most). Returns 0, or a compat code with the message written.
+ */
+long compat_format_basic(const compat_basic *b, char *out);
+
+/* ---- PSAM (psam.c) ------------------------------------------------------------ */
+
+/* The terminal number (12 digits) from the PSAM in `reader`; *reached
+ * says whether the PSAM answered at all (false: the customary -2201). */
+sscard_rc compat_psam_terminal(sscard_ctx *ctx, const char *reader, bool *reached,
+                               char out[SSCARD_COMPAT_TERMNO_LEN + 1]);
+
+/* ---- readers (reader.c) --------------------------------------------------------- */
+
+typedef enum compat_kind { COMPAT_KIND_CONTACT = 0, COMPAT_KIND_CONTACTLESS = 1 } compat_kind;
+
+/* The kinds to try for iType, in order; returns how many (0: bad iType). */
+size_t compat_kinds_of(int iType, compat_kind kinds[2]);
+/* Whether a PC/SC reader name looks like a contactless reader. */
+bool compat_name_contactless(const char *name);
+/*
+ * Connect to the card in a reader of `kind` (environment first, then a
+ * PC/SC reader whose name fits the kind and that holds a card).
+ */
+sscard_rc compat_connect_kind(sscard_ctx *ctx, compat_kind kind, sscard_card **card);
+/* Connect for iType: the kinds in order, moving on when one has no reader
+ * or no card. SSCARD_E_INVALID_ARG for a bad iType. */
+sscard_rc compat_connect(sscard_ctx *ctx, int iType, sscard_card **card);
+
+#endif

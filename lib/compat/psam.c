@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The terminal number the customary interface shows (iReadCardBas field
+ * 10, iGetReaderInfo): 6 BCD bytes in the PSAM's EF16, read with
+ * `00 B0 96 00 06` (READ BINARY by SFI 0x16) through libsscard's one
+ * exchange path on a connection of its own to the PSAM's reader.
+ */
+#include <string.h>
+
+#include "compat_int.h"
+
+#define TERMNO_BYTES (SSCARD_COMPAT_TERMNO_LEN / 2u)
+
+/* 6 BCD bytes -> 12 digits; false for a nibble above 9. */
+static bool bcd_digits(const uint8_t *in, size_t len, char *out)
+{
+	static const char digits[] = "0123456789";
+
+	for (size_t i = 0; i < len; i++) {
+		uint8_t hi = (uint8_t)(in[i] >> 4), lo = (uint8_t)(in[i] & 0x0F);
+
+		if (hi > 9 || lo > 9)
+			return false;
+		out[2 * i] = digits[hi];
+		out[2 * i + 1] = digits[lo];
+	}
+	out[2 * len] = '\0';
+	return true;
+}
+
+sscard_rc compat_psam_terminal(sscard_ctx *ctx, const char *reader, bool *reached,
+                               char out[SSCARD_COMPAT_TERMNO_LEN + 1])
+{
+	static const sscard_apdu read_ef16 = { 0x00, 0xB0, 0x96, 0x00, NULL, 0, TERMNO_BYTES, 0 };
+	uint8_t resp[TERMNO_BYTES];
+	sscard_card *psam = NULL;
+	size_t n = 0;
+	uint16_t sw = 0;
+	sscard_rc rc = sscard_connect(ctx, reader, &psam);
+
+	out[0] = '\0';
+	*reached = rc == SSCARD_OK;
+	if (rc == SSCARD_OK)
+		rc = sscard_exchange(psam, &read_ef16, resp, sizeof(resp), &n, &sw);
+	if (rc == SSCARD_OK)
+		rc = sscard_sw_rc(sw);
+	if (rc == SSCARD_OK && (n != TERMNO_BYTES || !bcd_digits(resp, n, out))) {
+		out[0] = '\0';
+		rc = SSCARD_E_BAD_DATA;
+	}
+	sscard_disconnect(&psam);
+	return rc;
+}

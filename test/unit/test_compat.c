@@ -1,0 +1,790 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libsscard-compat (the ministry-style iReadCardBas interface) against
+ * the in-process simulator: exact output strings (GBK, converted back
+ * here), customary codes for faulty cards, PIN handling, reader
+ * selection by iType, and the documented output maxima.
+ */
+#include <errno.h>
+#include <iconv.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <sscard/atr.h>
+
+#include "compat_int.h"
+#include "elements.h"
+
+#define CANARY 0x5A
+
+/* ---- helpers ---------------------------------------------------------------- */
+
+static char tmpdir[64];
+
+static int make_tmpdir(void **state)
+{
+	(void)state;
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_compat.XXXXXX");
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static void remove_path(const char *name)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	unlink(path);
+}
+
+static int remove_tmpdir(void **state)
+{
+	(void)state;
+	remove_path("profile.json");
+	remove_path("keystore");
+	return rmdir(tmpdir);
+}
+
+/* A clean environment before each test: no reader, PIN or keystore
+ * chosen by an earlier test or by the developer's shell. */
+static int clean_env(void **state)
+{
+	(void)state;
+	unsetenv("SSCARD_READER");
+	unsetenv(SSCARD_COMPAT_ENV_CONTACT);
+	unsetenv(SSCARD_COMPAT_ENV_CONTACTLESS);
+	unsetenv(SSCARD_COMPAT_ENV_PIN);
+	unsetenv(SSCARD_COMPAT_ENV_NEW_PIN);
+	unsetenv(SSCARD_COMPAT_ENV_KEYSTORE);
+	unsetenv(SSCARD_COMPAT_ENV_PSAM);
+	return 0;
+}
+
+static void shipped(const char *profile, char *out, size_t outsz)
+{
+	const char *dir = getenv("SSCARD_VECTORS");
+
+	assert_non_null(dir);
+	snprintf(out, outsz, "sim:%s/cards/%s.json", dir, profile);
+}
+
+static void use_contact(const char *profile)
+{
+	char reader[512];
+
+	shipped(profile, reader, sizeof(reader));
+	setenv(SSCARD_COMPAT_ENV_CONTACT, reader, 1);
+}
+
+static void gbk_to_utf8(const char *gbk, char *out, size_t outsz)
+{
+	iconv_t cd = iconv_open("UTF-8", "GBK");
+	char *ip = (char *)(uintptr_t)gbk, *op = out;
+	size_t inleft = strlen(gbk), outleft = outsz - 1;
+
+	assert_true(cd != (iconv_t)-1);
+	assert_true(iconv(cd, &ip, &inleft, &op, &outleft) != (size_t)-1);
+	iconv_close(cd);
+	*op = '\0';
+}
+
+/*
+ * Call fn into a customary 1024-byte buffer full of canaries; check that
+ * it wrote a string no longer than `max` (NUL included) and nothing
+ * past it; return the code with the text as UTF-8 in out.
+ */
+static long call_checked(long (*fn)(int, char *), int iType, size_t max, char *out,
+                         size_t outsz)
+{
+	char buf[SSCARD_COMPAT_OUT_BUFFER];
+	long code;
+
+	memset(buf, CANARY, sizeof(buf));
+	code = fn(iType, buf);
+	assert_non_null(memchr(buf, '\0', max));
+	/* nothing past the documented maximum; before it, after the text,
+	 * only NULs (a failed read leaves no half-built fields behind) */
+	for (size_t i = strlen(buf) + 1; i < sizeof(buf); i++)
+		assert_true((unsigned char)buf[i] == CANARY || (i < max && buf[i] == '\0'));
+	gbk_to_utf8(buf, out, outsz);
+	return code;
+}
+
+static long read_bas(int iType, char *out, size_t outsz)
+{
+	long code = call_checked(iReadCardBas, iType, SSCARD_COMPAT_READCARDBAS_MAX, out, outsz);
+
+	if (code != 0) /* a message, and messages have their own maximum */
+		assert_true(strlen(out) < 3 * SSCARD_COMPAT_MESSAGE_MAX);
+	return code;
+}
+
+static long verify_pin(int iType, char *out, size_t outsz)
+{
+	return call_checked(iVerifyPIN, iType, SSCARD_COMPAT_MESSAGE_MAX, out, outsz);
+}
+
+static long change_pin(int iType, char *out, size_t outsz)
+{
+	return call_checked(iChangePIN, iType, SSCARD_COMPAT_MESSAGE_MAX, out, outsz);
+}
+
+/* Write a profile into the temporary directory; returns "sim:PATH". */
+static const char *write_profile(const char *json)
+{
+	static char reader[128];
+	char path[96];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/profile.json", tmpdir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_true(fputs(json, f) >= 0);
+	assert_int_equal(fclose(f), 0);
+	snprintf(reader, sizeof(reader), "sim:%s", path);
+	return reader;
+}
+
+/* ---- reading the shipped profiles ------------------------------------------------ */
+
+static void test_read_healthy_v2(void **state)
+{
+	char buf[SSCARD_COMPAT_OUT_BUFFER], out[1024];
+
+	(void)state;
+	use_contact("healthy-v2");
+	assert_int_equal(read_bas(SSCARD_COMPAT_CONTACT, out, sizeof(out)), 0);
+	assert_string_equal(out, "630100|630102197503150025|X00000019|"
+	                         "630100D1560000050087CF2001864961|李四|"
+	                         "0087CF20018649618C009773F5|2.00|20180620|20280620|||");
+	/* and the name really is GBK on the way out: 李 C0EE, 四 CBC4 */
+	assert_int_equal(iReadCardBas(SSCARD_COMPAT_CONTACT, buf), 0);
+	assert_non_null(strstr(buf, "|\xC0\xEE\xCB\xC4|"));
+}
+
+/* A 3.0 card read without the RKSSSE key: EF06 is withheld (6982) and
+ * the holder fields stay empty, as the customary interface has it. */
+static void test_read_healthy_v3_without_key(void **state)
+{
+	char out[1024];
+
+	(void)state;
+	use_contact("healthy-v3");
+	assert_int_equal(read_bas(SSCARD_COMPAT_CONTACT, out, sizeof(out)), 0);
+	assert_string_equal(out, "110100||A00000019|110100D15600000500A1B2C3D4E5F607||"
+	                         "00905431168660130425001C4E|3.00|20210315|20310315|||");
+}
+
+/* SSCARD_READER (libsscard's own variable) serves as the contact reader. */
+static void test_read_via_sscard_reader(void **state)
+{
+	char reader[512], out[1024];
+
+	(void)state;
+	shipped("healthy-v2", reader, sizeof(reader));
+	setenv("SSCARD_READER", reader, 1);
+	assert_int_equal(read_bas(SSCARD_COMPAT_CONTACT, out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "|李四|"));
+}
+
+/* The customary codes and messages for faulty cards. */
+static void test_read_faulty_profiles(void **state)
+{
+	static const struct {
+		const char *profile;
+		long code;
+		const char *message; /* UTF-8; NULL: success */
+	} cases[] = {
+		{ "mute", SSCARD_COMPAT_NO_RESPONSE, "卡片无应答" },
+		{ "mute-after", SSCARD_COMPAT_NO_RESPONSE, "卡片无应答" },
+		{ "removed", SSCARD_COMPAT_NO_CARD, "无卡" },
+		{ "chip-error", -0x6581, "卡片返回状态字6581: 存储器故障" },
+		{ "corrupt-record", SSCARD_COMPAT_DATA_INVALID, "数据无效(卡号)" },
+		{ "bad-ssn", SSCARD_COMPAT_DATA_MISMATCH, "数据不一致(社会保障号码)" },
+		{ "bad-date", SSCARD_COMPAT_DATA_MISMATCH, "数据不一致(发卡日期)" },
+		{ "app-locked", -37635, "卡片返回状态字9303: 应用已永久锁定" },
+		{ "app-blocked", -0x6283, "卡片返回状态字6283: 所选应用已临时锁定" },
+		/* expiry is the HIS's business: the data are read */
+		{ "expired", 0, NULL },
+		{ "temporary", 0, NULL },
+		{ "pin-blocked", 0, NULL },
+	};
+	char out[1024];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		long code;
+
+		use_contact(cases[i].profile);
+		code = read_bas(SSCARD_COMPAT_CONTACT, out, sizeof(out));
+		if (code != cases[i].code)
+			fail_msg("%s: %ld \"%s\", expected %ld", cases[i].profile, code, out,
+			         cases[i].code);
+		if (cases[i].message)
+			assert_string_equal(out, cases[i].message);
+		else
+			assert_non_null(strstr(out, "|李四|"));
+	}
+}
+
+/* Several threads calling at once, as JNA / P/Invoke callers do: each
+ * call has its own context and card, so every answer is whole and right. */
+#define THREADS 4
+#define READS_PER_THREAD 3
+
+static void *reader_thread(void *arg)
+{
+	int *ok = arg;
+
+	for (int i = 0; i < READS_PER_THREAD; i++) {
+		char buf[SSCARD_COMPAT_OUT_BUFFER];
+
+		*ok = *ok && iReadCardBas(SSCARD_COMPAT_CONTACT, buf) == 0 &&
+		      strstr(buf, "|\xC0\xEE\xCB\xC4|") != NULL;
+	}
+	return NULL;
+}
+
+static void test_read_from_threads(void **state)
+{
+	pthread_t t[THREADS];
+	int ok[THREADS];
+
+	(void)state;
+	use_contact("healthy-v2");
+	for (int i = 0; i < THREADS; i++) {
+		ok[i] = 1;
+		assert_int_equal(pthread_create(&t[i], NULL, reader_thread, &ok[i]), 0);
+	}
+	for (int i = 0; i < THREADS; i++) {
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+		assert_true(ok[i]);
+	}
+}
+
+/* ---- profiles made here: maximum lengths and hostile values -------------------- */
+
+/* A 3.0 card whose EF06 is free to read, so the holder fields come out
+ * without keys; %s are the ATR, the name and the name extension. */
+static const char *const v3_open_profile =
+	"{ \"description\": \"test_compat: longest fields\", \"version\": 3,"
+	"  \"algorithm\": \"sm4\", \"atr\": \"%s\", \"protocol\": 0,"
+	"  \"elements\": { \"card_id\": \"110100D15600000500A1B2C3D4E5F607\","
+	"    \"card_type\": \"3\", \"spec_version\": \"3.00\", \"issuer\": \"110100000001\","
+	"    \"issue_date\": \"2021-03-15\", \"expiry_date\": \"2031-03-15\","
+	"    \"card_number\": \"A00000019\", \"ssn\": \"110101198101011117\","
+	"    \"name\": \"%s\", \"name_ext\": \"%s\", \"sex\": \"1\", \"ethnicity\": \"01\","
+	"    \"birthplace\": \"110101\", \"birth_date\": \"1981-01-01\" },"
+	"  \"files\": { \"SSSE/EF06\": { \"read\": \"free\" } },"
+	"  \"pin\": { \"value\": \"123456\", \"tries\": 3, \"max\": 3 }, \"keys\": [] }";
+
+static long read_open_v3(const char *atr, const char *name, const char *ext, char *out,
+                         size_t outsz)
+{
+	char json[2048];
+
+	snprintf(json, sizeof(json), v3_open_profile, atr, name, ext);
+	setenv(SSCARD_COMPAT_ENV_CONTACT, write_profile(json), 1);
+	return read_bas(SSCARD_COMPAT_CONTACT, out, outsz);
+}
+
+/* Every field at its longest: 15 + 10 Chinese characters of name (30 + 20
+ * GBK bytes), 15 historical bytes. Nothing is cut, nothing passes the
+ * documented maximum (call_checked checks the bytes after it). */
+static void test_read_longest_fields(void **state)
+{
+	static const char name[] = "测试姓名最长十五个汉字的名字啊";
+	static const char ext[] = "扩展部分也有十个汉字";
+	static const char atr[] = "3B6F0000" "009054311686601304250011223344";
+	char gbk[SSCARD_COMPAT_OUT_BUFFER], out[1024], want[1024];
+
+	(void)state;
+	assert_int_equal(read_open_v3(atr, name, ext, out, sizeof(out)), 0);
+	snprintf(want, sizeof(want), "110100|110101198101011117|A00000019|"
+	         "110100D15600000500A1B2C3D4E5F607|%s%s|009054311686601304250011223344|"
+	         "3.00|20210315|20310315|||", name, ext);
+	assert_string_equal(out, want);
+	/* 6+18+9+32+50+30+4+8+8 field bytes, 11 separators */
+	assert_int_equal(iReadCardBas(SSCARD_COMPAT_CONTACT, gbk), 0);
+	assert_int_equal(strlen(gbk), 165 + 11);
+	assert_true(strlen(gbk) + 1 <= SSCARD_COMPAT_READCARDBAS_MAX);
+}
+
+/* A '|' inside a field would shift every field after it: refused. */
+static void test_read_pipe_in_name(void **state)
+{
+	char out[1024];
+
+	(void)state;
+	assert_int_equal(read_open_v3("3B6D000000905431168660130425001C4E", "A|B", "", out,
+	                              sizeof(out)),
+	                 SSCARD_COMPAT_DATA_INVALID);
+	assert_string_equal(out, "数据无效");
+}
+
+/* ---- with a keystore: 3.0 holder fields ---------------------------------------- */
+
+/* Copy $SSCARD_VECTORS/sm/NAME into the temporary directory with `mode`
+ * (git checks keystores out 644; the library wants 600) and name it in
+ * SSCARD_COMPAT_KEYSTORE. */
+static void use_keystore(const char *name, mode_t mode)
+{
+	char src[512], dst[128], line[256];
+	FILE *in, *out;
+
+	snprintf(src, sizeof(src), "%s/sm/%s", getenv("SSCARD_VECTORS"), name);
+	snprintf(dst, sizeof(dst), "%s/keystore", tmpdir);
+	in = fopen(src, "r");
+	assert_non_null(in);
+	unlink(dst);
+	out = fopen(dst, "w");
+	assert_non_null(out);
+	while (fgets(line, sizeof(line), in))
+		assert_true(fputs(line, out) >= 0);
+	fclose(in);
+	assert_int_equal(fclose(out), 0);
+	assert_int_equal(chmod(dst, mode), 0);
+	setenv(SSCARD_COMPAT_ENV_KEYSTORE, dst, 1);
+}
+
+static void test_read_v3_with_keystore(void **state)
+{
+	char out[1024];
+
+	(void)state;
+	use_contact("healthy-v3");
+	use_keystore("healthy-v3.keys", 0600);
+	assert_int_equal(read_bas(SSCARD_COMPAT_CONTACT, out, sizeof(out)), 0);
+	assert_string_equal(out, "110100|110101198101011117|A00000019|"
+	                         "110100D15600000500A1B2C3D4E5F607|张三|"
+	                         "00905431168660130425001C4E|3.00|20210315|20310315|||");
+	/* other issuers' keys: the card refuses them */
+	use_keystore("wrong.keys", 0600);
+	assert_int_equal(read_bas(SSCARD_COMPAT_CONTACT, out, sizeof(out)),
+	                 SSCARD_COMPAT_KEY_LEVEL);
+	assert_string_equal(out, "密钥权限不足或认证失败");
+	/* a keystore others may read is refused like ssh refuses a key */
+	use_keystore("healthy-v3.keys", 0644);
+	assert_int_equal(read_bas(SSCARD_COMPAT_CONTACT, out, sizeof(out)),
+	                 SSCARD_COMPAT_NO_RKSSSE);
+	assert_string_equal(out, "无RKSSSE密钥");
+	setenv(SSCARD_COMPAT_ENV_KEYSTORE, "/nonexistent/keystore", 1);
+	assert_int_equal(read_bas(SSCARD_COMPAT_CONTACT, out, sizeof(out)),
+	                 SSCARD_COMPAT_NO_RKSSSE);
+}
+
+/* A card that accepts the terminal's key but cannot prove its own. */
+static void test_read_forged_card(void **state)
+{
+	char reader[512], out[1024];
+
+	(void)state;
+	snprintf(reader, sizeof(reader), "sim:%s/sm/v2-forged.json", getenv("SSCARD_VECTORS"));
+	setenv(SSCARD_COMPAT_ENV_CONTACT, reader, 1);
+	use_keystore("v2.keys", 0600);
+	assert_int_equal(read_bas(SSCARD_COMPAT_CONTACT, out, sizeof(out)),
+	                 SSCARD_COMPAT_NOT_GENUINE);
+	assert_string_equal(out, "内部认证失败(卡片非法)");
+}
+
+/* The terminal's PSAM (its own simulated card, as in a reader's second
+ * slot) does the cryptography; the map names its keys. */
+static void test_read_v3_with_psam(void **state)
+{
+	char reader[512], out[1024];
+
+	(void)state;
+	use_contact("healthy-v3");
+	shipped("psam", reader, sizeof(reader));
+	setenv(SSCARD_COMPAT_ENV_PSAM, reader, 1);
+	use_keystore("psam-sm4.map", 0600);
+	assert_int_equal(read_bas(SSCARD_COMPAT_CONTACT, out, sizeof(out)), 0);
+	/* and the terminal number is the PSAM's (EF16) */
+	assert_string_equal(out, "110100|110101198101011117|A00000019|"
+	                         "110100D15600000500A1B2C3D4E5F607|张三|"
+	                         "00905431168660130425001C4E|3.00|20210315|20310315|"
+	                         "410100813475||");
+	/* a PSAM slot whose card does not answer: no PSAM */
+	shipped("mute", reader, sizeof(reader));
+	setenv(SSCARD_COMPAT_ENV_PSAM, reader, 1);
+	assert_int_equal(read_bas(SSCARD_COMPAT_CONTACT, out, sizeof(out)),
+	                 SSCARD_COMPAT_NO_PSAM);
+	assert_string_equal(out, "无PSAM卡");
+	/* a map with key lines is not a PSAM map: refused before any PSAM */
+	use_keystore("healthy-v3.keys", 0600);
+	assert_int_equal(read_bas(SSCARD_COMPAT_CONTACT, out, sizeof(out)),
+	                 SSCARD_COMPAT_NO_RKSSSE);
+}
+
+static void test_get_reader_info(void **state)
+{
+	char sn[SSCARD_COMPAT_OUT_BUFFER], term[SSCARD_COMPAT_OUT_BUFFER], out[1024], reader[512];
+
+	(void)state;
+	memset(sn, CANARY, sizeof(sn));
+	assert_int_equal(iGetReaderInfo(sn, term), SSCARD_COMPAT_NO_PSAM);
+	assert_string_equal(sn, "");
+	gbk_to_utf8(term, out, sizeof(out));
+	assert_string_equal(out, "无PSAM卡(SSCARD_COMPAT_PSAM)");
+	shipped("psam", reader, sizeof(reader));
+	setenv(SSCARD_COMPAT_ENV_PSAM, reader, 1);
+	memset(term, CANARY, sizeof(term));
+	assert_int_equal(iGetReaderInfo(sn, term), 0);
+	assert_string_equal(term, "410100813475");
+	assert_int_equal((unsigned char)term[SSCARD_COMPAT_TERMNO_LEN + 1], CANARY);
+	/* a social security card is no PSAM: it has no EF16 */
+	shipped("healthy-v2", reader, sizeof(reader));
+	setenv(SSCARD_COMPAT_ENV_PSAM, reader, 1);
+	assert_true(iGetReaderInfo(sn, term) < 0);
+	assert_true(strlen(term) < SSCARD_COMPAT_MESSAGE_MAX);
+	shipped("mute", reader, sizeof(reader));
+	setenv(SSCARD_COMPAT_ENV_PSAM, reader, 1);
+	assert_int_equal(iGetReaderInfo(sn, term), SSCARD_COMPAT_NO_PSAM);
+	assert_int_equal(iGetReaderInfo(NULL, term), SSCARD_COMPAT_BAD_PARAM);
+	assert_int_equal(iGetReaderInfo(sn, NULL), SSCARD_COMPAT_BAD_PARAM);
+}
+
+/* ---- PIN ------------------------------------------------------------------------ */
+
+static void test_verify_pin(void **state)
+{
+	char out[1024];
+
+	(void)state;
+	use_contact("healthy-v2");
+	/* no PIN pad and no PIN in the environment: unsupported */
+	assert_int_equal(verify_pin(SSCARD_COMPAT_CONTACT, out, sizeof(out)),
+	                 SSCARD_COMPAT_UNSUPPORTED);
+	assert_string_equal(out, "不支持该操作(SSCARD_COMPAT_PIN)");
+	setenv(SSCARD_COMPAT_ENV_PIN, "123456", 1);
+	assert_int_equal(verify_pin(SSCARD_COMPAT_CONTACT, out, sizeof(out)), 0);
+	assert_string_equal(out, "");
+	/* one VERIFY per call: the simulated card counts 3 -> 2 */
+	setenv(SSCARD_COMPAT_ENV_PIN, "000000", 1);
+	assert_int_equal(verify_pin(SSCARD_COMPAT_CONTACT, out, sizeof(out)),
+	                 SSCARD_COMPAT_PIN_CHECK_FAILED);
+	assert_string_equal(out, "密码校验失败,还可尝试2次");
+	/* malformed PINs never reach the card */
+	setenv(SSCARD_COMPAT_ENV_PIN, "12345", 1);
+	assert_int_equal(verify_pin(SSCARD_COMPAT_CONTACT, out, sizeof(out)),
+	                 SSCARD_COMPAT_BAD_PARAM);
+	setenv(SSCARD_COMPAT_ENV_PIN, "1234567", 1);
+	assert_int_equal(verify_pin(SSCARD_COMPAT_CONTACT, out, sizeof(out)),
+	                 SSCARD_COMPAT_BAD_PARAM);
+	assert_string_equal(out, "参数错误(SSCARD_COMPAT_PIN)");
+	use_contact("pin-blocked");
+	setenv(SSCARD_COMPAT_ENV_PIN, "123456", 1);
+	assert_int_equal(verify_pin(SSCARD_COMPAT_CONTACT, out, sizeof(out)),
+	                 SSCARD_COMPAT_PIN_LOCKED);
+	assert_string_equal(out, "密码已锁定");
+}
+
+static void test_change_pin(void **state)
+{
+	char out[1024];
+
+	(void)state;
+	use_contact("healthy-v2");
+	setenv(SSCARD_COMPAT_ENV_PIN, "123456", 1);
+	assert_int_equal(change_pin(SSCARD_COMPAT_CONTACT, out, sizeof(out)),
+	                 SSCARD_COMPAT_UNSUPPORTED);
+	assert_string_equal(out, "不支持该操作(SSCARD_COMPAT_NEW_PIN)");
+	setenv(SSCARD_COMPAT_ENV_NEW_PIN, "654321", 1);
+	assert_int_equal(change_pin(SSCARD_COMPAT_CONTACT, out, sizeof(out)), 0);
+	assert_string_equal(out, "");
+	setenv(SSCARD_COMPAT_ENV_PIN, "111111", 1);
+	assert_int_equal(change_pin(SSCARD_COMPAT_CONTACT, out, sizeof(out)),
+	                 SSCARD_COMPAT_PIN_CHECK_FAILED);
+	assert_string_equal(out, "密码校验失败,还可尝试2次");
+}
+
+/* ---- iType and parameters ------------------------------------------------------- */
+
+static void test_itype(void **state)
+{
+	char reader[512], out[1024];
+
+	(void)state;
+	shipped("healthy-v2", reader, sizeof(reader));
+	/* contactless only where one is configured (or found by name) */
+	setenv(SSCARD_COMPAT_ENV_CONTACTLESS, reader, 1);
+	assert_int_equal(read_bas(SSCARD_COMPAT_CONTACTLESS, out, sizeof(out)), 0);
+	assert_int_equal(read_bas(SSCARD_COMPAT_AUTO_CONTACTLESS, out, sizeof(out)), 0);
+	assert_int_equal(read_bas(SSCARD_COMPAT_AUTO_CONTACT, out, sizeof(out)), 0);
+	unsetenv(SSCARD_COMPAT_ENV_CONTACTLESS);
+	/* auto, contactless first: no contactless reader here, so contact */
+	setenv(SSCARD_COMPAT_ENV_CONTACT, reader, 1);
+	assert_int_equal(read_bas(SSCARD_COMPAT_AUTO_CONTACTLESS, out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "|李四|"));
+	/* a configured reader that fails for another reason is not skipped */
+	setenv(SSCARD_COMPAT_ENV_CONTACT, "sim:/nonexistent/profile.json", 1);
+	assert_int_equal(read_bas(SSCARD_COMPAT_AUTO_CONTACT, out, sizeof(out)),
+	                 SSCARD_COMPAT_READER_ERROR);
+	assert_string_equal(out, "连接读卡器失败");
+	for (int bad = -1; bad <= 5; bad += 6) {
+		assert_int_equal(read_bas(bad, out, sizeof(out)), SSCARD_COMPAT_BAD_PARAM);
+		assert_string_equal(out, "参数错误");
+	}
+	assert_int_equal(read_bas(0, out, sizeof(out)), SSCARD_COMPAT_BAD_PARAM);
+	assert_int_equal(iReadCardBas(SSCARD_COMPAT_CONTACT, NULL), SSCARD_COMPAT_BAD_PARAM);
+	assert_int_equal(iVerifyPIN(SSCARD_COMPAT_CONTACT, NULL), SSCARD_COMPAT_BAD_PARAM);
+	assert_int_equal(iChangePIN(SSCARD_COMPAT_CONTACT, NULL), SSCARD_COMPAT_BAD_PARAM);
+}
+
+static void test_contactless_names(void **state)
+{
+	(void)state;
+	assert_true(compat_name_contactless("ACS ACR1281 1S Dual Reader PICC 00 00"));
+	assert_true(compat_name_contactless("OMNIKEY CardMan 5x21-CL 0"));
+	assert_true(compat_name_contactless("Identiv uTrust 3700 F CL Reader 00 00"));
+	assert_true(compat_name_contactless("ACS ACR122U NFC Reader"));
+	assert_false(compat_name_contactless("ACS ACR1281 1S Dual Reader ICC 00 01"));
+	assert_false(compat_name_contactless("Virtual PCD 00 00"));
+	assert_false(compat_name_contactless("Gemalto PC Twin Reader 00 00"));
+}
+
+/* The security-module two-step read is not available (sm.h has no
+ * challenge/complete split): said plainly, never faked. */
+static void test_hsm_unsupported(void **state)
+{
+	char buf[SSCARD_COMPAT_OUT_BUFFER], out[1024];
+
+	(void)state;
+	use_contact("healthy-v3");
+	assert_int_equal(call_checked(iReadCardBas_HSM_Step1, SSCARD_COMPAT_CONTACT,
+	                              SSCARD_COMPAT_HSM_STEP1_MAX, out, sizeof(out)),
+	                 SSCARD_COMPAT_UNSUPPORTED);
+	assert_string_equal(out, "不支持该操作(HSM)");
+	assert_int_equal(iReadCardBas_HSM_Step1(7, buf), SSCARD_COMPAT_BAD_PARAM);
+	assert_int_equal(iReadCardBas_HSM_Step1(1, NULL), SSCARD_COMPAT_BAD_PARAM);
+	assert_int_equal(iReadCardBas_HSM_Step2(NULL, buf), SSCARD_COMPAT_BAD_PARAM);
+	assert_int_equal(iReadCardBas_HSM_Step2((char *)"00|00|", NULL), SSCARD_COMPAT_BAD_PARAM);
+	assert_int_equal(iReadCardBas_HSM_Step2((char *)"00|00|", buf), SSCARD_COMPAT_UNSUPPORTED);
+}
+
+/* ---- the code table and the messages ---------------------------------------------- */
+
+static void test_code_table(void **state)
+{
+	(void)state;
+	assert_int_equal(compat_code_of(SSCARD_OK, 0x9000), 0);
+	assert_int_equal(compat_code_of(SSCARD_E_NO_CARD, 0), SSCARD_COMPAT_NO_CARD);
+	assert_int_equal(compat_code_of(SSCARD_E_CARD_REMOVED, 0), SSCARD_COMPAT_NO_CARD);
+	assert_int_equal(compat_code_of(SSCARD_E_MUTE, 0), SSCARD_COMPAT_NO_RESPONSE);
+	assert_int_equal(compat_code_of(SSCARD_E_NO_SERVICE, 0), SSCARD_COMPAT_READER_ERROR);
+	assert_int_equal(compat_code_of(SSCARD_E_BAD_ATR, 0), SSCARD_COMPAT_NOT_POWERED);
+	assert_int_equal(compat_code_of(SSCARD_E_KEYSTORE, 0), SSCARD_COMPAT_NO_RKSSSE);
+	assert_int_equal(compat_code_of(SSCARD_E_NOT_GENUINE, 0), SSCARD_COMPAT_NOT_GENUINE);
+	assert_int_equal(compat_code_of(SSCARD_E_FILE_NOT_FOUND, 0x6A82), SSCARD_COMPAT_WRONG_CARD);
+	/* the PIN outcomes by name, not by status word */
+	assert_int_equal(compat_code_of(SSCARD_E_WRONG_PIN, 0x63C1), SSCARD_COMPAT_PIN_CHECK_FAILED);
+	assert_int_equal(compat_code_of(SSCARD_E_PIN_BLOCKED, 0x6983), SSCARD_COMPAT_PIN_LOCKED);
+	/* status words: minus their decimal value (design.md s.8 examples) */
+	assert_int_equal(compat_code_of(SSCARD_E_APP_LOCKED, 0x9303), -37635);
+	assert_int_equal(compat_code_of(SSCARD_E_CARD_ERROR, 0x6400), -0x6400);
+	/* the card's last word does not mean this rc: the row's word */
+	assert_int_equal(compat_code_of(SSCARD_E_MEMORY_FAILURE, 0x9000), -0x6581);
+	assert_int_equal(compat_code_of(SSCARD_E_MEMORY_FAILURE, 0), -0x6581);
+	assert_int_equal(compat_code_of(SSCARD_E_SECURITY, 0x6A83), -0x6982);
+	/* every rc libsscard names maps to an error, never to success */
+	for (int rc = -200; rc < 0; rc++)
+		if (strcmp(sscard_rc_name(rc), "UNKNOWN") != 0)
+			assert_true(compat_code_of((sscard_rc)rc, 0) < 0);
+	assert_int_equal(compat_code_of((sscard_rc)-199, 0), SSCARD_COMPAT_READER_ERROR);
+}
+
+/* The PIN pad's own answers (PC/SC part 10) are the customary -31..-34. */
+static void test_pinpad_codes(void **state)
+{
+	(void)state;
+	assert_int_equal(compat_pinpad_code(SSCARD_E_CARD_ERROR, 0x6400), SSCARD_COMPAT_PINPAD_TIMEOUT);
+	assert_int_equal(compat_pinpad_code(SSCARD_E_CARD_ERROR, 0x6401),
+	                 SSCARD_COMPAT_PINPAD_CANCELLED);
+	assert_int_equal(compat_pinpad_code(SSCARD_E_CARD_ERROR, 0x6402),
+	                 SSCARD_COMPAT_PINPAD_MISMATCH);
+	assert_int_equal(compat_pinpad_code(SSCARD_E_CARD_ERROR, 0x6403), SSCARD_COMPAT_PINPAD_LENGTH);
+	assert_int_equal(compat_pinpad_code(SSCARD_E_TIMEOUT, 0), SSCARD_COMPAT_PINPAD_TIMEOUT);
+	/* the card's answers keep their meaning */
+	assert_int_equal(compat_pinpad_code(SSCARD_E_WRONG_PIN, 0x63C2), 0);
+	assert_int_equal(compat_pinpad_code(SSCARD_E_PIN_BLOCKED, 0x6983), 0);
+}
+
+static void test_messages_fit(void **state)
+{
+	char buf[SSCARD_COMPAT_OUT_BUFFER], out[1024], about[400];
+
+	(void)state;
+	/* every message of the table converts to GBK and fits */
+	for (size_t i = 0; i < compat_message_count(); i++) {
+		long code = compat_message_code(i);
+
+		memset(buf, CANARY, sizeof(buf));
+		assert_int_equal(compat_fail(buf, code, 0), code);
+		assert_true(buf[0] != '\0');
+		assert_true(strlen(buf) < SSCARD_COMPAT_MESSAGE_MAX);
+	}
+	/* every status word's message fits */
+	for (unsigned sw = 0x6000; sw <= 0x9FFF; sw++) {
+		assert_int_equal(compat_fail(buf, -(long)sw, (uint16_t)sw), -(long)sw);
+		assert_true(buf[0] != '\0' && strlen(buf) < SSCARD_COMPAT_MESSAGE_MAX);
+	}
+	/* a detail too long for the message is left out, never cut */
+	memset(about, 'x', sizeof(about) - 1);
+	about[sizeof(about) - 1] = '\0';
+	compat_fail_about(buf, SSCARD_COMPAT_DATA_INVALID, 0, about);
+	gbk_to_utf8(buf, out, sizeof(out));
+	assert_string_equal(out, "数据无效");
+	compat_fail(buf, SSCARD_COMPAT_PIN_CHECK_FAILED, 0x63C0);
+	gbk_to_utf8(buf, out, sizeof(out));
+	assert_string_equal(out, "密码校验失败,还可尝试0次");
+	compat_fail(buf, -0x6A82, 0x6A82);
+	gbk_to_utf8(buf, out, sizeof(out));
+	assert_non_null(strstr(out, "卡片返回状态字6A82"));
+}
+
+/* The header's maxima are the data element table's lengths. */
+static void test_maxima_match_element_table(void **state)
+{
+	(void)state;
+	assert_int_equal(SSCARD_COMPAT_CARDID_LEN, 2u * sscard_elem_by_key("card_id")->len);
+	assert_int_equal(SSCARD_COMPAT_SSN_LEN, sscard_elem_by_key("ssn")->len);
+	assert_int_equal(SSCARD_COMPAT_CARDNO_LEN, sscard_elem_by_key("card_number")->len);
+	assert_int_equal(SSCARD_COMPAT_VERSION_LEN, sscard_elem_by_key("spec_version")->len);
+	assert_int_equal(SSCARD_COMPAT_DATE_LEN, 2u * sscard_elem_by_key("issue_date")->len);
+	assert_int_equal(SSCARD_COMPAT_DATE_LEN, 2u * sscard_elem_by_key("expiry_date")->len);
+	assert_int_equal(SSCARD_COMPAT_NAME_LEN,
+	                 sscard_elem_by_key("name")->len + sscard_elem_by_key("name_ext")->len);
+	assert_int_equal(SSCARD_COMPAT_HIST_LEN, 2u * SSCARD_ATR_MAX_HIST);
+	assert_true(SSCARD_COMPAT_READCARDBAS_MAX <= SSCARD_COMPAT_OUT_BUFFER);
+	assert_true(SSCARD_COMPAT_HSM_STEP1_MAX <= SSCARD_COMPAT_OUT_BUFFER);
+}
+
+/* ---- the output builder, dates, region ------------------------------------------- */
+
+static void test_out_builder(void **state)
+{
+	char buf[16];
+	compat_out o;
+
+	(void)state;
+	compat_out_init(&o, buf, sizeof(buf));
+	compat_out_field(&o, "abc", 3);
+	compat_out_field(&o, "", 5);
+	assert_false(o.failed);
+	assert_string_equal(buf, "abc||");
+	/* over its own maximum: refused, buffer as it was */
+	compat_out_field(&o, "abcd", 3);
+	assert_true(o.failed);
+	assert_string_equal(buf, "abc||");
+	/* exactly filling the buffer: 5 + "12345678|" + NUL = 15 bytes; then
+	 * one more byte does not fit */
+	compat_out_init(&o, buf, sizeof(buf));
+	compat_out_field(&o, "abc", 3);
+	compat_out_field(&o, "", 0);
+	compat_out_field(&o, "123456789", 20);
+	assert_false(o.failed);
+	assert_string_equal(buf, "abc||123456789|");
+	compat_out_field(&o, "", 0);
+	assert_true(o.failed);
+	assert_string_equal(buf, "abc||123456789|");
+	/* GBK: two bytes per character count against the maximum */
+	compat_out_init(&o, buf, sizeof(buf));
+	compat_out_field(&o, "张三", 3);
+	assert_true(o.failed);
+	compat_out_init(&o, buf, sizeof(buf));
+	compat_out_field(&o, "张三", 4);
+	assert_false(o.failed);
+	assert_string_equal(buf, "\xD5\xC5\xC8\xFD|");
+	/* not in GBK (U+4DAE), not UTF-8, or holding the separator */
+	compat_out_init(&o, buf, sizeof(buf));
+	compat_out_field(&o, "\xE4\xB6\xAE", 10);
+	assert_true(o.failed);
+	compat_out_init(&o, buf, sizeof(buf));
+	compat_out_field(&o, "\xFF\xFE", 10);
+	assert_true(o.failed);
+	compat_out_init(&o, buf, sizeof(buf));
+	compat_out_field(&o, "a|b", 10);
+	assert_true(o.failed);
+	assert_string_equal(buf, "");
+}
+
+static void test_dates_and_region(void **state)
+{
+	char d[SSCARD_COMPAT_DATE_LEN + 1], r[SSCARD_COMPAT_REGION_LEN + 1];
+
+	(void)state;
+	assert_int_equal(compat_date("2021-03-15", d), 0);
+	assert_string_equal(d, "20210315");
+	assert_int_equal(compat_date("20210315", d), 0);
+	assert_string_equal(d, "20210315");
+	assert_int_equal(compat_date("", d), 0);
+	assert_string_equal(d, "");
+	assert_int_equal(compat_date("2021-3-15", d), -1);
+	assert_int_equal(compat_date("202103150", d), -1);
+	assert_int_equal(compat_date("2021/03/15", d), -1);
+	assert_int_equal(compat_date("2021-03-1x", d), -1);
+	assert_string_equal(d, "");
+	assert_int_equal(compat_region("110100D15600000500A1B2C3D4E5F607", r), 0);
+	assert_string_equal(r, "110100");
+	assert_int_equal(compat_region("11010AD15600000500A1B2C3D4E5F607", r),
+	                 SSCARD_COMPAT_BAD_CARD_ID);
+	assert_int_equal(compat_region("", r), SSCARD_COMPAT_BAD_CARD_ID);
+	assert_int_equal(compat_region("110100D156", r), SSCARD_COMPAT_BAD_CARD_ID);
+	assert_string_equal(r, "");
+}
+
+/* A formatted card with a blank identification code: -20. */
+static void test_format_bad_card_id(void **state)
+{
+	compat_basic b;
+	char buf[SSCARD_COMPAT_OUT_BUFFER], out[1024];
+
+	(void)state;
+	memset(&b, 0, sizeof(b));
+	assert_int_equal(compat_format_basic(&b, buf), SSCARD_COMPAT_BAD_CARD_ID);
+	gbk_to_utf8(buf, out, sizeof(out));
+	assert_string_equal(out, "卡识别码错误");
+	snprintf(b.card_id, sizeof(b.card_id), "110100D15600000500A1B2C3D4E5F607");
+	snprintf(b.issue_date, sizeof(b.issue_date), "2021-02-30x");
+	assert_int_equal(compat_format_basic(&b, buf), SSCARD_COMPAT_DATA_INVALID);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_read_healthy_v2, clean_env),
+		cmocka_unit_test_setup(test_read_healthy_v3_without_key, clean_env),
+		cmocka_unit_test_setup(test_read_via_sscard_reader, clean_env),
+		cmocka_unit_test_setup(test_read_faulty_profiles, clean_env),
+		cmocka_unit_test_setup(test_read_from_threads, clean_env),
+		cmocka_unit_test_setup(test_read_longest_fields, clean_env),
+		cmocka_unit_test_setup(test_read_pipe_in_name, clean_env),
+		cmocka_unit_test_setup(test_read_v3_with_keystore, clean_env),
+		cmocka_unit_test_setup(test_read_forged_card, clean_env),
+		cmocka_unit_test_setup(test_read_v3_with_psam, clean_env),
+		cmocka_unit_test_setup(test_get_reader_info, clean_env),
+		cmocka_unit_test_setup(test_verify_pin, clean_env),
+		cmocka_unit_test_setup(test_change_pin, clean_env),
+		cmocka_unit_test_setup(test_itype, clean_env),
+		cmocka_unit_test(test_contactless_names),
+		cmocka_unit_test_setup(test_hsm_unsupported, clean_env),
+		cmocka_unit_test(test_code_table),
+		cmocka_unit_test(test_pinpad_codes),
+		cmocka_unit_test(test_messages_fit),
+		cmocka_unit_test(test_maxima_match_element_table),
+		cmocka_unit_test(test_out_builder),
+		cmocka_unit_test(test_dates_and_region),
+		cmocka_unit_test(test_format_bad_card_id),
+	};
+
+	return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
+}
