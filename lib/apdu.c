@@ -221,7 +221,9 @@ static sscard_rc transmit_once(sscard_card *card, const sscard_apdu *a,
 	if (enc != small)
 		free(enc);
 	if (rc == SSCARD_E_CARD_RESET)
-		card->selected = 0;
+		sscard_card_forget_state(card);
+	else if (rc == SSCARD_OK)
+		card->card_state = true;
 	if (rc != SSCARD_OK)
 		return sscard_card_fail(card, rc, "%s", sscard_strerror(rc));
 	if (*rlen > SSCARD_RBUF_SIZE)

@@ -30,6 +30,13 @@ sscard_rc sscard_card_fail(sscard_card *card, sscard_rc rc, const char *fmt, ...
 	return rc;
 }
 
+void sscard_card_forget_state(sscard_card *card)
+{
+	card->selected = 0;
+	card->security_granted = false;
+	card->card_state = false;
+}
+
 void sscard_card_clear_detail(sscard_card *card)
 {
 	card->detail[0] = '\0';
@@ -187,7 +194,7 @@ sscard_rc sscard_card_reset(sscard_card *card, int cold)
 	if (card->ops->reset == NULL)
 		return sscard_card_fail(card, SSCARD_E_NOT_IMPLEMENTED,
 		                        "transport %s cannot reset", sscard_card_transport(card));
-	card->selected = 0;
+	sscard_card_forget_state(card);
 	card->atr_len = 0;
 	rc = card->ops->reset(card->impl, cold, card->atr, &len);
 	if (rc != SSCARD_OK)
@@ -205,8 +212,14 @@ sscard_rc sscard_card_begin(sscard_card *card)
 	if (card->txn_depth == 0 && card->ops->begin != NULL) {
 		sscard_rc rc = card->ops->begin(card->impl);
 
+		/* Another application reset the card. If this handle has not
+		 * talked to the card since it connected (or since the last reset
+		 * it reported), it had no state to lose: the transport has
+		 * reconnected, go on. */
+		if (rc == SSCARD_E_CARD_RESET && !card->card_state)
+			rc = card->ops->begin(card->impl);
 		if (rc == SSCARD_E_CARD_RESET)
-			card->selected = 0;
+			sscard_card_forget_state(card);
 		if (rc != SSCARD_OK)
 			return sscard_card_fail(card, rc, "cannot hold the card: %s",
 			                        sscard_strerror(rc));

@@ -41,6 +41,9 @@ struct sscard_card {
 	int selected; /* ssc.c's enum; 0 = unknown */
 	/* The card accepted a PIN or an authentication: reset it on disconnect */
 	bool security_granted;
+	/* A command reached the card since connect or the last reset, so the
+	 * card may hold state of ours (a selected file) that a reset loses. */
+	bool card_state;
 };
 
 /* Logging: formats only when the level is enabled. */
@@ -58,6 +61,8 @@ void sscard_wipe(void *p, size_t len);
 sscard_rc sscard_card_fail(sscard_card *card, sscard_rc rc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void sscard_card_clear_detail(sscard_card *card);
+/* The card was reset: nothing selected, nothing granted any more. */
+void sscard_card_forget_state(sscard_card *card);
 /* The same for failures before there is a card (connect, list): logged as
  * an error and kept for sscard_ctx_last_detail(). */
 sscard_rc sscard_ctx_fail(sscard_ctx *ctx, sscard_rc rc, const char *fmt, ...)

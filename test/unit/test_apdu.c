@@ -472,6 +472,39 @@ static void test_disconnect_drops_security_state(void **state)
 	assert_int_equal(r.resets, 1);
 }
 
+/* A card another application resets once before each of our transactions. */
+static sscard_rc reset_begin(void *impl)
+{
+	int *pending = impl;
+
+	if (*pending) {
+		*pending = 0; /* reported once; the transport has reconnected */
+		return SSCARD_E_CARD_RESET;
+	}
+	return SSCARD_OK;
+}
+
+static void test_reset_by_other_application(void **state)
+{
+	static const sscard_transport_ops ops = {.name = "reset-by-other",
+	                                         .transmit = ok_transmit,
+	                                         .begin = reset_begin,
+	                                         .close = noop_close};
+	const sscard_apdu select = {.ins = 0xA4, .p1 = 0x00, .p2 = 0x00};
+	int pending = 1;
+	sscard_card *card = NULL;
+	uint16_t sw;
+
+	/* a fresh handle has nothing to lose: the reset is not its business */
+	assert_int_equal(sscard_connect_transport(*state, &ops, &pending, &card), SSCARD_OK);
+	assert_int_equal(sscard_exchange(card, &select, NULL, 0, NULL, &sw), SSCARD_OK);
+	/* once it has talked to the card, a reset must be reported */
+	pending = 1;
+	assert_int_equal(sscard_exchange(card, &select, NULL, 0, NULL, &sw), SSCARD_E_CARD_RESET);
+	assert_int_equal(sscard_exchange(card, &select, NULL, 0, NULL, &sw), SSCARD_OK);
+	sscard_disconnect(&card);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -491,6 +524,7 @@ int main(void)
 		cmocka_unit_test(test_transmit_raw),
 		cmocka_unit_test(test_card_cmd_maps_sw),
 		cmocka_unit_test(test_disconnect_drops_security_state),
+		cmocka_unit_test(test_reset_by_other_application),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
