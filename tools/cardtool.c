@@ -160,7 +160,7 @@ static void usage(FILE *f, const char *prog)
 	        "Commands:\n",
 	        prog, prog);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\nExit codes: 0 success, 1 operation failed, 2 usage, 3 no reader/card,\n"
 	           "4 system error (diagnose: 0 OK, 1 ATTENTION, 2 REPLACE, 3 NOT_SSC/NO_CARD, 4 error).\n");
 }
