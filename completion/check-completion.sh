@@ -51,6 +51,13 @@ expect "cardtool --reader sim:<dir>/h<TAB>" "sim:$tmp/cards/healthy-v3.json" \
 expect "cardtool --reader s<TAB> offers sim:" "sim:" \
 	"$(complete_words _cardtool "$cardtool" --reader s)"
 
+if printf '%s\n' "$commands" | grep -qx auth; then
+	expect "cardtool auth --df D<TAB>" "$(printf 'DF0%s\n' 1 2 3 4 5 6 7)" \
+		"$(complete_words _cardtool "$cardtool" auth --df D)"
+fi
+expect "cardtool monitor --count <TAB> offers nothing" "" \
+	"$(complete_words _cardtool "$cardtool" monitor --count "")"
+
 if [ -n "$cardsim" ]; then
 	# shellcheck source=/dev/null
 	source "$src/cardsim"
