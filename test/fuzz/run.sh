@@ -9,5 +9,5 @@ scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 seeds=()
 for d in "$@"; do [ -d "$d" ] && seeds+=("$d"); done
-exec "$harness" -max_total_time="$seconds" -timeout=5 -rss_limit_mb=2048 \
+exec "$harness" -max_total_time="$seconds" -timeout=5 -error_exitcode=1 -timeout_exitcode=1 -rss_limit_mb=2048 \
   -print_final_stats=1 -artifact_prefix="${FUZZ_ARTIFACTS:-$scratch}/" "$scratch" "${seeds[@]}"
