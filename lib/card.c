@@ -101,16 +101,20 @@ sscard_rc sscard_connect(sscard_ctx *ctx, const char *reader, sscard_card **out)
 	if (ctx == NULL || out == NULL)
 		return SSCARD_E_INVALID_ARG;
 	*out = NULL;
-	ctx->detail[0] = '\0';
 	if (reader == NULL || reader[0] == '\0')
 		reader = getenv("SSCARD_READER");
+	rc = sscard_ctx_enter(ctx);
+	if (rc != SSCARD_OK)
+		return rc;
+	ctx->detail[0] = '\0';
 	if (reader != NULL && strncmp(reader, SIM_PREFIX, strlen(SIM_PREFIX)) == 0)
 		rc = sscard_sim_transport_open(ctx, reader + strlen(SIM_PREFIX), &ops, &impl);
 	else
 		rc = sscard_pcsc_connect(ctx, reader, &ops, &impl);
-	if (rc != SSCARD_OK)
-		return rc;
-	return sscard_connect_transport(ctx, ops, impl, out);
+	if (rc == SSCARD_OK)
+		rc = sscard_connect_transport(ctx, ops, impl, out);
+	sscard_ctx_leave(ctx);
+	return rc;
 }
 
 void sscard_disconnect(sscard_card **card)
@@ -207,11 +211,15 @@ sscard_rc sscard_card_reset(sscard_card *card, int cold)
 
 sscard_rc sscard_card_begin(sscard_card *card)
 {
+	sscard_rc rc;
+
 	if (card == NULL)
 		return SSCARD_E_INVALID_ARG;
+	rc = sscard_ctx_enter(card->ctx);
+	if (rc != SSCARD_OK)
+		return sscard_card_fail(card, rc, "another thread is using this context");
 	if (card->txn_depth == 0 && card->ops->begin != NULL) {
-		sscard_rc rc = card->ops->begin(card->impl);
-
+		rc = card->ops->begin(card->impl);
 		/* Another application reset the card. If this handle has not
 		 * talked to the card since it connected (or since the last reset
 		 * it reported), it had no state to lose: the transport has
@@ -220,9 +228,11 @@ sscard_rc sscard_card_begin(sscard_card *card)
 			rc = card->ops->begin(card->impl);
 		if (rc == SSCARD_E_CARD_RESET)
 			sscard_card_forget_state(card);
-		if (rc != SSCARD_OK)
+		if (rc != SSCARD_OK) {
+			sscard_ctx_leave(card->ctx);
 			return sscard_card_fail(card, rc, "cannot hold the card: %s",
 			                        sscard_strerror(rc));
+		}
 	}
 	card->txn_depth++;
 	return SSCARD_OK;
@@ -230,11 +240,14 @@ sscard_rc sscard_card_begin(sscard_card *card)
 
 sscard_rc sscard_card_end(sscard_card *card)
 {
+	sscard_rc rc = SSCARD_OK;
+
 	if (card == NULL || card->txn_depth == 0)
 		return SSCARD_E_INVALID_ARG;
 	if (--card->txn_depth == 0 && card->ops->end != NULL)
-		return card->ops->end(card->impl);
-	return SSCARD_OK;
+		rc = card->ops->end(card->impl);
+	sscard_ctx_leave(card->ctx);
+	return rc;
 }
 
 sscard_rc sscard_card_cmd(sscard_card *card, const char *what, const sscard_apdu *apdu,

@@ -91,3 +91,28 @@ const char *sscard_ctx_last_detail(const sscard_ctx *ctx)
 {
 	return ctx ? ctx->detail : "";
 }
+
+/* One byte per thread: its address tells threads apart without any
+ * shared state. */
+static _Thread_local char thread_token;
+
+sscard_rc sscard_ctx_enter(sscard_ctx *ctx)
+{
+	uintptr_t me = (uintptr_t)&thread_token, expected = 0;
+
+	if (atomic_compare_exchange_strong(&ctx->owner, &expected, me)) {
+		ctx->depth = 1;
+		return SSCARD_OK;
+	}
+	if (expected == me) {
+		ctx->depth++;
+		return SSCARD_OK;
+	}
+	return SSCARD_E_BUSY;
+}
+
+void sscard_ctx_leave(sscard_ctx *ctx)
+{
+	if (--ctx->depth == 0)
+		atomic_store(&ctx->owner, (uintptr_t)0);
+}

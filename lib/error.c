@@ -22,6 +22,7 @@ static const rc_text rc_table[] = {
 	{SSCARD_E_PROFILE, "PROFILE", "malformed card profile", "卡配置文件格式错误"},
 	{SSCARD_E_ENCODING, "ENCODING", "text is not valid GBK or UTF-8", "字符编码无效"},
 	{SSCARD_E_KEYSTORE, "KEYSTORE", "keystore missing, malformed or unsafe", "密钥库缺失、格式错误或不安全"},
+	{SSCARD_E_BUSY, "BUSY", "context in use by another thread (one context per thread, or lock it)", "上下文正被其他线程使用"},
 	{SSCARD_E_NO_SERVICE, "NO_SERVICE", "PC/SC service (pcscd) not running", "PC/SC 服务未运行"},
 	{SSCARD_E_NO_READER, "NO_READER", "no matching card reader", "未找到读卡器"},
 	{SSCARD_E_READER_AMBIGUOUS, "READER_AMBIGUOUS", "reader name matches several readers", "读卡器名称不唯一"},

@@ -213,10 +213,8 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-SSCARD_API sscard_rc sscard_wait_event(sscard_ctx *ctx, int timeout_ms, sscard_event *ev)
+static sscard_rc wait_event(sscard_ctx *ctx, int timeout_ms, sscard_event *ev)
 {
-	if (ctx == NULL || ev == NULL)
-		return SSCARD_E_INVALID_ARG;
 	sscard_pcsc_state *st;
 	sscard_rc rc = sscard_pcsc_state_get(ctx, &st);
 	if (rc != SSCARD_OK)
@@ -249,6 +247,21 @@ SSCARD_API sscard_rc sscard_wait_event(sscard_ctx *ctx, int timeout_ms, sscard_e
 		if (timeout_ms >= 0 && now_ms() >= deadline)
 			return SSCARD_E_TIMEOUT;
 	}
+}
+
+
+SSCARD_API sscard_rc sscard_wait_event(sscard_ctx *ctx, int timeout_ms, sscard_event *ev)
+{
+	sscard_rc rc;
+
+	if (ctx == NULL || ev == NULL)
+		return SSCARD_E_INVALID_ARG;
+	rc = sscard_ctx_enter(ctx);
+	if (rc != SSCARD_OK)
+		return rc;
+	rc = wait_event(ctx, timeout_ms, ev);
+	sscard_ctx_leave(ctx);
+	return rc;
 }
 
 SSCARD_API sscard_rc sscard_cancel_wait(sscard_ctx *ctx)

@@ -4,6 +4,7 @@
 #define SSCARD_INTERNAL_H
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -23,6 +24,10 @@ struct sscard_ctx {
 	void *trace_ud;
 	void *pcsc; /* owned by transport_pcsc.c; NULL until first use */
 	char detail[SSCARD_DETAIL_MAX]; /* why the last connect/list failed */
+	/* Which thread is inside an operation (0: none) and how deep; see
+	 * sscard_ctx_enter(). */
+	_Atomic uintptr_t owner;
+	unsigned depth;
 };
 
 struct sscard_card {
@@ -45,6 +50,12 @@ struct sscard_card {
 	 * card may hold state of ours (a selected file) that a reset loses. */
 	bool card_state;
 };
+
+/* Every operation on a context or its cards runs between these: a second
+ * thread arriving meanwhile gets SSCARD_E_BUSY instead of corrupting the
+ * shared PC/SC state. The owner may nest. */
+sscard_rc sscard_ctx_enter(sscard_ctx *ctx);
+void sscard_ctx_leave(sscard_ctx *ctx);
 
 /* Logging: formats only when the level is enabled. */
 void sscard_log(const sscard_ctx *ctx, sscard_log_level level, const char *fmt, ...)

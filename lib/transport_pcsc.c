@@ -386,7 +386,16 @@ sscard_rc sscard_pcsc_list(sscard_ctx *ctx, sscard_reader_list **out)
 
 SSCARD_API sscard_rc sscard_list_readers(sscard_ctx *ctx, sscard_reader_list **out)
 {
-	return sscard_pcsc_list(ctx, out);
+	sscard_rc rc;
+
+	if (ctx == NULL)
+		return SSCARD_E_INVALID_ARG;
+	rc = sscard_ctx_enter(ctx);
+	if (rc != SSCARD_OK)
+		return rc;
+	rc = sscard_pcsc_list(ctx, out);
+	sscard_ctx_leave(ctx);
+	return rc;
 }
 
 SSCARD_API void sscard_reader_list_free(sscard_reader_list **list)

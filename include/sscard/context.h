@@ -14,8 +14,12 @@ extern "C" {
 
 /*
  * A context holds logging, tracing and the PC/SC connection. It has no
- * global state behind it: use one context per thread, or guard a shared
- * context with your own lock (see sscard(3), "Threads").
+ * global state behind it. Threads: use one context (and its cards) per
+ * thread, or guard a shared context with your own lock. Misuse is
+ * detected, not undefined: a call that finds the context (or any card of
+ * it) in the middle of an operation of another thread fails at once with
+ * SSCARD_E_BUSY and changes nothing. sscard_cancel_wait() is the one call
+ * meant for another thread.
  */
 typedef struct sscard_ctx sscard_ctx;
 

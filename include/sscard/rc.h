@@ -32,6 +32,7 @@ typedef enum sscard_rc {
 	SSCARD_E_PROFILE = -7,          /* a simulator profile is malformed */
 	SSCARD_E_ENCODING = -8,         /* text is not valid GBK / UTF-8 */
 	SSCARD_E_KEYSTORE = -9,         /* keystore missing, malformed or unsafe */
+	SSCARD_E_BUSY = -10,            /* the context is in use by another thread */
 
 	/* readers and transport */
 	SSCARD_E_NO_SERVICE = -20,      /* pcscd is not running */

@@ -799,11 +799,13 @@ sscard_rc sscard_sim_load_string(const char *name, const char *json, sscard_sim 
 	return SSCARD_OK;
 }
 
+/* Read the whole profile, growing the buffer as the file goes (a profile
+ * is a few KiB; the 4 MiB bound is for what is refused, not allocated). */
 static sscard_rc read_file(const char *path, char **text, char *err, size_t errsz)
 {
 	FILE *fp = fopen(path, "rb");
-	bool failed;
-	size_t n;
+	size_t n = 0, cap = 8192;
+	bool failed = false, too_big = false;
 	char *buf;
 
 	if (fp == NULL) {
@@ -811,19 +813,34 @@ static sscard_rc read_file(const char *path, char **text, char *err, size_t errs
 			snprintf(err, errsz, "%s: cannot open: %s", path, strerror(errno));
 		return SSCARD_E_IO;
 	}
-	buf = malloc(PROFILE_MAX_BYTES + 1);
-	if (buf == NULL) {
-		fclose(fp);
-		return SSCARD_E_NOMEM;
+	buf = malloc(cap + 1);
+	while (buf != NULL) {
+		n += fread(buf + n, 1, cap - n, fp);
+		if (n < cap || ferror(fp))
+			break;
+		if (cap > PROFILE_MAX_BYTES) {
+			too_big = true;
+			break;
+		}
+		char *bigger = realloc(buf, 2 * cap + 1);
+		if (bigger == NULL) {
+			free(buf);
+			buf = NULL;
+			break;
+		}
+		buf = bigger;
+		cap *= 2;
 	}
-	n = fread(buf, 1, PROFILE_MAX_BYTES + 1, fp);
 	failed = ferror(fp) != 0;
 	fclose(fp);
-	if (failed || n > PROFILE_MAX_BYTES || memchr(buf, '\0', n) != NULL) {
+	if (buf == NULL)
+		return SSCARD_E_NOMEM;
+	too_big = too_big || n > PROFILE_MAX_BYTES;
+	if (failed || too_big || memchr(buf, '\0', n) != NULL) {
 		if (err != NULL && errsz > 0)
 			snprintf(err, errsz, "%s: %s", path,
-			         failed ? "read error" : n > PROFILE_MAX_BYTES ? "larger than 4 MiB"
-			                                                     : "contains a NUL byte");
+			         failed ? "read error" : too_big ? "larger than 4 MiB"
+			                                         : "contains a NUL byte");
 		free(buf);
 		return failed ? SSCARD_E_IO : SSCARD_E_PROFILE;
 	}

@@ -224,11 +224,72 @@ static void test_shared_context_with_callers_lock(void **state)
 	pthread_mutex_destroy(&mutex);
 }
 
+/* What a second thread gets while the first is inside an operation. */
+typedef struct intruder {
+	sscard_ctx *ctx;
+	sscard_card *card; /* another card of the same context */
+	const char *reader;
+	sscard_rc begin_rc, connect_rc;
+} intruder;
+
+static void *intrude(void *arg)
+{
+	intruder *t = arg;
+	sscard_card *extra = NULL;
+
+	t->begin_rc = sscard_card_begin(t->card);
+	if (t->begin_rc == SSCARD_OK)
+		sscard_card_end(t->card);
+	t->connect_rc = sscard_connect(t->ctx, t->reader, &extra);
+	sscard_disconnect(&extra);
+	return NULL;
+}
+
+static void run_intruder(intruder *t)
+{
+	pthread_t th;
+
+	assert_int_equal(pthread_create(&th, NULL, intrude, t), 0);
+	assert_int_equal(pthread_join(th, NULL), 0);
+}
+
+/* A context shared without the caller's lock is detected, not undefined. */
+static void test_shared_context_misuse_detected(void **state)
+{
+	char reader[600];
+	sscard_ctx *ctx = NULL;
+	sscard_card *mine = NULL;
+	intruder t = {0};
+
+	(void)state;
+	profile_path(reader, sizeof(reader), "healthy-v2.json");
+	assert_int_equal(sscard_ctx_new(&ctx), SSCARD_OK);
+	assert_int_equal(sscard_connect(ctx, reader, &mine), SSCARD_OK);
+	assert_int_equal(sscard_connect(ctx, reader, &t.card), SSCARD_OK);
+	t.ctx = ctx;
+	t.reader = reader;
+
+	assert_int_equal(sscard_card_begin(mine), SSCARD_OK); /* this thread is inside */
+	run_intruder(&t);
+	assert_int_equal(t.begin_rc, SSCARD_E_BUSY);
+	assert_int_equal(t.connect_rc, SSCARD_E_BUSY);
+	assert_int_equal(sscard_card_end(mine), SSCARD_OK);
+
+	run_intruder(&t); /* the context is free again: the other thread may use it */
+	assert_int_equal(t.begin_rc, SSCARD_OK);
+	assert_int_equal(t.connect_rc, SSCARD_OK);
+
+	sscard_disconnect(&t.card);
+	sscard_disconnect(&mine);
+	sscard_ctx_free(&ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_context_per_thread),
 		cmocka_unit_test(test_shared_context_with_callers_lock),
+		cmocka_unit_test(test_shared_context_misuse_detected),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
