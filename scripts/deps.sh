@@ -7,6 +7,7 @@ packages=(
   meson ninja-build pkg-config gcc clang libclang-rt-14-dev
   libpcsclite-dev pcscd libssl-dev libjson-c-dev libcmocka-dev
   vsmartcard-vpcd pcsc-tools opensc util-linux python3 valgrind
+  scdoc man-db groff-base bash-completion
 )
 
 missing=()
