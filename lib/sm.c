@@ -606,6 +606,7 @@ sscard_rc sscard_sm_send_mac(sscard_sm *sm, sscard_key_usage usage, const char *
 	size_t n = 0;
 	sscard_rc rc;
 
+	sm->mac_command_sent = false;
 	if (len + SSCARD_MAC_LEN > SSCARD_APDU_MAX_SHORT_NC || (len && !data))
 		return SSCARD_E_INVALID_ARG;
 	rc = sm_key(sm, usage, &kdf, &info);
@@ -631,6 +632,7 @@ sscard_rc sscard_sm_send_mac(sscard_sm *sm, sscard_key_usage usage, const char *
 		                                   input + 5 + len));
 	if (rc == SSCARD_OK) {
 		sscard_apdu a = { cla, ins, p1, p2, input + 5, len + SSCARD_MAC_LEN, 0, flags };
+		sm->mac_command_sent = true;
 		rc = sscard_card_cmd(sm->card, what, &a, resp, sizeof(resp), &n);
 	}
 	OPENSSL_cleanse(input, sizeof(input));
@@ -810,8 +812,11 @@ static sscard_rc update_element(sscard_sm *sm, const sscard_element *e,
 	memcpy(rec + 2, value, len);
 	rc = sscard_sm_send_mac(sm, SSCARD_KEY_LINE, "UPDATE RECORD", 0x04, 0xDC, e->tag,
 	                        (uint8_t)(e->sfi << 3), rec, 2 + len, 0);
-	if (rc == SSCARD_E_CARD_REMOVED || rc == SSCARD_E_CARD_RESET || rc == SSCARD_E_MUTE ||
-	    rc == SSCARD_E_TRANSPORT || rc == SSCARD_E_TIMEOUT)
+	/* A card lost before the UPDATE went out (at GET CHALLENGE) wrote
+	 * nothing: that is the transport error as it is, not a torn write. */
+	if (sm->mac_command_sent &&
+	    (rc == SSCARD_E_CARD_REMOVED || rc == SSCARD_E_CARD_RESET || rc == SSCARD_E_MUTE ||
+	     rc == SSCARD_E_TRANSPORT || rc == SSCARD_E_TIMEOUT))
 		return sscard_card_fail(sm->card, SSCARD_E_TORN_WRITE,
 		                        "writing %s (tag %02X) was interrupted (%s): the element "
 		                        "may be damaged; run the same write again to repair it",

@@ -20,6 +20,9 @@ typedef struct sscard_sm {
 	sscard_div_factors factors;
 	uint8_t card_id[16]; /* EF05 tag 01 as read (or given) */
 	bool have_card_id;
+	/* The last sscard_sm_send_mac() got as far as sending its command (not
+	 * only the challenge): only then can a failure have torn a record. */
+	bool mac_command_sent;
 } sscard_sm;
 
 /*

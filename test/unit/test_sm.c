@@ -504,6 +504,42 @@ static void test_torn_write_repaired(void **state)
 	sscard_disconnect(&card);
 }
 
+/* A card lost at GET CHALLENGE, before the UPDATE is sent, wrote nothing:
+ * the caller hears the transport error, not "the element may be damaged". */
+static const sscard_transport_ops *real_ops;
+static unsigned long updates_sent;
+
+static sscard_rc mute_at_challenge(void *impl, const uint8_t *c, size_t clen, uint8_t *r,
+                                   size_t *rlen)
+{
+	if (clen >= 2 && c[1] == 0x84)
+		return SSCARD_E_MUTE;
+	if (clen >= 2 && c[1] == 0xDC)
+		updates_sent++;
+	return real_ops->transmit(impl, c, clen, r, rlen);
+}
+
+static void test_lost_before_update_is_not_torn(void **state)
+{
+	fixture *fx = *state;
+	sscard_card *card = connect_profile(fx, V2);
+	sscard_transport_ops wrapped;
+	int written = -1;
+
+	real_ops = card->ops;
+	wrapped = *card->ops;
+	wrapped.transmit = mute_at_challenge;
+	card->ops = &wrapped;
+	updates_sent = 0;
+	assert_int_equal(sscard_write_element(card, fx->v2, "name", LONG_NAME, &written),
+	                 SSCARD_E_MUTE);
+	assert_int_equal(written, 0);
+	assert_int_equal(updates_sent, 0);
+	assert_null(strstr(sscard_card_last_detail(card), "damaged"));
+	card->ops = real_ops;
+	sscard_disconnect(&card);
+}
+
 /* ---- application block / unblock, PIN unblock / reload --------------------- */
 
 static void test_block_unblock(void **state)
@@ -857,6 +893,7 @@ int main(void)
 		cmocka_unit_test(test_write_3des_and_sm4),
 		cmocka_unit_test(test_write_refused_without_mac),
 		cmocka_unit_test(test_torn_write_repaired),
+		cmocka_unit_test(test_lost_before_update_is_not_torn),
 		cmocka_unit_test(test_block_unblock),
 		cmocka_unit_test(test_block_wrong_mac),
 		cmocka_unit_test(test_pin_unblock_and_reload),
