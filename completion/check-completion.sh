@@ -33,7 +33,7 @@ expect "cardtool --js<TAB>" "--json" "$(complete_words _cardtool "$cardtool" --j
 expect "cardtool ap<TAB>" "apdu" "$(complete_words _cardtool "$cardtool" ap)"
 expect "cardtool apdu --scr<TAB>" "--script" "$(complete_words _cardtool "$cardtool" apdu --scr)"
 if printf '%s\n' "$commands" | grep -qx pin; then
-	expect "cardtool pin <TAB> offers its subcommands" "$(printf '%s\n' change tries verify)" \
+	expect "cardtool pin <TAB> offers its subcommands" "$(printf '%s\n' change tries unblock verify)" \
 		"$(complete_words _cardtool "$cardtool" pin "")"
 	expect "cardtool --json pin ve<TAB>" "verify" "$(complete_words _cardtool "$cardtool" --json pin ve)"
 fi

@@ -414,14 +414,17 @@ static void pin_usage(FILE *f)
 	fprintf(f,
 	        "Usage: cardtool pin tries\n"
 	        "       cardtool pin verify [--pin-stdin | --pin-env] [--force]\n"
-	        "       cardtool pin change [--pin-stdin | --pin-env] [--force]\n\n"
+	        "       cardtool pin change [--pin-stdin | --pin-env] [--force]\n"
+	        "       cardtool pin unblock [--keystore FILE | --psam READER] [--df DF]\n\n"
 	        "PINs are 6 digits, read from the terminal without echo; --pin-stdin\n"
 	        "reads them one per line from standard input (change: current, then new);\n"
 	        "--pin-env takes them from SSCARD_PIN (and SSCARD_NEW_PIN for change).\n"
 	        "On a reader with a PIN pad (see `cardtool list`) the PIN is typed on the\n"
 	        "reader unless --pin-stdin/--pin-env is given, and never crosses the host.\n"
 	        "A PIN is never taken from the command line. With one try left the PIN is\n"
-	        "not tried unless --force is given: a wrong PIN then blocks the card.\n");
+	        "not tried unless --force is given: a wrong PIN then blocks the card.\n"
+	        "unblock resets a blocked PIN's try counter with the terminal's keys\n"
+	        "(the same as `cardtool pin-unblock`).\n");
 }
 
 /* One line without its newline; false if longer than the buffer. */
@@ -610,6 +613,10 @@ int cmd_pin(cardtool *ct, int argc, char **argv)
 	pin_source src = PIN_FROM_TTY;
 	bool force = false;
 	int c;
+	/* unblocking needs the terminal's keys: it is the secure channel's
+	 * pin-unblock, reachable under this name too */
+	if (argc >= 2 && strcmp(argv[1], "unblock") == 0)
+		return cmd_pin_unblock(ct, argc - 1, argv + 1);
 	if (ct_wants_help(argc, argv)) {
 		pin_usage(stdout);
 		return CT_EXIT_OK;

@@ -155,6 +155,19 @@ def check_pin(ct, tmp):
     check(code == 0, "--force: exit %d %s" % (code, err))
 
 
+def check_pin_unblock(ct, vectors, tmp):
+    """`pin unblock` is the keystore's PIN UNBLOCK under the pin command."""
+    keys = os.path.join(tmp, "v2.keys")
+    with open(os.path.join(vectors, "sm", "v2.keys"), "rb") as src, open(keys, "wb") as dst:
+        dst.write(src.read())
+    os.chmod(keys, 0o600)
+    blocked = "sim:" + os.path.join(vectors, "cards", "pin-blocked.json")
+    code, out, err = run(ct, blocked, "pin", "unblock", "--keystore", keys)
+    check(code == 0 and "unblocked" in out, "pin unblock: %d %r %r" % (code, out, err))
+    code, out, err = run(ct, blocked, "pin", "unblock")
+    check(code != 0, "pin unblock without keys must fail: %d %r" % (code, out))
+
+
 def main():
     if len(sys.argv) != 3:
         print(__doc__, file=sys.stderr)
@@ -164,6 +177,7 @@ def main():
         check_info(ct, vectors, tmp)
         check_read(ct, tmp)
         check_pin(ct, tmp)
+        check_pin_unblock(ct, vectors, tmp)
     for p in problems:
         print("FAIL:", p)
     print("%d problem(s)" % len(problems))
