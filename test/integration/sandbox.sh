@@ -203,7 +203,15 @@ done
 export SSCARD_SANDBOX_DIR=$dir SSCARD_SANDBOX_PORT=$port
 export SSCARD_SANDBOX_READER="Virtual PCD 00 00" SSCARD_SANDBOX_READER2="Virtual PCD 00 01"
 unset SSCARD_READER
-timeout --kill-after=5 "$timeout" "$@"
+# SSCARD_VALGRIND (the 'valgrindintegration' test setup): a compiled test
+# program runs under memcheck; errors and definite leaks fail it (99).
+wrap=()
+if [ -n "${SSCARD_VALGRIND:-}" ] && head -c 4 "$1" 2>/dev/null | grep -q ELF; then
+	wrap=(valgrind --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect
+	      --errors-for-leak-kinds=definite,indirect --track-origins=yes --quiet)
+	timeout=$((timeout * 10))
+fi
+timeout --kill-after=5 "$timeout" "${wrap[@]}" "$@"
 status=$?
 [ $status = 124 ] && echo "sandbox: command timed out after ${timeout}s" >&2
 [ $status != 0 ] && [ $status != 77 ] && logs

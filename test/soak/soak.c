@@ -569,6 +569,9 @@ int main(int argc, char **argv)
 	if (!RSS_MEANINGFUL)
 		printf("RSS growth not judged under AddressSanitizer (quarantine); LeakSanitizer"
 		       " checks leaks at exit\n");
+	else if (getenv("SSCARD_VALGRIND") != NULL)
+		printf("RSS growth not judged under valgrind (its own heap); memcheck checks"
+		       " leaks at exit\n");
 	else if (sk.rss_end - sk.rss_warm > RSS_GROWTH_MAX_KB)
 		fail |= fprintf(stderr, "soak: FAIL: memory grew\n") > 0;
 	if (sk.restarts == 0 || sk.ok_after_restart == 0)
