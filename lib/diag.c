@@ -528,6 +528,7 @@ typedef struct probe {
 	bool app_locked;   /* SELECT said blocked/locked: reads may be refused */
 	bool atr_unusual;
 	sscard_ef damaged_ef; /* a file with a permanent chip error (0: none) */
+	bool garbled;         /* answers stayed garbled through their re-reads */
 	char text[SSCARD_ELEM_SLOTS][SSCARD_ELEM_TEXT_MAX];
 	sscard_elem_values values;
 } probe;
@@ -866,9 +867,10 @@ static read_result probe_element(probe *p, const sscard_element *e)
 	sscard_rc rc;
 
 	snprintf(name, sizeof(name), "READ %02X %s", e->tag, e->key);
-	/* once a file's chip error has outlasted its re-reads, the file's other
-	 * elements get one attempt each: the damage is established */
-	rc = probe_step(p, name, attempt_read, &r, e->ef != p->damaged_ef, &sw);
+	/* once a file's chip error, or the card's garbled answers, have
+	 * outlasted their re-reads, later reads get one attempt each: the
+	 * damage is established and re-reading would only repeat it */
+	rc = probe_step(p, name, attempt_read, &r, e->ef != p->damaged_ef && !p->garbled, &sw);
 	if (rc == SSCARD_OK) {
 		p->values.text[i] = p->text[i];
 		return READ_OK;
@@ -888,6 +890,8 @@ static read_result probe_element(probe *p, const sscard_element *e)
 	probe_fault(p, name, rc, sw);
 	if (strcmp(fault_of(rc)->code, "CHIP_ERROR") == 0)
 		p->damaged_ef = e->ef;
+	if (strcmp(fault_of(rc)->code, "GARBLED") == 0)
+		p->garbled = true;
 	/* reported as the fault it is; validation must not call it missing */
 	p->values.withheld[i] = true;
 	return p->dead ? READ_STOPPED : READ_FAILED;

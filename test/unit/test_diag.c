@@ -904,6 +904,7 @@ static const profile_case profiles[] = {
 	{"mute.json", SSCARD_VERDICT_REPLACE, {"MUTE"}},
 	{"mute-after.json", SSCARD_VERDICT_REPLACE, {"MUTE"}},
 	{"removed.json", SSCARD_VERDICT_NO_CARD, {"CARD_REMOVED"}},
+	{"garbled.json", SSCARD_VERDICT_REPLACE, {"GARBLED"}},
 };
 
 static void profile_path(const char *file, char *out, size_t outsz)
@@ -940,6 +941,17 @@ static void run_profile(fixture *f, const profile_case *pc)
 	assert_int_equal(sscard_sim_write_count(lend.sim), 0);
 	assert_int_equal(sscard_sim_write_commands(lend.sim), 0);
 	sscard_sim_free(&lend.sim);
+}
+
+/* Answers that stay garbled through their re-reads establish the fault:
+ * the later reads are not re-read again (the card got 26 before). */
+static void test_garbled_card_rereads_once(void **state)
+{
+	fixture *f = *state;
+	const profile_case garbled = {"garbled.json", SSCARD_VERDICT_REPLACE, {"GARBLED"}};
+
+	run_profile(f, &garbled);
+	assert_int_equal(sscard_diag_retries(f->d), 2);
 }
 
 static void test_every_profile(void **state)
@@ -1069,6 +1081,7 @@ int main(void)
 		T(test_flaky_reads_after_reread),
 		T(test_flaky_then_garbled_twice),
 		T(test_one_byte_answer_is_garbled),
+		T(test_garbled_card_rereads_once),
 		T(test_unresponsive_stops_at_once),
 		T(test_timeout_mid_probe),
 		T(test_verify_never_resent),
