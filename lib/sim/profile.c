@@ -405,6 +405,35 @@ static bool parse_levels(sim_loader *ld, json_object *arr, const char *field,
 	return true;
 }
 
+/* What every key entry of a profile starts with (cards and PSAMs alike):
+ * an object of known fields, marked as a test key, with an optional name.
+ * Clears *k and names the entry in `where` ("keys[N]"). */
+bool sim_key_start(sim_loader *ld, json_object *o, size_t i, const char *const *allowed,
+                   sim_key *k, char *where, size_t wsz)
+{
+	char field[64];
+	json_object *v;
+	const char *s;
+
+	snprintf(where, wsz, "keys[%zu]", i);
+	memset(k, 0, sizeof(*k));
+	if (!json_object_is_type(o, json_type_object))
+		return sim_pfail(ld, where, "must be an object");
+	if (!sim_pkeys(ld, where, o, allowed))
+		return false;
+	snprintf(field, sizeof(field), "%s.test", where);
+	if (!json_object_object_get_ex(o, "test", &v) || !json_object_is_type(v, json_type_boolean) ||
+	    !json_object_get_boolean(v))
+		return sim_pfail(ld, field, "must be true: profiles carry test keys only");
+	if (json_object_object_get_ex(o, "name", &v)) {
+		snprintf(field, sizeof(field), "%s.name", where);
+		if (!sim_pstr(ld, v, field, &s))
+			return false;
+		snprintf(k->name, sizeof(k->name), "%s", s);
+	}
+	return true;
+}
+
 static bool load_key(sim_loader *ld, json_object *o, size_t i)
 {
 	static const char *const keys[] = { "name", "df", "class", "id", "master",
@@ -420,21 +449,9 @@ static bool load_key(sim_loader *ld, json_object *o, size_t i)
 	long x;
 	bool ok;
 
-	snprintf(where, sizeof(where), "keys[%zu]", i);
-	memset(k, 0, sizeof(*k));
-	if (!json_object_is_type(o, json_type_object))
-		return sim_pfail(ld, where, "must be an object");
-	if (!sim_pkeys(ld, where, o, keys))
+	if (!sim_key_start(ld, o, i, keys, k, where, sizeof(where)))
 		return false;
 #define FIELD(name) (snprintf(field, sizeof(field), "%s.%s", where, name), field)
-	if (!json_object_object_get_ex(o, "test", &v) || !json_object_is_type(v, json_type_boolean) ||
-	    !json_object_get_boolean(v))
-		return sim_pfail(ld, FIELD("test"), "must be true: profiles carry test keys only");
-	if (json_object_object_get_ex(o, "name", &v)) {
-		if (!sim_pstr(ld, v, FIELD("name"), &s))
-			return false;
-		snprintf(k->name, sizeof(k->name), "%s", s);
-	}
 	if (!json_object_object_get_ex(o, "df", &v))
 		return sim_pfail(ld, FIELD("df"), "missing");
 	if (!sim_pstr(ld, v, FIELD("df"), &s))

@@ -26,6 +26,10 @@ bool sim_pfail(sim_loader *ld, const char *field, const char *fmt, ...)
 bool sim_pkeys(sim_loader *ld, const char *where, json_object *obj,
                const char *const *allowed);
 bool sim_pstr(sim_loader *ld, json_object *v, const char *field, const char **out);
+/* The start every key entry shares: object, known fields, "test": true,
+ * optional name; clears *k and writes "keys[i]" to where. */
+bool sim_key_start(sim_loader *ld, json_object *o, size_t i, const char *const *allowed,
+                   sim_key *k, char *where, size_t wsz);
 bool sim_pint(sim_loader *ld, json_object *v, const char *field, long min, long max,
               long *out);
 bool sim_phex(sim_loader *ld, json_object *v, const char *field, uint8_t *out,

@@ -140,22 +140,10 @@ static bool load_psam_key(sim_loader *ld, json_object *o, size_t i)
 	size_t n = 0;
 	long x;
 
-	snprintf(where, sizeof(where), "keys[%zu]", i);
-	memset(k, 0, sizeof(*k));
-	k->df = SIM_NO_FILE;
-	if (!json_object_is_type(o, json_type_object))
-		return sim_pfail(ld, where, "must be an object");
-	if (!sim_pkeys(ld, where, o, keys))
+	if (!sim_key_start(ld, o, i, keys, k, where, sizeof(where)))
 		return false;
+	k->df = SIM_NO_FILE;
 #define FIELD(name) (snprintf(field, sizeof(field), "%s.%s", where, name), field)
-	if (!json_object_object_get_ex(o, "test", &v) || !json_object_is_type(v, json_type_boolean) ||
-	    !json_object_get_boolean(v))
-		return sim_pfail(ld, FIELD("test"), "must be true: profiles carry test keys only");
-	if (json_object_object_get_ex(o, "name", &v)) {
-		if (!sim_pstr(ld, v, FIELD("name"), &s))
-			return false;
-		snprintf(k->name, sizeof(k->name), "%s", s);
-	}
 	if (json_object_object_get_ex(o, "df", &v) && !sim_pstr(ld, v, FIELD("df"), &s))
 		return false; /* the card DF the key serves: documentation only */
 	if (!json_object_object_get_ex(o, "class", &v) || !sim_pstr(ld, v, FIELD("class"), &s))
