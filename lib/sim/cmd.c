@@ -355,6 +355,22 @@ static int record_index(const sim_file *f, uint8_t p1, uint8_t mode, uint16_t *s
 	return idx;
 }
 
+/* The record EF a READ/UPDATE/APPEND RECORD names (SFI in P2, or the
+ * current EF), its access checked and made current; SIM_NO_FILE with the
+ * status word set when the command cannot go on. */
+static int open_record_ef(sscard_sim *sim, const sim_cmd *c, bool write, sim_resp *r)
+{
+	uint16_t sw = SW_OK;
+	int ef = resolve_ef(sim, (uint8_t)(c->p2 >> 3), SIM_EF_RECORD, write, &sw);
+
+	if (ef == SIM_NO_FILE || (sw = access_sw(sim, &sim->files[ef], write, c->mac_ok)) != SW_OK) {
+		set_sw(r, sw);
+		return SIM_NO_FILE;
+	}
+	sim->cur_ef = ef;
+	return ef;
+}
+
 static void cmd_read_record(sscard_sim *sim, const sim_cmd *c, sim_resp *r)
 {
 	uint8_t mode = c->p2 & 7u, buf[SIM_RESP_MAX];
@@ -367,13 +383,10 @@ static void cmd_read_record(sscard_sim *sim, const sim_cmd *c, sim_resp *r)
 		set_sw(r, SW_WRONG_P1P2);
 		return;
 	}
-	ef = resolve_ef(sim, (uint8_t)(c->p2 >> 3), SIM_EF_RECORD, false, &sw);
-	if (ef == SIM_NO_FILE || (sw = access_sw(sim, &sim->files[ef], false, c->mac_ok)) != SW_OK) {
-		set_sw(r, sw);
+	ef = open_record_ef(sim, c, false, r);
+	if (ef == SIM_NO_FILE)
 		return;
-	}
 	f = &sim->files[ef];
-	sim->cur_ef = ef;
 	idx = record_index(f, c->p1, mode == 5 ? 4 : mode, &sw);
 	if (idx < 0) {
 		set_sw(r, sw);
@@ -432,13 +445,10 @@ static void cmd_update_record(sscard_sim *sim, const sim_cmd *c, sim_resp *r)
 		set_sw(r, SW_WRONG_LENGTH);
 		return;
 	}
-	ef = resolve_ef(sim, (uint8_t)(c->p2 >> 3), SIM_EF_RECORD, true, &sw);
-	if (ef == SIM_NO_FILE || (sw = access_sw(sim, &sim->files[ef], true, c->mac_ok)) != SW_OK) {
-		set_sw(r, sw);
+	ef = open_record_ef(sim, c, true, r);
+	if (ef == SIM_NO_FILE)
 		return;
-	}
 	f = &sim->files[ef];
-	sim->cur_ef = ef;
 	idx = record_index(f, c->p1, mode, &sw);
 	if (idx < 0) {
 		set_sw(r, sw);
@@ -458,7 +468,6 @@ static void cmd_update_record(sscard_sim *sim, const sim_cmd *c, sim_resp *r)
 
 static void cmd_append_record(sscard_sim *sim, const sim_cmd *c, sim_resp *r)
 {
-	uint16_t sw = SW_OK;
 	sim_file *f;
 	int ef;
 
@@ -470,13 +479,10 @@ static void cmd_append_record(sscard_sim *sim, const sim_cmd *c, sim_resp *r)
 		set_sw(r, SW_WRONG_LENGTH);
 		return;
 	}
-	ef = resolve_ef(sim, (uint8_t)(c->p2 >> 3), SIM_EF_RECORD, true, &sw);
-	if (ef == SIM_NO_FILE || (sw = access_sw(sim, &sim->files[ef], true, c->mac_ok)) != SW_OK) {
-		set_sw(r, sw);
+	ef = open_record_ef(sim, c, true, r);
+	if (ef == SIM_NO_FILE)
 		return;
-	}
 	f = &sim->files[ef];
-	sim->cur_ef = ef;
 	if (f->nrec >= f->maxrec) {
 		set_sw(r, SW_FILE_FULL);
 		return;
