@@ -16,6 +16,7 @@ typedef struct sm_opts {
 	const char *df;
 	const char *card_id; /* unlock: the card identification code, hex */
 	bool permanent;
+	bool force; /* write: a deliberate repair (sscard_check_write()) */
 } sm_opts;
 
 typedef int (*sm_action)(cardtool *ct, sscard_card *card, sscard_keys *keys,
@@ -70,9 +71,10 @@ static int do_write(cardtool *ct, sscard_card *card, sscard_keys *keys, const sm
 	json_object *obj;
 	char text[160];
 
-	(void)o;
 	(void)argc;
-	rc = sscard_write_element(card, keys, argv[0], argv[1], &written);
+	rc = sscard_check_write(card, keys, argv[0], argv[1], o->force ? SSCARD_WRITE_FORCE : 0);
+	if (rc == SSCARD_OK)
+		rc = sscard_write_element(card, keys, argv[0], argv[1], &written);
 	if (rc != SSCARD_OK)
 		return ct_fail(ct, card, rc, "write");
 	obj = json_object_new_object();
@@ -148,8 +150,9 @@ static int do_pin_unblock(cardtool *ct, sscard_card *card, sscard_keys *keys,
 static const sm_command sm_commands[] = {
 	{ "auth", do_auth, 0, "auth [--df DF]: internal and external authentication; prints "
 	                      "GENUINE, TERMINAL_ONLY, NOT_GENUINE or KEYS_MISMATCH" },
-	{ "write", do_write, 2, "write ELEMENT VALUE: protected write of one SSSE element "
-	                        "(key, hex tag or label), read back and verified" },
+	{ "write", do_write, 2, "write [--force] ELEMENT VALUE: protected write of one SSSE "
+	                        "element (key, hex tag or label), validated with the card's "
+	                        "other data first, read back and verified" },
 	{ "lock", do_lock, 0, "lock [--df DF] [--permanent]: application block (a lost card)" },
 	{ "unlock", do_unlock, 0, "unlock [--df DF] [--card-id HEX]: lift a temporary "
 	                          "application block" },
@@ -169,6 +172,11 @@ static void sm_usage(FILE *f, const sm_command *c)
 	        c->usage);
 	if (c->run == do_lock)
 		fprintf(f, "  -p, --permanent      lock for good (9303); cannot be undone\n");
+	if (c->run == do_write)
+		fprintf(f, "  -f, --force          write even though the value disagrees with another\n"
+		           "                       element (SSN against birth date or sex, expiry\n"
+		           "                       against issue): only for a deliberate repair; a\n"
+		           "                       value that fails its own check is never written\n");
 	if (c->run == do_unlock)
 		fprintf(f, "  -c, --card-id HEX    the card identification code (32 hex digits): a\n"
 		           "                       blocked SSSE does not show it, and keys diversified\n"
@@ -182,6 +190,7 @@ static int run_sm(cardtool *ct, const sm_command *c, int argc, char **argv)
 		                              { "permanent", no_argument, NULL, 'p' },
 		                              { "card-id", required_argument, NULL, 'c' },
 		                              { "psam", required_argument, NULL, 'P' },
+		                              { "force", no_argument, NULL, 'f' },
 		                              { "help", no_argument, NULL, 'h' },
 		                              { NULL, 0, NULL, 0 } };
 	sm_opts o = { .df = "SSSE" };
@@ -190,7 +199,7 @@ static int run_sm(cardtool *ct, const sm_command *c, int argc, char **argv)
 	sscard_rc rc;
 	int opt, status;
 
-	while ((opt = getopt_long(argc, argv, "k:d:pc:P:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "k:d:pc:P:fh", opts, NULL)) != -1) {
 		if (opt == 'k')
 			o.keystore = optarg;
 		else if (opt == 'P')
@@ -199,6 +208,8 @@ static int run_sm(cardtool *ct, const sm_command *c, int argc, char **argv)
 			o.df = optarg;
 		else if (opt == 'p' && c->run == do_lock)
 			o.permanent = true;
+		else if (opt == 'f' && c->run == do_write)
+			o.force = true;
 		else if (opt == 'c' && c->run == do_unlock)
 			o.card_id = optarg;
 		else if (opt == 'h') {
