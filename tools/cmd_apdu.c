@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "cardtool.h"
 
 #define LINE_MAX_LEN 4096u
@@ -79,6 +81,21 @@ static void report(apdu_run *run, const char *capdu_hex, const uint8_t *r, size_
 	free(hex);
 }
 
+/* Hex of a C-APDU as shown: the data of a PIN or key command masked, as
+ * in the library's trace (sscard_apdu_sensitive()). */
+static void shown_hex(const uint8_t *capdu, size_t clen, char *out, size_t outsz)
+{
+	sscard_apdu a;
+	size_t n = sscard_hex_encode(capdu, clen, out, outsz);
+
+	if (sscard_apdu_parse(capdu, clen, &a) != SSCARD_OK || !sscard_apdu_sensitive(&a) ||
+	    a.nc == 0)
+		return;
+	size_t from = 2 * (size_t)(a.data - capdu), to = from + 2 * a.nc;
+	for (size_t i = from; i < to && i < n; i++)
+		out[i] = '*';
+}
+
 /* Send one hex APDU; returns false when the run must stop. */
 static bool send_one(apdu_run *run, const char *hex, const char *expect)
 {
@@ -92,8 +109,9 @@ static bool send_one(apdu_run *run, const char *hex, const char *expect)
 		run->status = CT_EXIT_USAGE;
 		return false;
 	}
-	sscard_hex_encode(capdu, clen, canon, sizeof(canon));
+	shown_hex(capdu, clen, canon, sizeof(canon));
 	rc = sscard_transmit(run->card, capdu, clen, run->rapdu, RAPDU_MAX, &rlen);
+	OPENSSL_cleanse(capdu, clen);
 	if (rc != SSCARD_OK) {
 		if (run->results != NULL) {
 			run->error = ct_error_object(run->card, rc, canon);

@@ -119,6 +119,13 @@ typedef struct sscard_apdu {
 	unsigned flags;      /* SSCARD_APDU_* */
 } sscard_apdu;
 
+/* 1 if the command's data is secret, so traces mask it (and the library
+ * wipes its copies): SSCARD_APDU_SENSITIVE is set, or the instruction is
+ * VERIFY (20), CHANGE REFERENCE DATA / PIN RELOAD / UNBLOCK (24), RESET
+ * RETRY COUNTER (2C), CHANGE PIN (5E), EXTERNAL (82) or INTERNAL (88)
+ * AUTHENTICATE, whatever the class. 0 otherwise (and for NULL). */
+SSCARD_API int sscard_apdu_sensitive(const sscard_apdu *apdu);
+
 /* Encode per ISO 7816-4 (case 1, 2, 3 or 4; short or extended). */
 SSCARD_API sscard_rc sscard_apdu_encode(const sscard_apdu *apdu, uint8_t *out,
                                         size_t outsz, size_t *outlen);

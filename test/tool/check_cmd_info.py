@@ -155,6 +155,27 @@ def check_pin(ct, tmp):
     check(code == 0, "--force: exit %d %s" % (code, err))
 
 
+def check_apdu_trace(ct, tmp):
+    """Raw APDUs (argv and script) are masked by instruction, in the -vv
+    trace and in the echo: VERIFY, CHANGE PIN, RELOAD/UNBLOCK PIN, EXTERNAL
+    and INTERNAL AUTHENTICATE."""
+    v2 = profile(tmp, "v2")
+    select = "00A404000F7378312E73682EC9E7BBE1B1A3D5CF"
+    secret = ["0020000003123456", "805E010007123456FF654321", "002C000003123456",
+              "842400010CA1A2A3A4A5A6A7A8C0FFEE12", "0082000A10" + "C0FFEE13" * 4,
+              "0088000008C0FFEE14C0FFEE1408"]
+    code, out, err = run(ct, v2, "-vv", "apdu", select, *secret)
+    check(code == 0, "apdu exit %d %s" % (code, err))
+    for word in ("123456", "654321", "C0FFEE"):
+        check(word not in out and word not in err, "%s shown:\n%s%s" % (word, out, err))
+    check(">> 0020000003******" in err and "> 0020000003******" in out,
+          "VERIFY not masked as documented:\n" + err)
+    script = "".join(line + " = XXXX\n" for line in [select] + secret)
+    code, out, err = run(ct, v2, "-vv", "--json", "apdu", "--script", "-", stdin=script)
+    check(code == 0 and "123456" not in out + err and "C0FFEE" not in out + err,
+          "script: secret shown (%d):\n%s%s" % (code, out, err))
+
+
 def check_pin_unblock(ct, vectors, tmp):
     """`pin unblock` is the keystore's PIN UNBLOCK under the pin command."""
     keys = os.path.join(tmp, "v2.keys")
@@ -177,6 +198,7 @@ def main():
         check_info(ct, vectors, tmp)
         check_read(ct, tmp)
         check_pin(ct, tmp)
+        check_apdu_trace(ct, tmp)
         check_pin_unblock(ct, vectors, tmp)
     for p in problems:
         print("FAIL:", p)
