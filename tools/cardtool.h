@@ -49,6 +49,14 @@ void ct_print_json(json_object *obj);
 /* True if argv holds -h/--help; commands print their usage then. */
 bool ct_wants_help(int argc, char **argv);
 
+/* One line without its newline; false at EOF or if longer than sz. */
+bool ct_read_line(FILE *in, char *buf, size_t sz);
+/* Prompt on /dev/tty and read one line without echo (tools/prompt.c);
+ * the terminal is restored on every way out, SIGINT, SIGTERM, SIGHUP and
+ * SIGQUIT included (then the secret is wiped and the process dies of the
+ * signal). False without a terminal or a whole line. */
+bool ct_read_secret(const char *prompt, char *buf, size_t sz);
+
 /* Subcommands, one per file tools/cmd_*.c */
 int cmd_apdu(cardtool *ct, int argc, char **argv);
 int cmd_atr(cardtool *ct, int argc, char **argv);

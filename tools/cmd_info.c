@@ -7,7 +7,6 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -427,40 +426,6 @@ static void pin_usage(FILE *f)
 	        "(the same as `cardtool pin-unblock`).\n");
 }
 
-/* One line without its newline; false if longer than the buffer. */
-static bool read_line(FILE *in, char *buf, size_t sz)
-{
-	if (fgets(buf, (int)sz, in) == NULL)
-		return false;
-	size_t n = strcspn(buf, "\r\n");
-	bool whole = buf[n] != '\0' || feof(in);
-	buf[n] = '\0';
-	return whole;
-}
-
-static bool read_tty_pin(const char *prompt, char *buf, size_t sz)
-{
-	FILE *tty = fopen("/dev/tty", "r+");
-	if (tty == NULL)
-		return false;
-	struct termios old, quiet;
-	bool ok = false;
-	setvbuf(tty, NULL, _IONBF, 0); /* no copy of the PIN left in stdio's buffer */
-	if (tcgetattr(fileno(tty), &old) == 0) {
-		quiet = old;
-		quiet.c_lflag &= ~(tcflag_t)ECHO;
-		fputs(prompt, tty);
-		fflush(tty);
-		if (tcsetattr(fileno(tty), TCSAFLUSH, &quiet) == 0) {
-			ok = read_line(tty, buf, sz);
-			tcsetattr(fileno(tty), TCSAFLUSH, &old);
-		}
-		fputc('\n', tty);
-	}
-	fclose(tty);
-	return ok;
-}
-
 /* The environment's copy is wiped too, so no child process inherits it. */
 static bool env_pin(const char *var, char *buf, size_t sz)
 {
@@ -477,8 +442,8 @@ static bool get_pin(pin_source src, const char *prompt, const char *var, char *b
 {
 	bool ok = false;
 	switch (src) {
-	case PIN_FROM_TTY: ok = read_tty_pin(prompt, buf, sz); break;
-	case PIN_FROM_STDIN: ok = read_line(stdin, buf, sz); break;
+	case PIN_FROM_TTY: ok = ct_read_secret(prompt, buf, sz); break;
+	case PIN_FROM_STDIN: ok = ct_read_line(stdin, buf, sz); break;
 	case PIN_FROM_ENV: ok = env_pin(var, buf, sz); break;
 	}
 	if (!ok)

@@ -8,11 +8,17 @@ Usage: check_cmd_info.py CARDTOOL VECTORS_DIR
 Standard library only. Exit 0 when everything agrees.
 """
 
+import fcntl
 import json
 import os
+import pty
+import re
+import select
+import signal
 import subprocess
 import sys
 import tempfile
+import termios
 
 BASE = {
     "description": "check_cmd_info: 2.0 card, EF06 free to read",
@@ -176,6 +182,51 @@ def check_apdu_trace(ct, tmp):
           "script: secret shown (%d):\n%s%s" % (code, out, err))
 
 
+def at_prompt(ct, reader, prompt, interrupt, *args):
+    """Run `pin ARGS` on a fresh pty as its controlling terminal, wait for
+    `prompt` (echo must be off then), interrupt it (a signal number, or
+    bytes typed), then return (exit status, the terminal's `stty -a`)."""
+    master, slave = pty.openpty()
+    name = os.ttyname(slave)
+
+    def own_terminal():
+        os.setsid()
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    p = subprocess.Popen([ct, "--reader", reader, "pin", *args], stdin=slave, stdout=slave,
+                         stderr=slave, preexec_fn=own_terminal)
+    seen = b""
+    while prompt.encode() not in seen and p.poll() is None:
+        ready, _, _ = select.select([master], [], [], 10)
+        if not ready:
+            break
+        seen += os.read(master, 1024)
+    quiet = subprocess.run(["stty", "-F", name, "-a"], capture_output=True, text=True).stdout
+    check(re.search(r"(^|\s)-echo(\s|$)", quiet), "no echo-off at the prompt %r: %r" % (seen, quiet))
+    if isinstance(interrupt, bytes):
+        os.write(master, interrupt)
+    else:
+        p.send_signal(interrupt)
+    code = p.wait(timeout=30)
+    after = subprocess.run(["stty", "-F", name, "-a"], capture_output=True, text=True).stdout
+    os.close(slave)
+    os.close(master)
+    return code, after
+
+
+def check_pin_prompt_signals(ct, tmp):
+    """Ctrl-C or SIGTERM at a PIN prompt leaves the terminal with echo on."""
+    v2 = profile(tmp, "v2")
+    cases = [("verify", "PIN: ", b"\x03", signal.SIGINT), ("verify", "PIN: ", signal.SIGTERM,
+             signal.SIGTERM), ("change", "new PIN: ", b"123456\n\x03", signal.SIGINT),
+             ("change", "current PIN: ", signal.SIGHUP, signal.SIGHUP)]
+    for sub, prompt, interrupt, died in cases:
+        code, after = at_prompt(ct, v2, prompt, interrupt, sub)
+        check(code == -died, "pin %s %r: exit %r" % (sub, interrupt, code))
+        check(re.search(r"(^|\s)echo(\s|$)", after),
+              "pin %s %r left echo off: %r" % (sub, interrupt, after))
+
+
 def check_pin_unblock(ct, vectors, tmp):
     """`pin unblock` is the keystore's PIN UNBLOCK under the pin command."""
     keys = os.path.join(tmp, "v2.keys")
@@ -199,6 +250,7 @@ def main():
         check_read(ct, tmp)
         check_pin(ct, tmp)
         check_apdu_trace(ct, tmp)
+        check_pin_prompt_signals(ct, tmp)
         check_pin_unblock(ct, vectors, tmp)
     for p in problems:
         print("FAIL:", p)
