@@ -145,6 +145,75 @@ static void trace_to_stderr(void *ud, sscard_trace_dir dir, const char *hex)
 	fprintf(stderr, "%s %s\n", dir == SSCARD_TRACE_COMMAND ? ">>" : "<<", hex);
 }
 
+/* Logging and tracing as -v / -vv ask; called again for every -v. */
+static void apply_verbose(cardtool *ct)
+{
+	if (ct->ctx == NULL || ct->verbose == 0)
+		return;
+	sscard_ctx_set_log(ct->ctx, log_to_stderr, NULL);
+	sscard_ctx_set_log_level(ct->ctx, ct->verbose > 1 ? SSCARD_LOG_DEBUG : SSCARD_LOG_INFO);
+	if (ct->verbose > 1)
+		sscard_ctx_set_trace(ct->ctx, trace_to_stderr, NULL);
+}
+
+#define CT_OPTS_MAX 24
+
+/* The global options a command takes after its name as well. */
+static const struct option global_opts[] = {
+	{"reader", required_argument, NULL, 'r'}, {"json", no_argument, NULL, 'j'},
+	{"verbose", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
+};
+
+/* Is c a global option the parser applies itself (help is the command's)? */
+static bool is_global(int c)
+{
+	for (size_t i = 0; i < sizeof(global_opts) / sizeof(global_opts[0]); i++)
+		if (global_opts[i].val == c)
+			return c != 'h';
+	return false;
+}
+
+/* Applies a global option; false if its argument is unusable. */
+static bool apply_global(cardtool *ct, int c)
+{
+	switch (c) {
+	case 'r':
+		if (optarg[0] == '\0') {
+			fprintf(stderr, "%s: --reader wants a reader name, a part of one or sim:PROFILE\n",
+			        ct->prog);
+			return false;
+		}
+		ct->reader = optarg;
+		return true;
+	case 'j': ct->json = true; return true;
+	case 'v': ct->verbose++; apply_verbose(ct); return true;
+	default: return false;
+	}
+}
+
+int ct_getopt(cardtool *ct, int argc, char **argv, const char *shortopts,
+              const struct option *longopts)
+{
+	struct option all[CT_OPTS_MAX];
+	char shorts[64];
+	size_t n = 0;
+	int c;
+
+	for (size_t i = 0; i < sizeof(global_opts) / sizeof(global_opts[0]); i++)
+		all[n++] = global_opts[i];
+	for (const struct option *o = longopts; o != NULL && o->name != NULL && n < CT_OPTS_MAX - 1; o++)
+		all[n++] = *o;
+	all[n] = (struct option){NULL, 0, NULL, 0};
+	snprintf(shorts, sizeof(shorts), "r:jvh%s", shortopts != NULL ? shortopts : "");
+	while ((c = getopt_long(argc, argv, shorts, all, NULL)) != -1) {
+		if (!is_global(c))
+			return c;
+		if (!apply_global(ct, c))
+			return '?';
+	}
+	return -1;
+}
+
 static void usage(FILE *f, const char *prog)
 {
 	fprintf(f,
@@ -184,13 +253,17 @@ int main(int argc, char **argv)
 	int c, status;
 
 	while ((c = getopt_long(argc, argv, "+r:jvhV", opts, NULL)) != -1) {
-		switch (c) {
-		case 'r': ct.reader = optarg; break;
-		case 'j': ct.json = true; break;
-		case 'v': ct.verbose++; break;
-		case 'h': usage(stdout, ct.prog); return CT_EXIT_OK;
-		case 'V': printf("cardtool %s\n", sscard_version()); return CT_EXIT_OK;
-		default: usage(stderr, ct.prog); return CT_EXIT_USAGE;
+		if (c == 'h') {
+			usage(stdout, ct.prog);
+			return CT_EXIT_OK;
+		}
+		if (c == 'V') {
+			printf("cardtool %s\n", sscard_version());
+			return CT_EXIT_OK;
+		}
+		if (!apply_global(&ct, c)) {
+			usage(stderr, ct.prog);
+			return CT_EXIT_USAGE;
 		}
 	}
 	if (optind >= argc) {
@@ -207,12 +280,7 @@ int main(int argc, char **argv)
 		return CT_EXIT_SYSTEM;
 	}
 	running = &ct;
-	if (ct.verbose > 0) {
-		sscard_ctx_set_log(ct.ctx, log_to_stderr, NULL);
-		sscard_ctx_set_log_level(ct.ctx, ct.verbose > 1 ? SSCARD_LOG_DEBUG : SSCARD_LOG_INFO);
-	}
-	if (ct.verbose > 1)
-		sscard_ctx_set_trace(ct.ctx, trace_to_stderr, NULL);
+	apply_verbose(&ct);
 	{
 		int first = optind;
 

@@ -3,6 +3,7 @@
 #ifndef CARDTOOL_H
 #define CARDTOOL_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -46,6 +47,16 @@ int ct_fail(cardtool *ct, sscard_card *card, sscard_rc rc, const char *what);
 json_object *ct_error_object(sscard_card *card, sscard_rc rc, const char *what);
 /* Print a JSON object (pretty when stdout is a terminal) and drop it. */
 void ct_print_json(json_object *obj);
+/*
+ * The one option parser of every command: getopt_long over the command's
+ * own options (`shortopts`, `longopts` as for getopt_long, either may be
+ * NULL) and the global ones (-r/--reader, -j/--json, -v/--verbose,
+ * -h/--help), before or after the operands. Global options are applied
+ * to ct here. Returns the code of a command option, 'h' for help, -1 at
+ * the end, '?' on an error (unknown option, missing or empty argument).
+ */
+int ct_getopt(cardtool *ct, int argc, char **argv, const char *shortopts,
+              const struct option *longopts);
 /* True if argv holds -h/--help; commands print their usage then. */
 bool ct_wants_help(int argc, char **argv);
 

@@ -183,13 +183,12 @@ static void run_script(apdu_run *run, const char *path)
 int cmd_apdu(cardtool *ct, int argc, char **argv)
 {
 	static const struct option opts[] = {{"script", required_argument, NULL, 's'},
-	                                      {"help", no_argument, NULL, 'h'},
 	                                      {NULL, 0, NULL, 0}};
 	apdu_run run = {.ct = ct, .status = CT_EXIT_OK};
 	const char *script = NULL;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "s:h", opts, NULL)) != -1) {
+	while ((c = ct_getopt(ct, argc, argv, "s:", opts)) != -1) {
 		if (c == 's') {
 			script = optarg;
 		} else if (c == 'h') {

@@ -495,19 +495,14 @@ static int card_atr(cardtool *ct, uint8_t **atr, size_t *len)
 
 int cmd_atr(cardtool *ct, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
 	uint8_t *atr = NULL;
 	size_t len = 0;
 	sscard_atr parsed;
 	int c, status;
 
-	while ((c = getopt_long(argc, argv, "+jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j': ct->json = true; break;
-		case 'h': atr_usage(stdout); return CT_EXIT_OK;
-		default: atr_usage(stderr); return CT_EXIT_USAGE;
-		}
+	if ((c = ct_getopt(ct, argc, argv, NULL, NULL)) != -1) {
+		atr_usage(c == 'h' ? stdout : stderr);
+		return c == 'h' ? CT_EXIT_OK : CT_EXIT_USAGE;
 	}
 	if (optind < argc)
 		status = decode_args(ct, argc, argv, optind, &atr, &len);

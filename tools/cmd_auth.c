@@ -191,7 +191,6 @@ static int run_sm(cardtool *ct, const sm_command *c, int argc, char **argv)
 		                              { "card-id", required_argument, NULL, 'c' },
 		                              { "psam", required_argument, NULL, 'P' },
 		                              { "force", no_argument, NULL, 'f' },
-		                              { "help", no_argument, NULL, 'h' },
 		                              { NULL, 0, NULL, 0 } };
 	sm_opts o = { .df = "SSSE" };
 	sscard_keys *keys = NULL;
@@ -199,7 +198,7 @@ static int run_sm(cardtool *ct, const sm_command *c, int argc, char **argv)
 	sscard_rc rc;
 	int opt, status;
 
-	while ((opt = getopt_long(argc, argv, "k:d:pc:P:fh", opts, NULL)) != -1) {
+	while ((opt = ct_getopt(ct, argc, argv, "k:d:pc:P:f", opts)) != -1) {
 		if (opt == 'k')
 			o.keystore = optarg;
 		else if (opt == 'P')

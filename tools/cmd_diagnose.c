@@ -335,16 +335,14 @@ static int diagnose_watch(cardtool *ct, diag_opts *o, sscard_diag *d)
 static int parse_opts(cardtool *ct, int argc, char **argv, diag_opts *o)
 {
 	static const struct option opts[] = {
-		{"json", no_argument, NULL, 'j'},         {"date", required_argument, NULL, 'd'},
-		{"budget", required_argument, NULL, 'b'}, {"watch", no_argument, NULL, 'w'},
-		{"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+		{"date", required_argument, NULL, 'd'},   {"budget", required_argument, NULL, 'b'},
+		{"watch", no_argument, NULL, 'w'},        {NULL, 0, NULL, 0}};
 	int c;
 	char *end;
 	unsigned long ms;
 
-	while ((c = getopt_long(argc, argv, "jd:b:wh", opts, NULL)) != -1) {
+	while ((c = ct_getopt(ct, argc, argv, "d:b:w", opts)) != -1) {
 		switch (c) {
-		case 'j': ct->json = true; break;
 		case 'w': o->watch = true; break;
 		case 'h': diagnose_usage(stdout); return -1;
 		case 'd':

@@ -17,25 +17,6 @@
 
 /* ---- shared bits -------------------------------------------------------- */
 
-/* Parse "--json" after the command name too (cardtool info --json). Extra
- * long options of a command come in `more`; options may follow operands
- * (cardtool pin verify --pin-stdin). Returns the getopt code of an option
- * of `more`, -1 at the end, '?' on error. */
-static int next_opt(cardtool *ct, int argc, char **argv, const struct option *more)
-{
-	static const struct option none[] = { { NULL, 0, NULL, 0 } };
-	struct option opts[12];
-	size_t n = 0;
-	opts[n++] = (struct option){ "json", no_argument, NULL, 'j' };
-	for (const struct option *o = more ? more : none; o->name != NULL && n < 10; o++)
-		opts[n++] = *o;
-	opts[n] = (struct option){ NULL, 0, NULL, 0 };
-	int c;
-	while ((c = getopt_long(argc, argv, "j", opts, NULL)) == 'j')
-		ct->json = true;
-	return c;
-}
-
 /* Terminal columns of UTF-8 text: CJK (U+1100 and above in 3-byte form)
  * and everything beyond the BMP take two columns. */
 static size_t display_width(const char *s)
@@ -255,7 +236,7 @@ int cmd_info(cardtool *ct, int argc, char **argv)
 		                                      { NULL, 0, NULL, 0 } };
 	const char *keystore = getenv("SSCARD_KEYSTORE");
 	int c;
-	while ((c = next_opt(ct, argc, argv, more)) == 'k')
+	while ((c = ct_getopt(ct, argc, argv, NULL, more)) == 'k')
 		keystore = optarg;
 	if (c != -1 || optind != argc) {
 		info_usage(stderr);
@@ -379,7 +360,7 @@ int cmd_read(cardtool *ct, int argc, char **argv)
 		read_usage(stdout);
 		return CT_EXIT_OK;
 	}
-	while ((c = next_opt(ct, argc, argv, more)) == 'a')
+	while ((c = ct_getopt(ct, argc, argv, NULL, more)) == 'a')
 		all = true;
 	if (c != -1 || (all ? optind != argc : optind != argc - 1)) {
 		read_usage(stderr);
@@ -586,7 +567,7 @@ int cmd_pin(cardtool *ct, int argc, char **argv)
 		pin_usage(stdout);
 		return CT_EXIT_OK;
 	}
-	while ((c = next_opt(ct, argc, argv, more)) == 's' || c == 'e' || c == 'f') {
+	while ((c = ct_getopt(ct, argc, argv, NULL, more)) == 's' || c == 'e' || c == 'f') {
 		if (c == 'f')
 			force = true;
 		else

@@ -67,11 +67,13 @@ int cmd_list(cardtool *ct, int argc, char **argv)
 	sscard_reader_list *list = NULL;
 	json_object *readers = NULL;
 
-	if (ct_wants_help(argc, argv)) {
+	int c = ct_getopt(ct, argc, argv, NULL, NULL);
+
+	if (c == 'h') {
 		list_usage(stdout);
 		return CT_EXIT_OK;
 	}
-	if (argc > 1) {
+	if (c != -1 || optind != argc) {
 		list_usage(stderr);
 		return CT_EXIT_USAGE;
 	}

@@ -109,13 +109,12 @@ int cmd_monitor(cardtool *ct, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "count", required_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long count = 0, seen = 0;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "n:h", opts, NULL)) != -1) {
+	while ((c = ct_getopt(ct, argc, argv, "n:", opts)) != -1) {
 		char *end = NULL;
 		switch (c) {
 		case 'n':

@@ -46,6 +46,8 @@ atr=$("$cardtool" --json list)
 grep -q "\"name\":\"$SSCARD_SANDBOX_READER\",\"card_present\":true,\"atr\":\"3B" <<<"$atr" ||
 	fail "cardtool list --json: $atr"
 "$cardtool" list | grep -q "card: present" || fail "cardtool list"
+# global options after the command name too (#19 item 4)
+[ "$("$cardtool" list --json)" = "$atr" ] || fail "cardtool list --json: $("$cardtool" list --json)"
 echo "ok: cardtool list shows the card and its ATR"
 
 events=$(timeout 20 "$cardtool" --json monitor --count 3)
@@ -53,6 +55,8 @@ events=$(timeout 20 "$cardtool" --json monitor --count 3)
 grep -q '"event":"card-inserted","reader":"'"$SSCARD_SANDBOX_READER"'","atr":"3B' <<<"$events" ||
 	fail "monitor: $events"
 grep -q '"time":"[0-9-]*T[0-9:.]*Z"' <<<"$events" || fail "monitor timestamps: $events"
+events=$(timeout 20 "$cardtool" monitor --count 1 --json) || fail "monitor --json: $events"
+grep -q '^{"time":' <<<"$events" || fail "monitor --count 1 --json: $events"
 # SIGTERM ends it cleanly
 "$cardtool" monitor >/dev/null & mon=$!
 sleep 0.5

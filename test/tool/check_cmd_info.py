@@ -227,6 +227,35 @@ def check_pin_prompt_signals(ct, tmp):
               "pin %s %r left echo off: %r" % (sub, interrupt, after))
 
 
+def check_global_options_after(ct, vectors, tmp):
+    """Every command takes the global options after its name as well:
+    --json, --reader, -v (one parser for all)."""
+    keys = os.path.join(tmp, "v2-after.keys")
+    with open(os.path.join(vectors, "sm", "v2.keys"), "rb") as src, open(keys, "wb") as dst:
+        dst.write(src.read())
+    os.chmod(keys, 0o600)
+    card = "sim:" + os.path.join(vectors, "sm", "v2-3des.json")
+    commands = [["info"], ["read", "ssn"], ["atr"], ["diagnose"], ["pin", "tries"],
+                ["auth", "-k", keys], ["write", "-k", keys, "sex", "2"],
+                ["lock", "-k", keys], ["unlock", "-k", keys], ["pin-unblock", "-k", keys],
+                ["pin", "unblock", "-k", keys],
+                ["apdu", "00A404000F7378312E73682EC9E7BBE1B1A3D5CF"]]
+    for args in commands:
+        p = subprocess.run([ct, *args, "--json", "--reader", card, "-v"], capture_output=True,
+                           text=True, timeout=60)
+        try:
+            json.loads(p.stdout)
+            ok = p.returncode == 0
+        except ValueError:
+            ok = False
+        check(ok and "sscard info: connected" in p.stderr,
+              "%s with the global options after it: %d %r %r" % (args, p.returncode, p.stdout,
+                                                                  p.stderr))
+    p = subprocess.run([ct, "info", "--reader", ""], capture_output=True, text=True, timeout=60)
+    check(p.returncode == 2 and "--reader" in p.stderr, "--reader '': %d %r" % (p.returncode,
+                                                                              p.stderr))
+
+
 def check_pin_unblock(ct, vectors, tmp):
     """`pin unblock` is the keystore's PIN UNBLOCK under the pin command."""
     keys = os.path.join(tmp, "v2.keys")
@@ -251,6 +280,7 @@ def main():
         check_pin(ct, tmp)
         check_apdu_trace(ct, tmp)
         check_pin_prompt_signals(ct, tmp)
+        check_global_options_after(ct, vectors, tmp)
         check_pin_unblock(ct, vectors, tmp)
     for p in problems:
         print("FAIL:", p)
