@@ -110,6 +110,55 @@ int ct_fail(cardtool *ct, sscard_card *card, sscard_rc rc, const char *what)
 	return ct_exit_for(rc);
 }
 
+static const struct {
+	const char *code, *message, *message_zh;
+	int exit;
+} tool_errors[] = {
+	[CT_ERR_USAGE] = {"USAGE", "usage error", "用法错误", CT_EXIT_USAGE},
+	[CT_ERR_LAST_TRY] = {"LAST_TRY",
+	                     "one PIN try left: a wrong PIN blocks the card; not tried (use --force)",
+	                     "仅剩 1 次：输错将锁卡，未尝试（确需尝试请加 --force）", CT_EXIT_FAIL},
+	[CT_ERR_FILE] = {"FILE", "cannot read the file", "无法读取文件", CT_EXIT_SYSTEM},
+};
+
+int ct_tool_error(cardtool *ct, ct_error e, const char *what, const char *detail,
+                  json_object *extra)
+{
+	if (ct->json) {
+		json_object *top = json_object_new_object(), *err = json_object_new_object();
+
+		json_object_object_add(err, "code", json_object_new_string(tool_errors[e].code));
+		json_object_object_add(err, "message", json_object_new_string(tool_errors[e].message));
+		json_object_object_add(err, "message_zh",
+		                       json_object_new_string(tool_errors[e].message_zh));
+		json_object_object_add(err, "operation", json_object_new_string(what));
+		if (detail != NULL && detail[0] != '\0')
+			json_object_object_add(err, "detail", json_object_new_string(detail));
+		if (extra != NULL) {
+			json_object_object_foreach(extra, key, val)
+				json_object_object_add(err, key, json_object_get(val));
+		}
+		json_object_object_add(top, "error", err);
+		ct_print_json(top);
+	} else {
+		fprintf(stderr, "%s: %s: %s / %s\n", ct->prog, what,
+		        detail != NULL && detail[0] != '\0' ? detail : tool_errors[e].message,
+		        tool_errors[e].message_zh);
+	}
+	json_object_put(extra);
+	return tool_errors[e].exit;
+}
+
+int ct_usage_error(cardtool *ct, const char *what, const char *why)
+{
+	char detail[256];
+
+	snprintf(detail, sizeof(detail), "%s (see: cardtool%s%s --help)",
+	         why != NULL ? why : ct->why[0] != '\0' ? ct->why : "bad command line",
+	         what != NULL ? " " : "", what != NULL ? what : "");
+	return ct_tool_error(ct, CT_ERR_USAGE, what != NULL ? what : ct->prog, detail, NULL);
+}
+
 int ct_connect(cardtool *ct, sscard_card **card)
 {
 	sscard_rc rc = sscard_connect(ct->ctx, ct->reader, card);
@@ -179,8 +228,8 @@ static bool apply_global(cardtool *ct, int c)
 	switch (c) {
 	case 'r':
 		if (optarg[0] == '\0') {
-			fprintf(stderr, "%s: --reader wants a reader name, a part of one or sim:PROFILE\n",
-			        ct->prog);
+			snprintf(ct->why, sizeof(ct->why),
+			         "--reader wants a reader name, a part of one or sim:PROFILE, not \"\"");
 			return false;
 		}
 		ct->reader = optarg;
@@ -189,6 +238,19 @@ static bool apply_global(cardtool *ct, int c)
 	case 'v': ct->verbose++; apply_verbose(ct); return true;
 	default: return false;
 	}
+}
+
+/* What getopt found wrong ('?' unknown, ':' missing value), into ct->why. */
+static void option_problem(cardtool *ct, int c, char **argv)
+{
+	const char *arg = argv[optind - 1];
+
+	if (optopt != 0 && (strncmp(arg, "--", 2) != 0))
+		snprintf(ct->why, sizeof(ct->why), c == ':' ? "option -%c needs a value"
+		                                           : "unknown option -%c", optopt);
+	else
+		snprintf(ct->why, sizeof(ct->why), c == ':' ? "option %s needs a value"
+		                                           : "unknown option %s", arg);
 }
 
 int ct_getopt(cardtool *ct, int argc, char **argv, const char *shortopts,
@@ -204,8 +266,14 @@ int ct_getopt(cardtool *ct, int argc, char **argv, const char *shortopts,
 	for (const struct option *o = longopts; o != NULL && o->name != NULL && n < CT_OPTS_MAX - 1; o++)
 		all[n++] = *o;
 	all[n] = (struct option){NULL, 0, NULL, 0};
-	snprintf(shorts, sizeof(shorts), "r:jvh%s", shortopts != NULL ? shortopts : "");
+	snprintf(shorts, sizeof(shorts), ":r:jvh%s", shortopts != NULL ? shortopts : "");
+	opterr = 0; /* the messages are ours: JSON with --json */
+	ct->why[0] = '\0';
 	while ((c = getopt_long(argc, argv, shorts, all, NULL)) != -1) {
+		if (c == '?' || c == ':') {
+			option_problem(ct, c, argv);
+			return '?';
+		}
 		if (!is_global(c))
 			return c;
 		if (!apply_global(ct, c))
@@ -252,7 +320,12 @@ int main(int argc, char **argv)
 	const cardtool_cmd *cmd;
 	int c, status;
 
-	while ((c = getopt_long(argc, argv, "+r:jvhV", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:r:jvhV", opts, NULL)) != -1) {
+		if (c == '?' || c == ':') {
+			option_problem(&ct, c, argv);
+			return ct_usage_error(&ct, NULL, NULL);
+		}
 		if (c == 'h') {
 			usage(stdout, ct.prog);
 			return CT_EXIT_OK;
@@ -261,19 +334,17 @@ int main(int argc, char **argv)
 			printf("cardtool %s\n", sscard_version());
 			return CT_EXIT_OK;
 		}
-		if (!apply_global(&ct, c)) {
-			usage(stderr, ct.prog);
-			return CT_EXIT_USAGE;
-		}
+		if (!apply_global(&ct, c))
+			return ct_usage_error(&ct, NULL, NULL);
 	}
 	if (optind >= argc) {
 		usage(stderr, ct.prog);
-		return CT_EXIT_USAGE;
+		return ct_usage_error(&ct, NULL, "no command given");
 	}
 	cmd = find_command(argv[optind]);
 	if (cmd == NULL) {
-		fprintf(stderr, "%s: unknown command '%s' (see --help)\n", ct.prog, argv[optind]);
-		return CT_EXIT_USAGE;
+		snprintf(ct.why, sizeof(ct.why), "unknown command '%s'", argv[optind]);
+		return ct_usage_error(&ct, NULL, NULL);
 	}
 	if (sscard_ctx_new(&ct.ctx) != SSCARD_OK) {
 		fprintf(stderr, "%s: out of memory\n", ct.prog);

@@ -26,7 +26,15 @@ typedef struct cardtool {
 	int verbose;        /* -v (repeatable): log level; -vv adds APDU trace */
 	sscard_ctx *ctx;
 	const char *prog;
+	char why[160];      /* what ct_getopt() found wrong */
 } cardtool;
+
+/* Errors of cardtool's own (not the library's), for ct_tool_error(). */
+typedef enum ct_error {
+	CT_ERR_USAGE,   /* the command line is wrong: exit 2 */
+	CT_ERR_LAST_TRY, /* one PIN try left and no --force: exit 1 */
+	CT_ERR_FILE      /* a file cannot be read: exit 4 */
+} ct_error;
 
 typedef struct cardtool_cmd {
 	const char *name;
@@ -34,6 +42,17 @@ typedef struct cardtool_cmd {
 	const char *summary;
 } cardtool_cmd;
 
+/* Report an error of cardtool's own like ct_fail(): "cardtool: what:
+ * message (detail)" on stderr, or {"error": {code, message, message_zh,
+ * operation, detail}} on stdout with --json (code "USAGE", "LAST_TRY").
+ * `extra` (may be NULL) is added to the JSON error object. Returns the
+ * exit code. */
+int ct_tool_error(cardtool *ct, ct_error err, const char *what, const char *detail,
+                  json_object *extra);
+/* A usage error of command `what` (NULL: of cardtool itself):
+ * ct_tool_error(CT_ERR_USAGE) with `why` (NULL: what ct_getopt() found)
+ * and a pointer to --help. */
+int ct_usage_error(cardtool *ct, const char *what, const char *why);
 /* Connect to the card the options select; prints the error itself
  * (JSON when --json) and returns the exit code, or 0 with *card set. */
 int ct_connect(cardtool *ct, sscard_card **card);

@@ -458,10 +458,8 @@ static int decode_args(cardtool *ct, int argc, char **argv, int first, uint8_t *
 	if (rc != SSCARD_OK) {
 		free(*atr);
 		*atr = NULL;
-		fprintf(stderr, "cardtool atr: HEX must be pairs of hex digits, "
-		                "optionally separated by spaces or colons\n");
-		ct_fail(ct, NULL, SSCARD_E_INVALID_ARG, "decode ATR hex");
-		return CT_EXIT_USAGE;
+		return ct_usage_error(ct, "atr", "HEX must be pairs of hex digits, optionally "
+		                                 "separated by spaces or colons");
 	}
 	return CT_EXIT_OK;
 }
@@ -500,10 +498,12 @@ int cmd_atr(cardtool *ct, int argc, char **argv)
 	sscard_atr parsed;
 	int c, status;
 
-	if ((c = ct_getopt(ct, argc, argv, NULL, NULL)) != -1) {
-		atr_usage(c == 'h' ? stdout : stderr);
-		return c == 'h' ? CT_EXIT_OK : CT_EXIT_USAGE;
+	if ((c = ct_getopt(ct, argc, argv, NULL, NULL)) == 'h') {
+		atr_usage(stdout);
+		return CT_EXIT_OK;
 	}
+	if (c != -1)
+		return ct_usage_error(ct, "atr", NULL);
 	if (optind < argc)
 		status = decode_args(ct, argc, argv, optind, &atr, &len);
 	else

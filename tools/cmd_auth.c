@@ -215,14 +215,12 @@ static int run_sm(cardtool *ct, const sm_command *c, int argc, char **argv)
 			sm_usage(stdout, c);
 			return CT_EXIT_OK;
 		} else {
-			sm_usage(stderr, c);
-			return CT_EXIT_USAGE;
+			return ct_usage_error(ct, c->name, opt == '?' ? NULL : "option not taken here");
 		}
 	}
-	if (argc - optind != c->nargs) {
-		sm_usage(stderr, c);
-		return CT_EXIT_USAGE;
-	}
+	if (argc - optind != c->nargs)
+		return ct_usage_error(ct, c->name, c->nargs == 0 ? "takes no operands"
+		                                                 : "needs ELEMENT and VALUE");
 	rc = o.psam ? sscard_keys_open_psam(ct->ctx, o.psam, o.keystore, &keys)
 	            : sscard_keys_open_file(ct->ctx, o.keystore, &keys);
 	if (rc != SSCARD_OK)

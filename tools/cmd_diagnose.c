@@ -301,7 +301,7 @@ static int diagnose_watch(cardtool *ct, diag_opts *o, sscard_diag *d)
 	bool said_no_service = false;
 
 	if (ct->reader != NULL && strncmp(ct->reader, "sim:", 4) == 0) {
-		fprintf(stderr, "cardtool diagnose: --watch needs a PC/SC reader, not sim:\n");
+		ct_usage_error(ct, "diagnose", "--watch needs a PC/SC reader, not sim:");
 		return DX_ERROR;
 	}
 	watch_install_handlers();
@@ -348,23 +348,23 @@ static int parse_opts(cardtool *ct, int argc, char **argv, diag_opts *o)
 		case 'd':
 			o->now = parse_date(optarg);
 			if (o->now < 0) {
-				fprintf(stderr, "cardtool diagnose: --date wants YYYY-MM-DD\n");
+				ct_usage_error(ct, "diagnose", "--date wants a real date, YYYY-MM-DD");
 				return DX_ERROR;
 			}
 			break;
 		case 'b':
 			ms = strtoul(optarg, &end, 10);
 			if (*end != '\0' || ms < 100 || ms > 600000) {
-				fprintf(stderr, "cardtool diagnose: --budget wants 100..600000 ms\n");
+				ct_usage_error(ct, "diagnose", "--budget wants 100..600000 ms");
 				return DX_ERROR;
 			}
 			o->budget = (unsigned)ms;
 			break;
-		default: diagnose_usage(stderr); return DX_ERROR;
+		default: ct_usage_error(ct, "diagnose", NULL); return DX_ERROR;
 		}
 	}
 	if (optind < argc) {
-		diagnose_usage(stderr);
+		ct_usage_error(ct, "diagnose", "takes no operands");
 		return DX_ERROR;
 	}
 	o->colour = !ct->json && isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;

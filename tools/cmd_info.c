@@ -238,10 +238,8 @@ int cmd_info(cardtool *ct, int argc, char **argv)
 	int c;
 	while ((c = ct_getopt(ct, argc, argv, NULL, more)) == 'k')
 		keystore = optarg;
-	if (c != -1 || optind != argc) {
-		info_usage(stderr);
-		return CT_EXIT_USAGE;
-	}
+	if (c != -1 || optind != argc)
+		return ct_usage_error(ct, "info", c != -1 ? NULL : "takes no operands");
 	sscard_card *card = NULL;
 	sscard_basic *b = NULL;
 	const char *auth = NULL;
@@ -283,8 +281,9 @@ static int read_one(cardtool *ct, sscard_card *card, const char *name)
 {
 	int i = sscard_element_find(name);
 	if (i < 0) {
-		fprintf(stderr, "cardtool: read: no data element \"%s\" (see --help)\n", name);
-		return CT_EXIT_USAGE;
+		char why[160];
+		snprintf(why, sizeof(why), "no data element \"%s\"", name);
+		return ct_usage_error(ct, "read", why);
 	}
 	char text[128], tag[3];
 	sscard_rc rc = sscard_read_element(card, name, text, sizeof(text));
@@ -362,10 +361,10 @@ int cmd_read(cardtool *ct, int argc, char **argv)
 	}
 	while ((c = ct_getopt(ct, argc, argv, NULL, more)) == 'a')
 		all = true;
-	if (c != -1 || (all ? optind != argc : optind != argc - 1)) {
-		read_usage(stderr);
-		return CT_EXIT_USAGE;
-	}
+	if (c != -1 || (all ? optind != argc : optind != argc - 1))
+		return ct_usage_error(ct, "read", c != -1 ? NULL
+		                                  : all ? "--all takes no element"
+		                                        : "needs one element (TAG or NAME) or --all");
 	sscard_card *card = NULL;
 	sscard_basic *b = NULL;
 	int status = ct_connect(ct, &card);
@@ -502,9 +501,9 @@ static int pin_guard(cardtool *ct, sscard_card *card, bool force)
 	if (tries == 0)
 		return ct_fail(ct, card, SSCARD_E_PIN_BLOCKED, "pin");
 	if (tries == 1 && !force) {
-		fprintf(stderr, "cardtool: one PIN try left: a wrong PIN blocks the card; "
-		                "not tried (use --force) / 仅剩 1 次，未尝试\n");
-		return CT_EXIT_FAIL;
+		json_object *extra = json_object_new_object();
+		json_object_object_add(extra, "tries_left", json_object_new_int(1));
+		return ct_tool_error(ct, CT_ERR_LAST_TRY, "pin", NULL, extra);
 	}
 	return CT_EXIT_OK;
 }
@@ -574,11 +573,12 @@ int cmd_pin(cardtool *ct, int argc, char **argv)
 			src = c == 's' ? PIN_FROM_STDIN : PIN_FROM_ENV;
 	}
 	const char *sub = optind == argc - 1 ? argv[optind] : NULL;
-	if (c != -1 || sub == NULL ||
-	    (strcmp(sub, "tries") != 0 && strcmp(sub, "verify") != 0 && strcmp(sub, "change") != 0)) {
-		pin_usage(stderr);
-		return CT_EXIT_USAGE;
-	}
+	if (c != -1)
+		return ct_usage_error(ct, "pin", NULL);
+	if (sub == NULL ||
+	    (strcmp(sub, "tries") != 0 && strcmp(sub, "verify") != 0 && strcmp(sub, "change") != 0))
+		return ct_usage_error(ct, "pin", "needs one of tries, verify, change, unblock "
+		                                 "(a PIN is never taken from the command line)");
 	if (src == PIN_FROM_STDIN)
 		setvbuf(stdin, NULL, _IONBF, 0); /* as for the terminal: before any read */
 	sscard_card *card = NULL;

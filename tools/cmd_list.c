@@ -73,10 +73,8 @@ int cmd_list(cardtool *ct, int argc, char **argv)
 		list_usage(stdout);
 		return CT_EXIT_OK;
 	}
-	if (c != -1 || optind != argc) {
-		list_usage(stderr);
-		return CT_EXIT_USAGE;
-	}
+	if (c != -1 || optind != argc)
+		return ct_usage_error(ct, "list", c != -1 ? NULL : "takes no operands");
 	sscard_rc rc = sscard_list_readers(ct->ctx, &list);
 	if (rc == SSCARD_E_NO_READER)
 		rc = SSCARD_OK; /* no reader: an empty list, not an error */

@@ -119,23 +119,18 @@ int cmd_monitor(cardtool *ct, int argc, char **argv)
 		switch (c) {
 		case 'n':
 			count = strtoul(optarg, &end, 10);
-			if (end == optarg || *end != '\0' || optarg[0] == '-' || count == 0) {
-				fprintf(stderr, "cardtool monitor: bad --count '%s'\n", optarg);
-				return CT_EXIT_USAGE;
-			}
+			if (end == optarg || *end != '\0' || optarg[0] == '-' || count == 0)
+				return ct_usage_error(ct, "monitor", "--count wants a number of events, 1 or more");
 			break;
 		case 'h':
 			monitor_usage(stdout);
 			return CT_EXIT_OK;
 		default:
-			monitor_usage(stderr);
-			return CT_EXIT_USAGE;
+			return ct_usage_error(ct, "monitor", NULL);
 		}
 	}
-	if (optind != argc) {
-		monitor_usage(stderr);
-		return CT_EXIT_USAGE;
-	}
+	if (optind != argc)
+		return ct_usage_error(ct, "monitor", "takes no operands");
 	install_handlers();
 	sscard_rc last_problem = SSCARD_OK;
 	while (!monitor_stop && (count == 0 || seen < count)) {

@@ -256,6 +256,55 @@ def check_global_options_after(ct, vectors, tmp):
                                                                               p.stderr))
 
 
+def check_json_always(ct, tmp):
+    """With --json every outcome is one JSON object on stdout, usage errors
+    and cardtool's own refusals included."""
+    v2 = profile(tmp, "v2")
+    last = profile(tmp, "last-json", pin={"tries": 1})
+    cases = [(v2, ["read", "foo"], 2, "USAGE", "no data element \"foo\""),
+             (v2, ["info", "--bogus"], 2, "USAGE", "unknown option --bogus"),
+             (v2, ["bogus"], 2, "USAGE", "unknown command 'bogus'"),
+             (v2, ["read"], 2, "USAGE", "needs one element"),
+             (v2, ["pin", "verify", "123456"], 2, "USAGE", "never taken from the command line"),
+             (v2, ["list", "extra"], 2, "USAGE", "takes no operands"),
+             (v2, ["monitor", "--count", "0"], 2, "USAGE", "--count"),
+             (v2, ["write", "sex"], 2, "USAGE", "needs ELEMENT and VALUE"),
+             (v2, ["apdu", "zz"], 2, "USAGE", "APDU 1: not hex"),
+             (v2, ["atr", "3B6"], 2, "USAGE", "pairs of hex digits"),
+             (v2, ["diagnose", "--budget", "1"], 4, "USAGE", "--budget"),
+             (last, ["pin", "verify", "--pin-stdin"], 1, "LAST_TRY", None)]
+    for reader, args, want, code, detail in cases:
+        got, j = run_json(ct, reader, *args, stdin="123456\n")
+        err = j.get("error", {})
+        check(got == want and err.get("code") == code and
+              (detail is None or detail in err.get("detail", "")),
+              "--json %s: exit %d %r" % (" ".join(args), got, j))
+    _, j = run_json(ct, last, "pin", "verify", "--pin-stdin", stdin="123456\n")
+    check(j.get("error", {}).get("tries_left") == 1, "last try: %r" % j)
+
+
+def check_apdu_script(ct, tmp):
+    """APDU scripts are checked whole before the first APDU is sent."""
+    v2 = profile(tmp, "v2")
+    select = "00A404000F7378312E73682EC9E7BBE1B1A3D5CF"
+    path = os.path.join(tmp, "bad.apdu")
+    with open(path, "w") as f:
+        f.write("# comment\n%s = 61XX\n00B2083014 = 9000\n00B2093014 = 9G00\n" % select)
+    code, out, err = run(ct, v2, "-vv", "apdu", "--script", path)
+    check(code == 2 and path + ":4:" in err and "9G00" in err and ">>" not in err and out == "",
+          "bad script line: %d %r %r" % (code, out, err))
+    with open(path, "w") as f:
+        f.write("%s = 61XX\nzz\n" % select)
+    code, out, err = run(ct, v2, "-vv", "apdu", "--script", path)
+    check(code == 2 and path + ":2:" in err and ">>" not in err, "bad hex: %d %r" % (code, err))
+    code, out, err = run(ct, v2, "apdu", "00")
+    check(code == 2 and "4 bytes" in err, "apdu 00: %d %r" % (code, err))
+    code, out, err = run(ct, v2, "apdu", "--script", "-",
+                         stdin="%s = 61XX\n00B2993014 = 9000\n00B2083014\n" % select)
+    check(code == 1 and "expected 9000, the card answered 6A83" in err and
+          "00B2083014" not in out, "mismatch: %d %r %r" % (code, out, err))
+
+
 def check_pin_unblock(ct, vectors, tmp):
     """`pin unblock` is the keystore's PIN UNBLOCK under the pin command."""
     keys = os.path.join(tmp, "v2.keys")
@@ -281,6 +330,8 @@ def main():
         check_apdu_trace(ct, tmp)
         check_pin_prompt_signals(ct, tmp)
         check_global_options_after(ct, vectors, tmp)
+        check_json_always(ct, tmp)
+        check_apdu_script(ct, tmp)
         check_pin_unblock(ct, vectors, tmp)
     for p in problems:
         print("FAIL:", p)
