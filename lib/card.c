@@ -24,7 +24,8 @@ sscard_rc sscard_card_fail(sscard_card *card, sscard_rc rc, const char *fmt, ...
 	if (card == NULL)
 		return rc;
 	va_start(ap, fmt);
-	vsnprintf(card->detail, sizeof(card->detail), fmt, ap);
+	sscard_text_fit(card->detail, sizeof(card->detail),
+	                vsnprintf(card->detail, sizeof(card->detail), fmt, ap));
 	va_end(ap);
 	SSC_DBG(card->ctx, "%s: %s", sscard_rc_name(rc), card->detail);
 	return rc;

@@ -178,11 +178,12 @@ const char *sscard_verdict_name(sscard_verdict v)
 
 /* ---- the result ------------------------------------------------------------ */
 
+/* Texts on the heap: a reason lists every error found, however many. */
 typedef struct diag_reason {
 	const reason_def *def;
-	char evidence[DIAG_TEXT_MAX]; /* what "{}" becomes */
-	char detail_en[DIAG_TEXT_MAX];
-	char detail_zh[DIAG_TEXT_MAX];
+	char *evidence; /* what "{}" becomes */
+	char *detail_en;
+	char *detail_zh;
 	uint16_t sw;
 } diag_reason;
 
@@ -212,11 +213,22 @@ struct sscard_diag {
 	char expiry[DIAG_DATE_LEN + 1];
 };
 
+static void reasons_free(sscard_diag *d)
+{
+	for (size_t i = 0; i < d->nreasons; i++) {
+		free(d->reason[i].evidence);
+		free(d->reason[i].detail_en);
+		free(d->reason[i].detail_zh);
+	}
+	d->nreasons = 0;
+}
+
 static void diag_clear(sscard_diag *d)
 {
 	int64_t now = d->now;
 	unsigned budget = d->budget_ms;
 
+	reasons_free(d);
 	memset(d, 0, sizeof(*d));
 	d->now = now;
 	d->budget_ms = budget;
@@ -238,8 +250,9 @@ sscard_rc sscard_diag_new(sscard_diag **out)
 
 void sscard_diag_free(sscard_diag **d)
 {
-	if (d == NULL)
+	if (d == NULL || *d == NULL)
 		return;
+	reasons_free(*d);
 	free(*d);
 	*d = NULL;
 }
@@ -260,22 +273,57 @@ sscard_rc sscard_diag_set_budget_ms(sscard_diag *d, unsigned ms)
 	return SSCARD_OK;
 }
 
-/* Copy `tmpl` into out with its "{}" replaced by `arg`; always terminated,
- * cut at outsz (the templates are ours; the evidence is bounded). */
-static void expand(const char *tmpl, const char *arg, char *out, size_t outsz)
+/* A formatted string on the heap; NULL when out of memory. */
+__attribute__((format(printf, 1, 0)))
+static char *heap_vprintf(const char *fmt, va_list ap)
+{
+	va_list again;
+	char *s = NULL;
+	int n;
+
+	va_copy(again, ap);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	if (n >= 0 && (s = malloc((size_t)n + 1)) != NULL)
+		vsnprintf(s, (size_t)n + 1, fmt, again);
+	va_end(again);
+	return s;
+}
+
+__attribute__((format(printf, 1, 2)))
+static char *heap_printf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	s = heap_vprintf(fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+/* `tmpl` with its "{}" replaced by `arg`, on the heap (NULL: no memory). */
+static char *expand(const char *tmpl, const char *arg)
 {
 	const char *hole = strstr(tmpl, "{}");
 
 	if (hole == NULL)
-		snprintf(out, outsz, "%s", tmpl);
-	else
-		snprintf(out, outsz, "%.*s%s%s", (int)(hole - tmpl), tmpl, arg, hole + 2);
+		return heap_printf("%s", tmpl);
+	return heap_printf("%.*s%s%s", (int)(hole - tmpl), tmpl, arg, hole + 2);
+}
+
+/* Replace *slot by fresh (kept when fresh is NULL: out of memory). */
+static void replace(char **slot, char *fresh)
+{
+	if (fresh == NULL)
+		return;
+	free(*slot);
+	*slot = fresh;
 }
 
 static void reason_render(diag_reason *r)
 {
-	expand(r->def->detail_en, r->evidence, r->detail_en, sizeof(r->detail_en));
-	expand(r->def->detail_zh, r->evidence, r->detail_zh, sizeof(r->detail_zh));
+	replace(&r->detail_en, expand(r->def->detail_en, r->evidence ? r->evidence : ""));
+	replace(&r->detail_zh, expand(r->def->detail_zh, r->evidence ? r->evidence : ""));
 }
 
 /* Add reason `code` with its evidence; a code already found gets the new
@@ -287,28 +335,29 @@ static void diag_add(sscard_diag *d, const char *code, uint16_t sw, const char *
 {
 	const reason_def *def = reason_lookup(code);
 	diag_reason *r = NULL;
-	char ev[DIAG_TEXT_MAX];
+	char *ev;
 	va_list ap;
 
 	if (def == NULL)
 		return; /* every caller names a code of the table */
 	va_start(ap, fmt);
-	vsnprintf(ev, sizeof(ev), fmt, ap);
+	ev = heap_vprintf(fmt, ap);
 	va_end(ap);
 	for (size_t i = 0; i < d->nreasons; i++)
 		if (d->reason[i].def == def)
 			r = &d->reason[i];
 	if (r != NULL) {
-		size_t used = strlen(r->evidence);
-
-		if (ev[0] != '\0' && strstr(r->evidence, ev) == NULL)
-			snprintf(r->evidence + used, sizeof(r->evidence) - used, "; %s", ev);
+		if (ev != NULL && ev[0] != '\0' && r->evidence != NULL && strstr(r->evidence, ev) == NULL)
+			replace(&r->evidence, heap_printf("%s; %s", r->evidence, ev));
+		free(ev);
 	} else {
-		if (d->nreasons == DIAG_REASONS_MAX)
+		if (d->nreasons == DIAG_REASONS_MAX) {
+			free(ev);
 			return; /* cannot happen: fewer codes than slots */
+		}
 		r = &d->reason[d->nreasons++];
 		r->def = def;
-		snprintf(r->evidence, sizeof(r->evidence), "%s", ev);
+		r->evidence = ev; /* NULL when out of memory: the bare text */
 	}
 	if (r->sw == 0)
 		r->sw = sw;
@@ -349,13 +398,13 @@ sscard_verdict sscard_diag_reason_verdict(const sscard_diag *d, size_t i)
 const char *sscard_diag_reason_detail(const sscard_diag *d, size_t i)
 {
 	const diag_reason *r = reason_at(d, i);
-	return r ? r->detail_en : NULL;
+	return r ? (r->detail_en ? r->detail_en : r->def->detail_en) : NULL;
 }
 
 const char *sscard_diag_reason_detail_zh(const sscard_diag *d, size_t i)
 {
 	const diag_reason *r = reason_at(d, i);
-	return r ? r->detail_zh : NULL;
+	return r ? (r->detail_zh ? r->detail_zh : r->def->detail_zh) : NULL;
 }
 
 const char *sscard_diag_reason_action(const sscard_diag *d, size_t i)
@@ -1111,14 +1160,15 @@ static const struct {
 static bool connect_fault(sscard_diag *d, sscard_rc rc, const char *reader, bool retried)
 {
 	for (size_t i = 0; i < sizeof(connect_outcomes) / sizeof(connect_outcomes[0]); i++) {
-		char ev[DIAG_TEXT_MAX];
+		char *ev;
 
 		if (connect_outcomes[i].rc != rc)
 			continue;
-		expand(connect_outcomes[i].evidence,
-		       reader != NULL && reader[0] != '\0' ? reader : "(default)", ev, sizeof(ev));
-		diag_add(d, connect_outcomes[i].code, 0, "%s%s", ev,
+		ev = expand(connect_outcomes[i].evidence,
+		            reader != NULL && reader[0] != '\0' ? reader : "(default)");
+		diag_add(d, connect_outcomes[i].code, 0, "%s%s", ev != NULL ? ev : "",
 		         retried ? ", also after a second power-up" : "");
+		free(ev);
 		return true;
 	}
 	return false;

@@ -2,6 +2,7 @@
 /* cardtool: the technician's command-line tool. Global options, the
  * command table and the helpers every subcommand shares. */
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,12 +52,88 @@ int ct_exit_for(sscard_rc rc)
 	return CT_EXIT_FAIL;
 }
 
-void ct_print_json(json_object *obj)
+/* Length of the valid UTF-8 sequence at s, 0 if there is none. */
+static size_t utf8_len(const unsigned char *s)
 {
-	int flags = isatty(STDOUT_FILENO) ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN;
+	static const struct {
+		unsigned char mask, lead;
+		size_t len;
+		uint32_t min;
+	} forms[] = {{0x80, 0x00, 1, 0}, {0xE0, 0xC0, 2, 0x80}, {0xF0, 0xE0, 3, 0x800},
+	             {0xF8, 0xF0, 4, 0x10000}};
+	for (size_t f = 0; f < sizeof(forms) / sizeof(forms[0]); f++) {
+		if ((s[0] & forms[f].mask) != forms[f].lead)
+			continue;
+		uint32_t cp = s[0] & (unsigned char)~forms[f].mask;
+		for (size_t i = 1; i < forms[f].len; i++) {
+			if ((s[i] & 0xC0) != 0x80)
+				return 0;
+			cp = cp << 6 | (s[i] & 0x3Fu);
+		}
+		bool ok = cp >= forms[f].min && cp <= 0x10FFFF && (cp < 0xD800 || cp > 0xDFFF);
+		return ok ? forms[f].len : 0;
+	}
+	return 0;
+}
 
+/* s with every byte that is not UTF-8 written as \xNN (a reader name or a
+ * path from the system need not be UTF-8); NULL if s is valid as it is. */
+static char *utf8_escaped(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = 0, bad = 0;
+
+	while (p[n] != '\0') {
+		size_t l = utf8_len(p + n);
+		bad += l == 0;
+		n += l == 0 ? 1 : l;
+	}
+	char *out = bad ? malloc(n + 3 * bad + 1) : NULL;
+	if (out == NULL)
+		return NULL;
+	size_t o = 0;
+	for (size_t i = 0; i < n;) {
+		size_t l = utf8_len(p + i);
+		if (l == 0)
+			o += (size_t)sprintf(out + o, "\\x%02X", p[i++]);
+		else
+			for (size_t k = 0; k < l; k++)
+				out[o++] = (char)p[i++];
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* Every string in obj valid UTF-8, whatever came in. */
+static void json_make_utf8(json_object *obj)
+{
+	if (json_object_is_type(obj, json_type_string)) {
+		char *fixed = utf8_escaped(json_object_get_string(obj));
+		if (fixed != NULL)
+			json_object_set_string(obj, fixed);
+		free(fixed);
+	} else if (json_object_is_type(obj, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(obj); i++)
+			json_make_utf8(json_object_array_get_idx(obj, i));
+	} else if (json_object_is_type(obj, json_type_object)) {
+		json_object_object_foreach(obj, key, val) {
+			(void)key; /* keys are ours, ASCII */
+			json_make_utf8(val);
+		}
+	}
+}
+
+void ct_print_json_flags(json_object *obj, int flags)
+{
+	json_make_utf8(obj);
 	puts(json_object_to_json_string_ext(obj, flags | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(obj);
+}
+
+void ct_print_json(json_object *obj)
+{
+	ct_print_json_flags(obj, isatty(STDOUT_FILENO) ? JSON_C_TO_STRING_PRETTY
+	                                               : JSON_C_TO_STRING_PLAIN);
 }
 
 /* The one cardtool run of this process (a tool, not the library: one
@@ -149,14 +226,53 @@ int ct_tool_error(cardtool *ct, ct_error e, const char *what, const char *detail
 	return tool_errors[e].exit;
 }
 
-int ct_usage_error(cardtool *ct, const char *what, const char *why)
+/* A formatted string on the heap, never cut; NULL when out of memory. */
+__attribute__((format(printf, 1, 0)))
+static char *heap_vprintf(const char *fmt, va_list ap)
 {
-	char detail[256];
+	va_list again;
+	char *s = NULL;
+	int n;
 
-	snprintf(detail, sizeof(detail), "%s (see: cardtool%s%s --help)",
-	         why != NULL ? why : ct->why[0] != '\0' ? ct->why : "bad command line",
-	         what != NULL ? " " : "", what != NULL ? what : "");
-	return ct_tool_error(ct, CT_ERR_USAGE, what != NULL ? what : ct->prog, detail, NULL);
+	va_copy(again, ap);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	if (n >= 0 && (s = malloc((size_t)n + 1)) != NULL)
+		vsnprintf(s, (size_t)n + 1, fmt, again);
+	va_end(again);
+	return s;
+}
+
+__attribute__((format(printf, 1, 2)))
+static char *heap_printf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	s = heap_vprintf(fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+int ct_usage_error(cardtool *ct, const char *what, const char *fmt, ...)
+{
+	char *why = NULL, *detail;
+	va_list ap;
+	int status;
+
+	if (fmt != NULL) {
+		va_start(ap, fmt);
+		why = heap_vprintf(fmt, ap);
+		va_end(ap);
+	}
+	detail = heap_printf("%s (see: cardtool%s%s --help)",
+	                     why != NULL ? why : ct->why[0] != '\0' ? ct->why : "bad command line",
+	                     what != NULL ? " " : "", what != NULL ? what : "");
+	status = ct_tool_error(ct, CT_ERR_USAGE, what != NULL ? what : ct->prog,
+	                       detail != NULL ? detail : "bad command line", NULL);
+	free(why);
+	free(detail);
+	return status;
 }
 
 int ct_connect(cardtool *ct, sscard_card **card)

@@ -52,7 +52,8 @@ int ct_tool_error(cardtool *ct, ct_error err, const char *what, const char *deta
 /* A usage error of command `what` (NULL: of cardtool itself):
  * ct_tool_error(CT_ERR_USAGE) with `why` (NULL: what ct_getopt() found)
  * and a pointer to --help. */
-int ct_usage_error(cardtool *ct, const char *what, const char *why);
+int ct_usage_error(cardtool *ct, const char *what, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* Connect to the card the options select; prints the error itself
  * (JSON when --json) and returns the exit code, or 0 with *card set. */
 int ct_connect(cardtool *ct, sscard_card **card);
@@ -64,8 +65,12 @@ int ct_fail(cardtool *ct, sscard_card *card, sscard_rc rc, const char *what);
 /* The {"code","rc","message","message_zh","operation","detail","sw"} object
  * describing an error, for commands that embed it in their own output. */
 json_object *ct_error_object(sscard_card *card, sscard_rc rc, const char *what);
-/* Print a JSON object (pretty when stdout is a terminal) and drop it. */
+/* Print a JSON object (pretty when stdout is a terminal) and drop it.
+ * Strings that are not UTF-8 (a reader name, a path) are printed with
+ * their stray bytes as \xNN: the output is always valid UTF-8 JSON. */
 void ct_print_json(json_object *obj);
+/* The same with json-c's flags (JSON_C_TO_STRING_PLAIN: one line). */
+void ct_print_json_flags(json_object *obj, int flags);
 /*
  * The one option parser of every command: getopt_long over the command's
  * own options (`shortopts`, `longopts` as for getopt_long, either may be

@@ -6,6 +6,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -167,7 +168,7 @@ static bool parse_line(apdu_list *l, char *line, const char *where, char *why, s
 static int parse_script(cardtool *ct, const char *path, apdu_list *l)
 {
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-	char line[LINE_MAX_LEN], where[96], why[256] = "";
+	char line[LINE_MAX_LEN], where[PATH_MAX + 16], why[PATH_MAX + 256] = "";
 	unsigned lineno = 0;
 	bool ok = true;
 
@@ -189,7 +190,7 @@ static int parse_script(cardtool *ct, const char *path, apdu_list *l)
 		fclose(f);
 	if (ok && l->count == 0)
 		snprintf(why, sizeof(why), "%s: no APDU in the script", path);
-	return ok && l->count > 0 ? CT_EXIT_OK : ct_usage_error(ct, "apdu", why);
+	return ok && l->count > 0 ? CT_EXIT_OK : ct_usage_error(ct, "apdu", "%s", why);
 }
 
 static int parse_args(cardtool *ct, int argc, char **argv, apdu_list *l)
@@ -199,7 +200,7 @@ static int parse_args(cardtool *ct, int argc, char **argv, apdu_list *l)
 	for (int i = optind; i < argc; i++) {
 		snprintf(where, sizeof(where), "APDU %d", i - optind + 1);
 		if (!add_item(l, argv[i], NULL, where, why, sizeof(why)))
-			return ct_usage_error(ct, "apdu", why);
+			return ct_usage_error(ct, "apdu", "%s", why);
 	}
 	return CT_EXIT_OK;
 }

@@ -188,9 +188,7 @@ static void print_json(const sscard_diag *d, const char *reader, bool one_line)
 		ct_print_json(top);
 		return;
 	}
-	puts(json_object_to_json_string_ext(top, JSON_C_TO_STRING_PLAIN |
-	                                             JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(top);
+	ct_print_json_flags(top, JSON_C_TO_STRING_PLAIN);
 }
 
 /* ---- people ------------------------------------------------------------ */

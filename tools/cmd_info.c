@@ -281,9 +281,7 @@ static int read_one(cardtool *ct, sscard_card *card, const char *name)
 {
 	int i = sscard_element_find(name);
 	if (i < 0) {
-		char why[160];
-		snprintf(why, sizeof(why), "no data element \"%s\"", name);
-		return ct_usage_error(ct, "read", why);
+		return ct_usage_error(ct, "read", "no data element \"%s\"", name);
 	}
 	char text[128], tag[3];
 	sscard_rc rc = sscard_read_element(card, name, text, sizeof(text));

@@ -59,9 +59,7 @@ static void print_event(const cardtool *ct, const sscard_event *ev)
 		json_object_object_add(o, "reader", json_object_new_string(ev->reader));
 		if (ev->type == SSCARD_EVENT_CARD_INSERTED)
 			json_object_object_add(o, "atr", json_object_new_string(atrhex));
-		puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-		                                           JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(o);
+		ct_print_json_flags(o, JSON_C_TO_STRING_PLAIN);
 	} else {
 		printf("%s %-14s %s%s%s\n", when, sscard_event_name(ev->type), ev->reader,
 		       atrhex[0] ? " ATR " : "", atrhex);
@@ -79,9 +77,7 @@ static void print_problem(const cardtool *ct, sscard_rc rc)
 		json_object_object_add(o, "time", json_object_new_string(when));
 		json_object_object_add(o, "event", json_object_new_string("error"));
 		json_object_object_add(o, "error", ct_error_object(NULL, rc, "monitor"));
-		puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-		                                           JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(o);
+		ct_print_json_flags(o, JSON_C_TO_STRING_PLAIN);
 	} else {
 		printf("%s %-14s %s\n", when, "error", sscard_strerror(rc));
 	}

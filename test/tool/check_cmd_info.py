@@ -283,6 +283,24 @@ def check_json_always(ct, tmp):
     check(j.get("error", {}).get("tries_left") == 1, "last try: %r" % j)
 
 
+def check_json_utf8(ct, tmp):
+    """--json output is valid UTF-8 whatever the input: stray bytes of a
+    path or reader name escaped, a long detail cut on a character
+    boundary with an ellipsis."""
+    def detail(reader):
+        p = subprocess.run([ct.encode(), b"--json", b"--reader", reader, b"info"],
+                           capture_output=True, timeout=60)
+        try:
+            return json.loads(p.stdout.decode("utf-8")).get("error", {}).get("detail", "")
+        except ValueError:
+            problems.append("not UTF-8 JSON for %r: %r" % (reader, p.stdout))
+            return ""
+    d = detail(b"sim:" + tmp.encode() + b"/\xff\xfe.json")
+    check("\\xFF\\xFE.json" in d, "stray bytes not escaped: %r" % d)
+    d = detail(("sim:" + tmp + "/" + "中" * 100 + ".json").encode())
+    check(d.endswith("…") and "中中" in d, "long detail not cut with an ellipsis: %r" % d)
+
+
 def check_apdu_script(ct, tmp):
     """APDU scripts are checked whole before the first APDU is sent."""
     v2 = profile(tmp, "v2")
@@ -332,6 +350,7 @@ def main():
         check_global_options_after(ct, vectors, tmp)
         check_json_always(ct, tmp)
         check_apdu_script(ct, tmp)
+        check_json_utf8(ct, tmp)
         check_pin_unblock(ct, vectors, tmp)
     for p in problems:
         print("FAIL:", p)

@@ -399,6 +399,28 @@ static void test_missing_record(void **state)
 
 /* ---- chip errors: permanent and intermittent ------------------------------------------ */
 
+/* A card whose every record fails: the reason lists every element, far
+ * beyond what a fixed buffer held (issue #19: cut at 320 bytes). */
+static void test_every_failure_listed(void **state)
+{
+	fixture *f = *state;
+
+	for (size_t i = I_01; i <= I_0D; i++)
+		answer(f, i, "6581");
+	insert(f, I_08, f->steps[I_08]); /* the first failure of each file is re-read */
+	insert(f, I_08, f->steps[I_08]);
+	insert(f, I_01, f->steps[I_01]);
+	insert(f, I_01, f->steps[I_01]);
+	run(f);
+	ASSERT_CODES(f->d, "CHIP_ERROR");
+	const char *en = sscard_diag_reason_detail(f->d, 0);
+	const char *zh = sscard_diag_reason_detail_zh(f->d, 0);
+	assert_true(strlen(en) > 320);
+	assert_non_null(strstr(en, "READ 01 card_id"));
+	assert_non_null(strstr(en, "READ 0D birth_date"));
+	assert_non_null(strstr(zh, "READ 0D birth_date"));
+}
+
 static void test_chip_error_persists(void **state)
 {
 	fixture *f = *state;
@@ -1077,6 +1099,7 @@ int main(void)
 		T(test_wrong_tag_is_reread_then_corrupt),
 		T(test_missing_record),
 		T(test_chip_error_persists),
+		T(test_every_failure_listed),
 		T(test_damaged_file_not_reread_twice),
 		T(test_flaky_reads_after_reread),
 		T(test_flaky_then_garbled_twice),
