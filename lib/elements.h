@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include <sscard/rc.h>
+#include <sscard/sm.h>
 
 /* How an element's value is stored on the card. */
 typedef enum sscard_format {
@@ -30,7 +31,8 @@ typedef enum sscard_format {
 /* Elementary files that hold data elements (records tag len value). */
 typedef enum sscard_ef {
 	SSCARD_EF_SSSE_05 = 1, /* SSSE/EF05 card identification */
-	SSCARD_EF_SSSE_06 = 2  /* SSSE/EF06 holder identity */
+	SSCARD_EF_SSSE_06 = 2, /* SSSE/EF06 holder identity */
+	SSCARD_EF_SSSE_0D = 3  /* SSSE/EF0D person identification (3.0) */
 } sscard_ef;
 
 typedef struct sscard_file_info {
@@ -40,6 +42,11 @@ typedef struct sscard_file_info {
 	uint8_t sfi;       /* short file identifier, 1..30 */
 	const char *label_zh;
 	const char *label_en;
+	const char *df;               /* the DF holding it: "SSSE", "DF04" */
+	sscard_key_usage update_key;  /* EXTERNAL AUTHENTICATE before writing */
+	bool by_record;               /* addressed as field code does: SELECT
+	                                 the EF by FID, then records by number
+	                                 (P2 04), not by SFI and tag */
 } sscard_file_info;
 
 typedef struct sscard_element {
