@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* cardtool: the technician's command-line tool. Global options, the
  * command table and the helpers every subcommand shares. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -426,6 +427,17 @@ static const cardtool_cmd *find_command(const char *name)
 	return NULL;
 }
 
+/* A result that never reached stdout (a full disk, a closed pipe) is a
+ * system error, whatever the command thought. */
+static int output_written(const cardtool *ct, int status)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return status;
+	fprintf(stderr, "%s: cannot write the output: %s / 无法写出结果\n", ct->prog,
+	        strerror(errno != 0 ? errno : EIO));
+	return CT_EXIT_SYSTEM;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -475,5 +487,5 @@ int main(int argc, char **argv)
 		status = cmd->run(&ct, argc - first, argv + first);
 	}
 	sscard_ctx_free(&ct.ctx);
-	return status;
+	return output_written(&ct, status);
 }

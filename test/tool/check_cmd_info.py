@@ -304,6 +304,17 @@ def check_json_utf8(ct, tmp):
     check(d.endswith("…") and "中中" in d, "long detail not cut with an ellipsis: %r" % d)
 
 
+def check_output_error(ct, tmp):
+    """A result that cannot be written (stdout on a full device) is exit 4."""
+    v2 = profile(tmp, "v2")
+    for args in (["info"], ["--json", "info"], ["read", "--all"], ["atr"]):
+        with open("/dev/full", "w") as full:
+            p = subprocess.run([ct, "--reader", v2, *args], stdout=full, stderr=subprocess.PIPE,
+                               text=True, timeout=60)
+        check(p.returncode == 4 and "cannot write the output" in p.stderr,
+              "%s > /dev/full: exit %d %r" % (args, p.returncode, p.stderr))
+
+
 def check_apdu_script(ct, tmp):
     """APDU scripts are checked whole before the first APDU is sent."""
     v2 = profile(tmp, "v2")
@@ -354,6 +365,8 @@ def main():
         check_json_always(ct, tmp)
         check_apdu_script(ct, tmp)
         check_json_utf8(ct, tmp)
+        if os.path.exists("/dev/full"):
+            check_output_error(ct, tmp)
         check_pin_unblock(ct, vectors, tmp)
     for p in problems:
         print("FAIL:", p)
