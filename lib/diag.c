@@ -22,6 +22,7 @@
 
 #include <sscard/atr.h>
 #include <sscard/diag.h>
+#include <sscard/sm.h>
 #include <sscard/ssc.h>
 
 #include "elements.h"
@@ -92,6 +93,11 @@ static const reason_def reasons[] = {
 	{"CHIP_ERROR", SSCARD_VERDICT_REPLACE,
 	 "the chip reports a memory or execution error ({})", "芯片报告存储器或执行错误({})",
 	 ACT_REPLACE_EN, ACT_REPLACE_ZH},
+	{"NOT_GENUINE", SSCARD_VERDICT_REPLACE,
+	 "the card accepted the terminal's key but failed to prove its own: not a genuine card ({})",
+	 "卡片未能通过内部认证，非正品卡({})",
+	 "retain the card, report it and issue a replacement card",
+	 "留存该卡并上报，为持卡人办理补换卡"},
 	{"DATA_CORRUPT", SSCARD_VERDICT_REPLACE,
 	 "card data is corrupt or inconsistent ({})", "卡内数据损坏或不一致({})",
 	 ACT_REPLACE_EN, ACT_REPLACE_ZH},
@@ -136,6 +142,11 @@ static const reason_def reasons[] = {
 	 "持卡人信息需终端认证，未检查({})",
 	 "none; use a terminal with a security module to check the holder data",
 	 "无需处理；如需核对持卡人信息，请使用带安全模块的终端"},
+	{"KEYS_MISMATCH", SSCARD_VERDICT_ATTENTION,
+	 "the terminal's keys do not open this card's holder data, not checked ({})",
+	 "终端密钥与此卡不匹配，持卡人信息未检查({})",
+	 "check that the keystore or PSAM map is the one for this card's region",
+	 "请检查终端密钥或 PSAM 配置是否适用于此卡所属地区"},
 	{"PIN_TRIES_LOW", SSCARD_VERDICT_OK,
 	 "only {} PIN try left", "个人密码仅剩 {} 次尝试机会",
 	 "warn the holder; a forgotten PIN is reset at a service point",
@@ -199,6 +210,7 @@ struct sscard_diag {
 	/* settings */
 	int64_t now;        /* 0: system clock */
 	unsigned budget_ms;
+	sscard_keys *keys;  /* borrowed; NULL: holder data stays unchecked */
 	/* result */
 	sscard_verdict verdict;
 	size_t nreasons;
@@ -227,11 +239,13 @@ static void diag_clear(sscard_diag *d)
 {
 	int64_t now = d->now;
 	unsigned budget = d->budget_ms;
+	sscard_keys *keys = d->keys;
 
 	reasons_free(d);
 	memset(d, 0, sizeof(*d));
 	d->now = now;
 	d->budget_ms = budget;
+	d->keys = keys;
 	d->verdict = SSCARD_VERDICT_OK;
 	d->pin_tries = -1;
 }
@@ -262,6 +276,14 @@ sscard_rc sscard_diag_set_now(sscard_diag *d, int64_t unix_time)
 	if (d == NULL || unix_time < 0)
 		return SSCARD_E_INVALID_ARG;
 	d->now = unix_time;
+	return SSCARD_OK;
+}
+
+sscard_rc sscard_diag_set_keys(sscard_diag *d, sscard_keys *keys)
+{
+	if (d == NULL)
+		return SSCARD_E_INVALID_ARG;
+	d->keys = keys;
 	return SSCARD_OK;
 }
 
@@ -907,6 +929,47 @@ static bool read_refused_by_lock(const probe *p, sscard_rc rc)
 
 typedef enum read_result { READ_OK, READ_WITHHELD, READ_FAILED, READ_STOPPED } read_result;
 
+static sscard_rc attempt_auth(probe *p, const void *arg, uint16_t *sw)
+{
+	sscard_auth_verdict *v = (sscard_auth_verdict *)(uintptr_t)arg;
+	sscard_rc rc = sscard_authenticate(p->card, p->d->keys, NULL, v);
+
+	*sw = sscard_card_last_sw(p->card);
+	return rc;
+}
+
+/* How a failed authentication is reported (others are card faults). */
+static const struct {
+	sscard_rc rc;
+	const char *code;
+} auth_outcomes[] = {
+	{SSCARD_E_KEYS_MISMATCH, "KEYS_MISMATCH"},
+	{SSCARD_E_KEY_NOT_FOUND, "KEYS_MISMATCH"},
+	{SSCARD_E_NOT_GENUINE, "NOT_GENUINE"},
+};
+
+/* The card withheld file ef: authenticate with the terminal's keys. True
+ * when the file may now be read; otherwise the reason is recorded. */
+static bool probe_open_with_keys(probe *p, sscard_ef ef)
+{
+	sscard_auth_verdict v = SSCARD_AUTH_NOT_RUN;
+	uint16_t sw = 0;
+	sscard_rc rc = probe_step(p, "AUTHENTICATE SSSE", attempt_auth, &v, false, &sw);
+
+	if (rc == SSCARD_OK)
+		return true;
+	for (size_t i = 0; i < sizeof(auth_outcomes) / sizeof(auth_outcomes[0]); i++)
+		if (auth_outcomes[i].rc == rc) {
+			diag_add(p->d, auth_outcomes[i].code, sw, "%s, %s: %s",
+			         sscard_file_info_of(ef)->name, sscard_auth_verdict_name((int)v),
+			         sscard_card_last_detail(p->card));
+			return false;
+		}
+	if (rc != SSCARD_E_CANCELLED)
+		probe_fault(p, "AUTHENTICATE SSSE", rc, sw);
+	return false;
+}
+
 static read_result probe_element(probe *p, const sscard_element *e)
 {
 	size_t i = sscard_elem_index(e);
@@ -952,6 +1015,7 @@ static read_result probe_element(probe *p, const sscard_element *e)
 static void probe_elements(probe *p)
 {
 	sscard_ef refused = 0;
+	bool authenticated = false; /* with the terminal's keys, once */
 
 	for (size_t i = 0; i < sscard_elem_count(); i++) {
 		const sscard_element *e = sscard_elem_at(i);
@@ -969,6 +1033,16 @@ static void probe_elements(probe *p)
 			for (size_t j = i; j < sscard_elem_count(); j++)
 				p->values.withheld[j] = true;
 			return;
+		}
+		if (res == READ_WITHHELD && p->d->keys != NULL && !p->app_locked && !authenticated) {
+			authenticated = true;
+			if (probe_open_with_keys(p, e->ef)) {
+				p->values.withheld[i] = false;
+				i--; /* read it again, now open */
+				continue;
+			}
+			res = READ_FAILED; /* the reason is recorded */
+			refused = e->ef;
 		}
 		if (res == READ_WITHHELD) {
 			refused = e->ef;

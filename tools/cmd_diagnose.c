@@ -45,6 +45,7 @@ typedef struct diag_opts {
 	bool watch;
 	bool colour;
 	bool json_lines; /* --watch --json: one object per line */
+	const char *keystore; /* terminal keys: a 3.0 card's EF06 is checked too */
 } diag_opts;
 
 static void diagnose_usage(FILE *f)
@@ -60,6 +61,8 @@ static void diagnose_usage(FILE *f)
 	        "  -j, --json          one JSON object: verdict, reasons, evidence\n"
 	        "  -d, --date DATE     judge expiry as of DATE instead of today\n"
 	        "  -b, --budget MS     time budget of the probe (default 3000)\n"
+	        "  -k, --keystore FILE terminal keys (default $SSCARD_KEYSTORE): a 3.0\n"
+	        "                      card's holder data (EF06) is checked too\n"
 	        "  -w, --watch         diagnose every card inserted into a PC/SC reader\n"
 	        "                      (the --reader one, or any) until Ctrl-C;\n"
 	        "                      with --json one object per line\n"
@@ -334,14 +337,17 @@ static int parse_opts(cardtool *ct, int argc, char **argv, diag_opts *o)
 {
 	static const struct option opts[] = {
 		{"date", required_argument, NULL, 'd'},   {"budget", required_argument, NULL, 'b'},
-		{"watch", no_argument, NULL, 'w'},        {NULL, 0, NULL, 0}};
+		{"watch", no_argument, NULL, 'w'},        {"keystore", required_argument, NULL, 'k'},
+		{NULL, 0, NULL, 0}};
 	int c;
 	char *end;
 	unsigned long ms;
 
-	while ((c = ct_getopt(ct, argc, argv, "d:b:w", opts)) != -1) {
+	o->keystore = getenv("SSCARD_KEYSTORE");
+	while ((c = ct_getopt(ct, argc, argv, "d:b:wk:", opts)) != -1) {
 		switch (c) {
 		case 'w': o->watch = true; break;
+		case 'k': o->keystore = optarg; break;
 		case 'h': diagnose_usage(stdout); return -1;
 		case 'd':
 			o->now = parse_date(optarg);
@@ -373,13 +379,22 @@ int cmd_diagnose(cardtool *ct, int argc, char **argv)
 {
 	diag_opts o = {0};
 	sscard_diag *d = NULL;
+	sscard_keys *keys = NULL;
 	sscard_rc rc;
 	int status = parse_opts(ct, argc, argv, &o);
 
 	if (status != DX_OK)
 		return status < 0 ? DX_OK : status;
-	if (sscard_diag_new(&d) != SSCARD_OK)
+	if (o.keystore != NULL && o.keystore[0] != '\0' &&
+	    (rc = sscard_keys_open_file(ct->ctx, o.keystore, &keys)) != SSCARD_OK) {
+		ct_fail(ct, NULL, rc, "keystore");
 		return DX_ERROR;
+	}
+	if (sscard_diag_new(&d) != SSCARD_OK) {
+		sscard_keys_free(&keys);
+		return DX_ERROR;
+	}
+	sscard_diag_set_keys(d, keys);
 	if (o.now > 0)
 		sscard_diag_set_now(d, o.now);
 	if (o.budget > 0)
@@ -396,5 +411,6 @@ int cmd_diagnose(cardtool *ct, int argc, char **argv)
 		}
 	}
 	sscard_diag_free(&d);
+	sscard_keys_free(&keys);
 	return status;
 }

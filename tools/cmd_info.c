@@ -226,26 +226,36 @@ static int authenticate_ssse(cardtool *ct, sscard_card *card, const char *path,
 	return CT_EXIT_OK;
 }
 
+/* Connect and, with a keystore (--keystore, else $SSCARD_KEYSTORE),
+ * authenticate in SSSE: info and read see a 3.0 card's EF06 the same way. */
+static int connect_with_keys(cardtool *ct, const char *keystore, sscard_card **card,
+                             const char **auth)
+{
+	int status = ct_connect(ct, card);
+	if (status == CT_EXIT_OK && keystore != NULL && keystore[0] != '\0')
+		status = authenticate_ssse(ct, *card, keystore, auth);
+	return status;
+}
+
+static const struct option keystore_opts[] = { { "keystore", required_argument, NULL, 'k' },
+	                                        { NULL, 0, NULL, 0 } };
+
 int cmd_info(cardtool *ct, int argc, char **argv)
 {
 	if (ct_wants_help(argc, argv)) {
 		info_usage(stdout);
 		return CT_EXIT_OK;
 	}
-	static const struct option more[] = { { "keystore", required_argument, NULL, 'k' },
-		                                      { NULL, 0, NULL, 0 } };
 	const char *keystore = getenv("SSCARD_KEYSTORE");
 	int c;
-	while ((c = ct_getopt(ct, argc, argv, NULL, more)) == 'k')
+	while ((c = ct_getopt(ct, argc, argv, "k:", keystore_opts)) == 'k')
 		keystore = optarg;
 	if (c != -1 || optind != argc)
 		return ct_usage_error(ct, "info", c != -1 ? NULL : "takes no operands");
 	sscard_card *card = NULL;
 	sscard_basic *b = NULL;
 	const char *auth = NULL;
-	int status = ct_connect(ct, &card);
-	if (status == CT_EXIT_OK && keystore != NULL && keystore[0] != '\0')
-		status = authenticate_ssse(ct, card, keystore, &auth);
+	int status = connect_with_keys(ct, keystore, &card, &auth);
 	if (status == CT_EXIT_OK)
 		status = read_basic(ct, card, &b);
 	if (status == CT_EXIT_OK) {
@@ -265,11 +275,13 @@ int cmd_info(cardtool *ct, int argc, char **argv)
 static void read_usage(FILE *f)
 {
 	fprintf(f,
-	        "Usage: cardtool read TAG|NAME [--json]\n"
-	        "       cardtool read --all [--json]\n\n"
+	        "Usage: cardtool read TAG|NAME [--keystore FILE] [--json]\n"
+	        "       cardtool read --all [--keystore FILE] [--json]\n\n"
 	        "TAG is the element's tag in hex (08, 0x4E), NAME its key (ssn, name,\n"
 	        "birth_date, ...) or English label. --all reads every element and shows\n"
-	        "its tag, file and status.\n");
+	        "its tag, file and status.\n"
+	        "--keystore FILE (default $SSCARD_KEYSTORE): authenticate in SSSE with the\n"
+	        "terminal keys first, so a 3.0 card's holder elements (EF06) can be read.\n");
 }
 
 static void tag_hex(size_t i, char out[3])
@@ -350,22 +362,29 @@ static void read_all_human(const sscard_basic *b)
 
 int cmd_read(cardtool *ct, int argc, char **argv)
 {
-	static const struct option more[] = { { "all", no_argument, NULL, 'a' }, { NULL, 0, NULL, 0 } };
+	static const struct option more[] = { { "all", no_argument, NULL, 'a' },
+		                              { "keystore", required_argument, NULL, 'k' },
+		                              { NULL, 0, NULL, 0 } };
+	const char *keystore = getenv("SSCARD_KEYSTORE"), *auth = NULL;
 	bool all = false;
 	int c;
 	if (ct_wants_help(argc, argv)) {
 		read_usage(stdout);
 		return CT_EXIT_OK;
 	}
-	while ((c = ct_getopt(ct, argc, argv, NULL, more)) == 'a')
-		all = true;
+	while ((c = ct_getopt(ct, argc, argv, "ak:", more)) == 'a' || c == 'k') {
+		if (c == 'a')
+			all = true;
+		else
+			keystore = optarg;
+	}
 	if (c != -1 || (all ? optind != argc : optind != argc - 1))
 		return ct_usage_error(ct, "read", c != -1 ? NULL
 		                                  : all ? "--all takes no element"
 		                                        : "needs one element (TAG or NAME) or --all");
 	sscard_card *card = NULL;
 	sscard_basic *b = NULL;
-	int status = ct_connect(ct, &card);
+	int status = connect_with_keys(ct, keystore, &card, &auth);
 	if (status == CT_EXIT_OK && !all)
 		status = read_one(ct, card, argv[optind]);
 	else if (status == CT_EXIT_OK) {

@@ -65,6 +65,13 @@ SSCARD_API sscard_rc sscard_diag_set_now(sscard_diag *d, int64_t unix_time);
  * 100). Past it no new command is sent: the verdict comes from what was
  * seen, with reason SLOW. A dead card stops the probe at once anyway. */
 SSCARD_API sscard_rc sscard_diag_set_budget_ms(sscard_diag *d, unsigned ms);
+/* The terminal's keys (sscard_keys_open_file(3), a PSAM, your own; NULL:
+ * none, the default). When the card withholds the holder data (EF06 of a
+ * 3.0 card) the probe authenticates in SSSE with them and checks it too;
+ * without keys that data is reported HOLDER_DATA_PROTECTED, unchecked.
+ * Borrowed: keep keys alive while the result may run, free them yourself. */
+typedef struct sscard_keys sscard_keys;
+SSCARD_API sscard_rc sscard_diag_set_keys(sscard_diag *d, sscard_keys *keys);
 
 /* ---- running --------------------------------------------------------- */
 

@@ -315,6 +315,41 @@ def check_output_error(ct, tmp):
               "%s > /dev/full: exit %d %r" % (args, p.returncode, p.stderr))
 
 
+def check_keys_open_ef06(ct, vectors, tmp):
+    """read and diagnose take the terminal keys like info: a 3.0 card's
+    holder elements are read and checked."""
+    keys = {}
+    for name in ("healthy-v3.keys", "wrong.keys"):
+        keys[name] = os.path.join(tmp, name)
+        with open(os.path.join(vectors, "sm", name), "rb") as src, \
+                open(keys[name], "wb") as dst:
+            dst.write(src.read())
+        os.chmod(keys[name], 0o600)
+    with open(os.path.join(vectors, "cards", "healthy-v3.json"), encoding="utf-8") as f:
+        v3 = json.load(f)
+    v3["elements"]["ssn"] = v3["elements"]["ssn"][:17] + "0"  # wrong check digit
+    path = os.path.join(tmp, "bad-ssn-v3.json")
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(v3, f, ensure_ascii=False)
+    card = "sim:" + path
+    code, out, _ = run(ct, card, "read", "ssn")
+    check(code == 1, "read ssn of a 3.0 card without keys: %d %r" % (code, out))
+    code, out, err = run(ct, card, "read", "ssn", "--keystore", keys["healthy-v3.keys"])
+    check(code == 0 and out == v3["elements"]["ssn"] + "\n", "read --keystore: %d %r %r"
+          % (code, out, err))
+    code, _, _ = run(ct, card, "read", "name", env={"SSCARD_KEYSTORE": keys["healthy-v3.keys"]})
+    check(code == 0, "read with $SSCARD_KEYSTORE: %d" % code)
+    code, j = run_json(ct, card, "diagnose")
+    check(code == 0 and j.get("verdict") == "OK", "diagnose without keys: %d %r" % (code, j))
+    code, j = run_json(ct, card, "diagnose", "--keystore", keys["healthy-v3.keys"])
+    reasons = {r["code"]: r["detail"] for r in j.get("reasons", [])}
+    check(code == 2 and "08 ssn: CHECK_DIGIT" in reasons.get("DATA_CORRUPT", ""),
+          "diagnose --keystore does not check EF06: %d %r" % (code, j))
+    code, j = run_json(ct, card, "diagnose", "--keystore", keys["wrong.keys"])
+    codes = [r["code"] for r in j.get("reasons", [])]
+    check(code == 1 and "KEYS_MISMATCH" in codes, "diagnose, wrong keys: %d %r" % (code, j))
+
+
 def check_apdu_script(ct, tmp):
     """APDU scripts are checked whole before the first APDU is sent."""
     v2 = profile(tmp, "v2")
@@ -365,6 +400,7 @@ def main():
         check_json_always(ct, tmp)
         check_apdu_script(ct, tmp)
         check_json_utf8(ct, tmp)
+        check_keys_open_ef06(ct, vectors, tmp)
         if os.path.exists("/dev/full"):
             check_output_error(ct, tmp)
         check_pin_unblock(ct, vectors, tmp)
