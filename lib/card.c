@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Card handles: connect through a transport, accessors, transactions and
  * the command helper that maps status words for every module. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +92,32 @@ sscard_rc sscard_connect_transport(sscard_ctx *ctx, const sscard_transport_ops *
 	SSC_INFO(ctx, "connected through %s", ops->name ? ops->name : "custom transport");
 	*out = card;
 	return SSCARD_OK;
+}
+
+static bool contains_nocase(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; *hay != '\0'; hay++) {
+		size_t i = 0;
+		while (i < n && hay[i] != '\0' &&
+		       tolower((unsigned char)hay[i]) == tolower((unsigned char)needle[i]))
+			i++;
+		if (i == n)
+			return true;
+	}
+	return n == 0;
+}
+
+SSCARD_API int sscard_reader_match(const char *name, const char *wanted)
+{
+	if (name == NULL || wanted == NULL || wanted[0] == '\0')
+		return SSCARD_MATCH_NONE;
+	if (strcmp(name, wanted) == 0)
+		return SSCARD_MATCH_EXACT;
+	if (strstr(name, wanted) != NULL)
+		return SSCARD_MATCH_SUBSTRING;
+	return contains_nocase(name, wanted) ? SSCARD_MATCH_NOCASE : SSCARD_MATCH_NONE;
 }
 
 sscard_rc sscard_connect(sscard_ctx *ctx, const char *reader, sscard_card **out)

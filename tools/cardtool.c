@@ -197,6 +197,8 @@ static const struct {
 	                     "one PIN try left: a wrong PIN blocks the card; not tried (use --force)",
 	                     "仅剩 1 次：输错将锁卡，未尝试（确需尝试请加 --force）", CT_EXIT_FAIL},
 	[CT_ERR_FILE] = {"FILE", "cannot read the file", "无法读取文件", CT_EXIT_SYSTEM},
+	[CT_ERR_NO_READER] = {"NO_READER", "no reader matches the name", "没有与该名称匹配的读卡器",
+	                      CT_EXIT_CARD},
 };
 
 int ct_tool_error(cardtool *ct, ct_error e, const char *what, const char *detail,

@@ -33,7 +33,8 @@ typedef struct cardtool {
 typedef enum ct_error {
 	CT_ERR_USAGE,   /* the command line is wrong: exit 2 */
 	CT_ERR_LAST_TRY, /* one PIN try left and no --force: exit 1 */
-	CT_ERR_FILE      /* a file cannot be read: exit 4 */
+	CT_ERR_FILE,     /* a file cannot be read: exit 4 */
+	CT_ERR_NO_READER /* --reader names no reader: exit 3 */
 } ct_error;
 
 typedef struct cardtool_cmd {

@@ -26,13 +26,14 @@ static void on_signal(int sig)
 
 static void monitor_usage(FILE *f)
 {
-	fprintf(f, "Usage: cardtool [--json] monitor [--count N]\n\n"
+	fprintf(f, "Usage: cardtool monitor [--reader NAME] [--count N] [--json]\n\n"
 	           "Prints one line per event with an ISO-8601 UTC timestamp: readers present\n"
 	           "at start and cards in them first, then reader-added/reader-removed/\n"
 	           "card-inserted/card-removed as they happen; with --json one JSON object per\n"
 	           "line (JSON Lines). Runs until SIGINT/SIGTERM (exit 0) or, with --count N,\n"
 	           "until N events were printed. If pcscd goes away it says so once and keeps\n"
-	           "trying to reach it.\n");
+	           "trying to reach it. With --reader only the events of the readers whose\n"
+	           "name contains NAME (case ignored); sim: readers have no events.\n");
 }
 
 static void timestamp(char *out, size_t outsz)
@@ -127,12 +128,18 @@ int cmd_monitor(cardtool *ct, int argc, char **argv)
 	}
 	if (optind != argc)
 		return ct_usage_error(ct, "monitor", "takes no operands");
+	if (ct->reader != NULL && strncmp(ct->reader, "sim:", 4) == 0)
+		return ct_usage_error(ct, "monitor", "watches PC/SC readers; a sim: card has no "
+		                                     "events (use --reader with a PC/SC reader name)");
 	install_handlers();
 	sscard_rc last_problem = SSCARD_OK;
 	while (!monitor_stop && (count == 0 || seen < count)) {
 		sscard_event ev;
 		sscard_rc rc = sscard_wait_event(ct->ctx, MONITOR_POLL_MS, &ev);
-		if (rc == SSCARD_OK) {
+		if (rc == SSCARD_OK && ct->reader != NULL &&
+		    sscard_reader_match(ev.reader, ct->reader) == SSCARD_MATCH_NONE) {
+			last_problem = SSCARD_OK; /* another reader's event */
+		} else if (rc == SSCARD_OK) {
 			print_event(ct, &ev);
 			seen++;
 			last_problem = SSCARD_OK;

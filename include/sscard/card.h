@@ -36,6 +36,15 @@ SSCARD_API sscard_rc sscard_reader_list_atr(const sscard_reader_list *list,
 SSCARD_API unsigned sscard_reader_list_features(const sscard_reader_list *list,
                                                 size_t i);
 
+/* How a reader name a user gave designates a reader: the rule
+ * sscard_connect(3) picks by (the best level wins; several readers at the
+ * best level below EXACT are ambiguous). */
+#define SSCARD_MATCH_NONE 0
+#define SSCARD_MATCH_NOCASE 1    /* a part of the name when case is ignored */
+#define SSCARD_MATCH_SUBSTRING 2 /* a part of the name */
+#define SSCARD_MATCH_EXACT 3     /* the name itself */
+SSCARD_API int sscard_reader_match(const char *name, const char *wanted);
+
 /* ---- transports ------------------------------------------------------- */
 
 /*

@@ -63,3 +63,18 @@ sleep 0.5
 kill -TERM $mon
 wait $mon || fail "cardtool monitor did not exit 0 on SIGTERM"
 echo "ok: cardtool monitor: JSON Lines with ISO-8601 times, clean exit on SIGTERM"
+
+# --reader: list and monitor show only the readers it names; case is
+# ignored when nothing matches with it (#19 item 9)
+lower=$(tr '[:upper:]' '[:lower:]' <<<"$SSCARD_SANDBOX_READER2")
+only=$("$cardtool" --json list --reader "$lower")
+[ "$(grep -o '"name":' <<<"$only" | wc -l)" = 1 ] && grep -q "\"$SSCARD_SANDBOX_READER2\"" <<<"$only" ||
+	fail "list --reader $lower: $only"
+out=$("$cardtool" list --reader "no such reader" 2>&1) && fail "list --reader nomatch: $out"
+grep -q "matches none of" <<<"$out" || fail "list --reader nomatch: $out"
+"$cardtool" --reader "${SSCARD_SANDBOX_READER,,}" read card_number >/dev/null ||
+	fail "connect by a lower-case reader name"
+events=$(timeout 20 "$cardtool" --json monitor --count 2 --reader "$SSCARD_SANDBOX_READER")
+[ "$(grep -c "\"reader\":\"$SSCARD_SANDBOX_READER\"" <<<"$events")" = 2 ] ||
+	fail "monitor --reader: $events"
+echo "ok: list and monitor honour --reader; reader names match ignoring case"
