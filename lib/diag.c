@@ -31,6 +31,7 @@
 
 #define DIAG_REASONS_MAX 24u
 #define DIAG_STEPS_MAX 40u
+#define DIAG_NOW_MIN INT64_C(-2208988800) /* 1900-01-01 00:00 UTC */
 #define DIAG_TEXT_MAX 320u
 #define DIAG_STEP_NAME_MAX 40u
 #define DIAG_BUDGET_DEFAULT_MS 3000u
@@ -273,7 +274,7 @@ void sscard_diag_free(sscard_diag **d)
 
 sscard_rc sscard_diag_set_now(sscard_diag *d, int64_t unix_time)
 {
-	if (d == NULL || unix_time < 0)
+	if (d == NULL || unix_time < DIAG_NOW_MIN)
 		return SSCARD_E_INVALID_ARG;
 	d->now = unix_time;
 	return SSCARD_OK;

@@ -73,19 +73,28 @@ static void diagnose_usage(FILE *f)
 }
 
 /* "YYYY-MM-DD" -> Unix time at 00:00 UTC; -1 if not a date. */
-static int64_t parse_date(const char *s)
+static bool parse_date(const char *s, int64_t *out)
 {
-	struct tm tm = {0};
+	struct tm tm = {0}, back;
 	unsigned y, m, d;
-	char end;
+	int used = 0;
+	time_t t;
 
-	if (sscanf(s, "%4u-%2u-%2u%c", &y, &m, &d, &end) != 3 || y < 1970 || m < 1 ||
-	    m > 12 || d < 1 || d > 31)
-		return -1;
+	/* exactly YYYY-MM-DD: 2028-2-1 and trailing text are refused */
+	if (strlen(s) != 10 || strspn(s, "0123456789-") != 10 || s[4] != '-' || s[7] != '-' ||
+	    sscanf(s, "%4u-%2u-%2u%n", &y, &m, &d, &used) != 3 || used != 10 || y < 1900)
+		return false;
 	tm.tm_year = (int)y - 1900;
 	tm.tm_mon = (int)m - 1;
 	tm.tm_mday = (int)d;
-	return (int64_t)timegm(&tm);
+	t = timegm(&tm);
+	/* a real date comes back as itself (2028-02-30 would be March 1st) */
+	if (gmtime_r(&t, &back) == NULL || back.tm_year != (int)y - 1900 ||
+	    back.tm_mon != (int)m - 1 || back.tm_mday != (int)d)
+		return false;
+	/* 0 tells the library "today": 1970-01-01 is its first second instead */
+	*out = t != 0 ? (int64_t)t : 1;
+	return true;
 }
 
 /* ---- JSON -------------------------------------------------------------- */
@@ -350,8 +359,7 @@ static int parse_opts(cardtool *ct, int argc, char **argv, diag_opts *o)
 		case 'k': o->keystore = optarg; break;
 		case 'h': diagnose_usage(stdout); return -1;
 		case 'd':
-			o->now = parse_date(optarg);
-			if (o->now < 0) {
+			if (!parse_date(optarg, &o->now)) {
 				ct_usage_error(ct, "diagnose", "--date wants a real date, YYYY-MM-DD");
 				return DX_ERROR;
 			}
@@ -395,7 +403,7 @@ int cmd_diagnose(cardtool *ct, int argc, char **argv)
 		return DX_ERROR;
 	}
 	sscard_diag_set_keys(d, keys);
-	if (o.now > 0)
+	if (o.now != 0)
 		sscard_diag_set_now(d, o.now);
 	if (o.budget > 0)
 		sscard_diag_set_budget_ms(d, o.budget);

@@ -59,7 +59,8 @@ SSCARD_API void sscard_diag_free(sscard_diag **d);
 /* ---- settings (kept across runs) --------------------------------------- */
 
 /* The date the expiry is judged against, as Unix time; 0 (the default)
- * reads the system clock at each run. For tests and back-dated checks. */
+ * reads the system clock at each run. For tests and back-dated checks;
+ * dates before 1970 are negative, down to 1900-01-01 (-2208988800). */
 SSCARD_API sscard_rc sscard_diag_set_now(sscard_diag *d, int64_t unix_time);
 /* Time budget of the whole probe in milliseconds (default 3000, at least
  * 100). Past it no new command is sent: the verdict comes from what was

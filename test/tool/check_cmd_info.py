@@ -350,6 +350,19 @@ def check_keys_open_ef06(ct, vectors, tmp):
     check(code == 1 and "KEYS_MISMATCH" in codes, "diagnose, wrong keys: %d %r" % (code, j))
 
 
+def check_diagnose_date(ct, tmp):
+    """--date takes real YYYY-MM-DD dates only, 1900-01-01 included."""
+    v2 = profile(tmp, "v2")  # issued 2020-10-01, expires 2030-10-01
+    for bad in ("2028-02-30", "2028-2-1", "2027-02-29", "2028-02-28x", "1899-12-31", "28-02-2028"):
+        code, j = run_json(ct, v2, "diagnose", "--date", bad)
+        check(code == 4 and j.get("error", {}).get("code") == "USAGE",
+              "--date %s accepted: %d %r" % (bad, code, j))
+    for good, verdict in (("1900-01-01", "OK"), ("1970-01-01", "OK"), ("2028-02-29", "OK"),
+                          ("2030-10-02", "REPLACE")):
+        code, j = run_json(ct, v2, "diagnose", "--date", good)
+        check(j.get("verdict") == verdict, "--date %s: %d %r" % (good, code, j))
+
+
 def check_apdu_script(ct, tmp):
     """APDU scripts are checked whole before the first APDU is sent."""
     v2 = profile(tmp, "v2")
@@ -401,6 +414,7 @@ def main():
         check_apdu_script(ct, tmp)
         check_json_utf8(ct, tmp)
         check_keys_open_ef06(ct, vectors, tmp)
+        check_diagnose_date(ct, tmp)
         if os.path.exists("/dev/full"):
             check_output_error(ct, tmp)
         check_pin_unblock(ct, vectors, tmp)

@@ -1065,7 +1065,11 @@ static void test_verdict_names_and_args(void **state)
 	assert_int_equal(sscard_diagnose(NULL, d), SSCARD_E_INVALID_ARG);
 	assert_int_equal(sscard_diagnose_reader(NULL, NULL, d), SSCARD_E_INVALID_ARG);
 	assert_int_equal(sscard_diag_set_budget_ms(d, 10), SSCARD_E_INVALID_ARG);
-	assert_int_equal(sscard_diag_set_now(d, -1), SSCARD_E_INVALID_ARG);
+	/* dates before 1970 down to 1900-01-01 (issue #19: --date 1900-01-01) */
+	assert_int_equal(sscard_diag_set_now(d, -1), SSCARD_OK);
+	assert_int_equal(sscard_diag_set_now(d, INT64_C(-2208988800)), SSCARD_OK);
+	assert_int_equal(sscard_diag_set_now(d, INT64_C(-2208988801)), SSCARD_E_INVALID_ARG);
+	assert_int_equal(sscard_diag_set_keys(NULL, NULL), SSCARD_E_INVALID_ARG);
 	assert_null(sscard_diag_reason_code(d, 0));
 	assert_int_equal(sscard_diag_pin_tries(d), -1);
 	sscard_diag_free(&d);
