@@ -291,7 +291,11 @@ sscard_rc sscard_card_cmd(sscard_card *card, const char *what, const sscard_apdu
 		return sscard_card_fail(card, rc, "%s: %s", what, why);
 	}
 	rc = sscard_sw_rc(sw);
-	if (rc != SSCARD_OK)
-		return sscard_card_fail(card, rc, "%s: %04X %s", what, sw, sscard_sw_text(sw));
+	if (rc != SSCARD_OK) {
+		char text[64];
+
+		sscard_sw_describe(sw, text, sizeof(text));
+		return sscard_card_fail(card, rc, "%s: %04X %s", what, sw, text);
+	}
 	return SSCARD_OK;
 }

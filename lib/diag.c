@@ -583,8 +583,11 @@ static bool rc_is_transport(sscard_rc rc)
 /* "6581 memory failure" or "MUTE (card does not respond)" */
 static void describe(sscard_rc rc, uint16_t sw, char *out, size_t outsz)
 {
+	char text[64];
+
+	sscard_sw_describe(sw, text, sizeof(text));
 	if (sw != 0)
-		snprintf(out, outsz, "SW %04X %s", sw, sscard_sw_text(sw));
+		snprintf(out, outsz, "SW %04X %s", sw, text);
 	else
 		snprintf(out, outsz, "%s (%s)", sscard_rc_name(rc), sscard_strerror(rc));
 }

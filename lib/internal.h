@@ -82,6 +82,10 @@ void sscard_log(const sscard_ctx *ctx, sscard_log_level level, const char *fmt, 
  * near) and end it with "…", so a detail is never cut mid-character. */
 void sscard_text_fit(char *buf, size_t size, int needed);
 
+/* English text of a status word with its count filled in ("wrong PIN,
+ * 2 tries left", "1 try left"), else sscard_sw_text(). */
+void sscard_sw_describe(uint16_t sw, char *out, size_t outsz);
+
 /* Wipe a secret (OPENSSL_cleanse: not optimised away). */
 void sscard_wipe(void *p, size_t len);
 

@@ -279,10 +279,19 @@ static bool version_lacks(const sscard_basic *b, const sscard_element *e)
 /* Elements after i in the same file take i's answer without an APDU. */
 static void mark_rest_of_file(sscard_basic *b, size_t i)
 {
-	sscard_ef ef = sscard_elem_at(i)->ef;
-	for (size_t j = i + 1; j < sscard_elem_count(); j++)
-		if (sscard_elem_at(j)->ef == ef && b->status[j] == SSCARD_ELEM_NOT_READ)
-			mark(b, j, b->status[i], b->error[i], b->detail[i]);
+	const sscard_element *first = sscard_elem_at(i);
+	char detail[SSCARD_DETAIL_MAX];
+	for (size_t j = i + 1; j < sscard_elem_count(); j++) {
+		const sscard_element *e = sscard_elem_at(j);
+		if (e->ef != first->ef || b->status[j] != SSCARD_ELEM_NOT_READ)
+			continue;
+		/* named for itself: the answer that settled it is its file's */
+		sscard_text_fit(detail, sizeof(detail),
+		                snprintf(detail, sizeof(detail), "%s (tag %02X): not asked, %s "
+		                         "answered for %s: %s", e->key, e->tag,
+		                         sscard_file_info_of(e->ef)->name, first->key, b->detail[i]));
+		mark(b, j, b->status[i], b->error[i], detail);
+	}
 }
 
 /* Read element i into b; returns an rc only when the whole read must stop. */
@@ -320,6 +329,7 @@ static void values_of(const sscard_basic *b, sscard_elem_values *v)
 		v->withheld[i] = b->status[i] == SSCARD_ELEM_WITHHELD ||
 		                 b->status[i] == SSCARD_ELEM_NOT_READ;
 		v->unreadable[i] = b->status[i] == SSCARD_ELEM_UNREADABLE;
+		v->unreadable_why[i] = v->unreadable[i] ? b->detail[i] : NULL;
 	}
 }
 

@@ -248,7 +248,11 @@ static void check_one(vstate *st, const sscard_element *e, sscard_problems *out)
 	if (st->in->withheld[i])
 		return;
 	if (st->in->unreadable[i]) {
-		add(out, e, SSCARD_PROBLEM_UNREADABLE, false, "the card's record is malformed");
+		const char *said = st->in->unreadable_why[i];
+		if (said != NULL && said[0] != '\0')
+			snprintf(why, sizeof(why), "unreadable: %s", said);
+		add(out, e, SSCARD_PROBLEM_UNREADABLE, false,
+		    said != NULL && said[0] != '\0' ? why : "the card's record is malformed");
 		return;
 	}
 	if (v == NULL || v[0] == '\0') {

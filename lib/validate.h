@@ -23,6 +23,9 @@ typedef struct sscard_elem_values {
 	                                        no check, not "missing" */
 	bool unreadable[SSCARD_ELEM_SLOTS];  /* record malformed (BAD_DATA /
 	                                        ENCODING): reported UNREADABLE */
+	const char *unreadable_why[SSCARD_ELEM_SLOTS]; /* the card's answer, e.g.
+	                                        "READ RECORD 08 (ssn): 6581 memory
+	                                        failure"; NULL: "malformed record" */
 } sscard_elem_values;
 
 typedef struct sscard_problem {

@@ -127,8 +127,14 @@ static void test_healthy_v3(void **state)
 	assert_string_equal(sscard_basic_get(b, "card_number"), "A00000019");
 	for (size_t i = 0; i < sscard_elem_count(); i++)
 		if (sscard_elem_at(i)->ef == SSCARD_EF_SSSE_06) {
+			char own[32];
 			assert_int_equal(sscard_basic_status(b, i), SSCARD_ELEM_WITHHELD);
 			assert_int_equal(sscard_basic_error(b, i), SSCARD_E_SECURITY);
+			/* each detail names its own element (issue #19) */
+			snprintf(own, sizeof(own), "%s (tag %02X)", sscard_element_key(i),
+			         sscard_element_tag(i));
+			if (strstr(sscard_basic_detail(b, i), i == idx("ssn") ? "READ RECORD 08 (ssn)" : own) == NULL)
+				fail_msg("%s: %s", own, sscard_basic_detail(b, i));
 		}
 	assert_true(sscard_basic_valid(b));
 	/* read again: SSSE stays selected, no SELECT */
@@ -313,6 +319,13 @@ static void test_chip_error_in_ef06(void **state)
 		}
 	}
 	assert_false(sscard_basic_valid(b));
+	/* the problem states the card's real answer, not "malformed" */
+	for (size_t i = 0; i < sscard_basic_problem_count(b); i++) {
+		const char *text = NULL;
+		assert_int_equal(sscard_basic_problem(b, i, NULL, NULL, &text), SSCARD_OK);
+		if (strstr(text, "6581 memory failure") == NULL)
+			fail_msg("problem %zu: %s", i, text);
+	}
 	sscard_basic_free(&b);
 	sscard_disconnect(&card);
 }
@@ -341,6 +354,8 @@ static void test_pin_on_the_sim(void **state)
 	assert_int_equal(tries, 3);
 	assert_int_equal(sscard_pin_verify(card, "111111", &tries), SSCARD_E_WRONG_PIN);
 	assert_int_equal(tries, 2);
+	/* the detail counts the tries (issue #19: it said "x tries left") */
+	assert_non_null(strstr(sscard_card_last_detail(card), "63C2 wrong PIN, 2 tries left"));
 	/* asking spends nothing */
 	assert_int_equal(sscard_pin_tries(card, &tries), SSCARD_OK);
 	assert_int_equal(tries, 2);
@@ -356,6 +371,7 @@ static void test_pin_on_the_sim(void **state)
 	/* three wrong: blocked, and the right PIN no longer helps */
 	assert_int_equal(sscard_pin_verify(card, "000000", &tries), SSCARD_E_WRONG_PIN);
 	assert_int_equal(tries, 1);
+	assert_non_null(strstr(sscard_card_last_detail(card), "63C1 wrong PIN, 1 try left"));
 	assert_int_equal(sscard_pin_verify(card, "000000", &tries), SSCARD_E_PIN_BLOCKED);
 	assert_int_equal(tries, 0);
 	assert_int_equal(sscard_pin_tries(card, &tries), SSCARD_OK);
