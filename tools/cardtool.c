@@ -199,6 +199,14 @@ static const struct {
 	[CT_ERR_FILE] = {"FILE", "cannot read the file", "无法读取文件", CT_EXIT_SYSTEM},
 	[CT_ERR_NO_READER] = {"NO_READER", "no reader matches the name", "没有与该名称匹配的读卡器",
 	                      CT_EXIT_CARD},
+	[CT_ERR_CARD_ID] = {"CARD_ID_NEEDED",
+	                    "the card id is needed: a blocked card does not show it; give --card-id "
+	                    "HEX (lock printed it)",
+	                    "需要卡识别码：已锁定的卡不显示它，请用 --card-id 提供（锁卡时已显示）",
+	                    CT_EXIT_USAGE},
+	[CT_ERR_NOT_CONFIRMED] = {"NOT_CONFIRMED",
+	                          "a permanent lock cannot be undone: not confirmed, nothing sent",
+	                          "永久锁定无法撤销：未确认，未发送任何指令", CT_EXIT_FAIL},
 };
 
 int ct_tool_error(cardtool *ct, ct_error e, const char *what, const char *detail,
@@ -221,9 +229,10 @@ int ct_tool_error(cardtool *ct, ct_error e, const char *what, const char *detail
 		json_object_object_add(top, "error", err);
 		ct_print_json(top);
 	} else {
-		fprintf(stderr, "%s: %s: %s / %s\n", ct->prog, what,
-		        detail != NULL && detail[0] != '\0' ? detail : tool_errors[e].message,
-		        tool_errors[e].message_zh);
+		bool more = detail != NULL && detail[0] != '\0';
+
+		fprintf(stderr, "%s: %s: %s%s%s / %s\n", ct->prog, what, tool_errors[e].message,
+		        more ? ": " : "", more ? detail : "", tool_errors[e].message_zh);
 	}
 	json_object_put(extra);
 	return tool_errors[e].exit;

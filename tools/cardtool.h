@@ -34,7 +34,9 @@ typedef enum ct_error {
 	CT_ERR_USAGE,   /* the command line is wrong: exit 2 */
 	CT_ERR_LAST_TRY, /* one PIN try left and no --force: exit 1 */
 	CT_ERR_FILE,     /* a file cannot be read: exit 4 */
-	CT_ERR_NO_READER /* --reader names no reader: exit 3 */
+	CT_ERR_NO_READER, /* --reader names no reader: exit 3 */
+	CT_ERR_CARD_ID,   /* unlock of a blocked card without --card-id: exit 2 */
+	CT_ERR_NOT_CONFIRMED /* lock --permanent not confirmed: exit 1 */
 } ct_error;
 
 typedef struct cardtool_cmd {
@@ -92,6 +94,10 @@ bool ct_read_line(FILE *in, char *buf, size_t sz);
  * SIGQUIT included (then the secret is wiped and the process dies of the
  * signal). False without a terminal or a whole line. */
 bool ct_read_secret(const char *prompt, char *buf, size_t sz);
+
+/* Ask on /dev/tty; true only when the user types `answer` exactly. False
+ * without a terminal. */
+bool ct_confirm(const char *question, const char *answer);
 
 /* Subcommands, one per file tools/cmd_*.c */
 int cmd_apdu(cardtool *ct, int argc, char **argv);

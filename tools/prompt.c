@@ -95,6 +95,21 @@ static bool read_quietly(FILE *tty, const char *text, char *buf, size_t sz)
 	return ok;
 }
 
+bool ct_confirm(const char *question, const char *answer)
+{
+	FILE *tty = fopen("/dev/tty", "r+");
+	char line[64];
+	bool yes;
+
+	if (tty == NULL)
+		return false;
+	fprintf(tty, "%s [type %s to confirm] ", question, answer);
+	fflush(tty);
+	yes = ct_read_line(tty, line, sizeof(line)) && strcmp(line, answer) == 0;
+	fclose(tty);
+	return yes;
+}
+
 bool ct_read_secret(const char *text, char *buf, size_t sz)
 {
 	FILE *tty = fopen("/dev/tty", "r+");

@@ -109,7 +109,7 @@ lock-unlock)
 	expect 0 A00000019 ct read card_number
 	expect 0 "blocked (temporary)" ct lock -k "$keys/healthy-v3.keys"
 	expect 1 "" ct read card_number
-	expect 1 "card id" ct unlock -k "$keys/healthy-v3.keys"
+	expect 2 "card id is needed" ct unlock -k "$keys/healthy-v3.keys"
 	expect 0 unblocked ct unlock -k "$keys/healthy-v3.keys" --card-id 110100D15600000500A1B2C3D4E5F607
 	expect 0 A00000019 ct read card_number
 	;;

@@ -363,6 +363,34 @@ def check_diagnose_date(ct, tmp):
         check(j.get("verdict") == verdict, "--date %s: %d %r" % (good, code, j))
 
 
+def check_lock_unlock(ct, vectors, tmp):
+    """lock prints the card id unlock needs; --permanent asks first (or
+    --yes); unlock of a blocked card without --card-id says it is needed."""
+    keys = {}
+    for name in ("healthy-v3.keys", "v2.keys"):
+        keys[name] = os.path.join(tmp, "lock-" + name)
+        with open(os.path.join(vectors, "sm", name), "rb") as src, \
+                open(keys[name], "wb") as dst:
+            dst.write(src.read())
+        os.chmod(keys[name], 0o600)
+    v3 = "sim:" + os.path.join(vectors, "cards", "healthy-v3.json")
+    code, out, err = run(ct, v3, "lock", "-k", keys["healthy-v3.keys"])
+    check(code == 0 and "card id: 110100D15600000500A1B2C3D4E5F607" in out,
+          "lock: %d %r %r" % (code, out, err))
+    p = subprocess.run([ct, "--reader", v3, "--json", "lock", "--permanent", "-k",
+                        keys["healthy-v3.keys"]], capture_output=True, text=True, timeout=60,
+                       stdin=subprocess.DEVNULL, start_new_session=True)
+    check(p.returncode == 1 and '"NOT_CONFIRMED"' in p.stdout,
+          "lock --permanent without a terminal or --yes: %d %r" % (p.returncode, p.stdout))
+    code, j = run_json(ct, v3, "lock", "--permanent", "--yes", "-k", keys["healthy-v3.keys"])
+    check(code == 0 and j.get("blocked") == "permanent" and j.get("card_id"),
+          "lock --permanent --yes: %d %r" % (code, j))
+    blocked = "sim:" + os.path.join(vectors, "cards", "app-blocked.json")
+    code, j = run_json(ct, blocked, "unlock", "-k", keys["v2.keys"])
+    check(code == 2 and j.get("error", {}).get("code") == "CARD_ID_NEEDED",
+          "unlock without --card-id: %d %r" % (code, j))
+
+
 def check_apdu_script(ct, tmp):
     """APDU scripts are checked whole before the first APDU is sent."""
     v2 = profile(tmp, "v2")
@@ -415,6 +443,7 @@ def main():
         check_json_utf8(ct, tmp)
         check_keys_open_ef06(ct, vectors, tmp)
         check_diagnose_date(ct, tmp)
+        check_lock_unlock(ct, vectors, tmp)
         if os.path.exists("/dev/full"):
             check_output_error(ct, tmp)
         check_pin_unblock(ct, vectors, tmp)
