@@ -128,10 +128,11 @@ typedef struct code_message {
 
 static const code_message messages[] = {
 	{ SSCARD_COMPAT_OK, "成功" },
-	{ SSCARD_COMPAT_WRONG_CARD, "卡类型不对(不是社会保障卡或应用已锁定)" },
+	{ SSCARD_COMPAT_WRONG_CARD, "卡类型不对(不是社会保障卡)" },
 	{ SSCARD_COMPAT_NO_CARD, "无卡" },
 	{ SSCARD_COMPAT_NOT_POWERED, "卡片上电失败(复位应答无效)" },
 	{ SSCARD_COMPAT_NO_RESPONSE, "卡片无应答" },
+	{ SSCARD_COMPAT_LOAD_FAILED, "加载动态库失败(GBK字符转换模块)" },
 	{ SSCARD_COMPAT_READER_ERROR, "连接读卡器失败" },
 	{ SSCARD_COMPAT_NOT_CONNECTED, "未建立连接(卡被其他程序占用)" },
 	{ SSCARD_COMPAT_UNSUPPORTED, "不支持该操作" },
@@ -142,15 +143,21 @@ static const code_message messages[] = {
 	{ SSCARD_COMPAT_DATA_MISMATCH, "数据不一致" },
 	{ SSCARD_COMPAT_DATA_INVALID, "数据无效" },
 	{ SSCARD_COMPAT_KEY_LEVEL, "密钥权限不足或认证失败" },
+	{ SSCARD_COMPAT_HSM_MISMATCH, "内部认证结果与加密机不一致" },
 	{ SSCARD_COMPAT_PINPAD_CANCELLED, "密码输入被取消" },
 	{ SSCARD_COMPAT_PINPAD_TIMEOUT, "密码输入超时" },
-	{ SSCARD_COMPAT_PINPAD_MISMATCH, "两次输入的新密码不一致" },
 	{ SSCARD_COMPAT_PINPAD_LENGTH, "密码长度错误" },
+	{ SSCARD_COMPAT_PINPAD_MISMATCH, "两次输入的密码不一致" },
+	{ SSCARD_COMPAT_PIN_INITIAL, "初始密码不能进行交易" },
+	{ SSCARD_COMPAT_PIN_BACK_TO_INITIAL, "不能修改为初始密码" },
+	{ SSCARD_COMPAT_ILLEGAL_CHARS, "数据含有非法字符" },
+	{ SSCARD_COMPAT_DATA_LENGTH, "数据长度错误" },
 	{ SSCARD_COMPAT_PIN_CHECK_FAILED, "密码校验失败" },
 	{ SSCARD_COMPAT_PIN_LOCKED, "密码已锁定" },
 	{ SSCARD_COMPAT_NO_PSAM, "无PSAM卡" },
 	{ SSCARD_COMPAT_ALG_UNSUPPORTED, "算法不支持" },
 	{ SSCARD_COMPAT_NO_RKSSSE, "无RKSSSE密钥" },
+	{ SSCARD_COMPAT_NO_HSM_NEEDED, "无需加密机认证" },
 };
 
 const char *compat_message_utf8(long code)

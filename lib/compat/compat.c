@@ -50,6 +50,10 @@ long compat_session_open(compat_session *s, int iType, char *out)
 	memset(s, 0, sizeof(*s));
 	if (compat_kinds_of(iType, kinds) == 0)
 		return compat_fail(out, SSCARD_COMPAT_BAD_PARAM, 0);
+	if (!compat_gbk_ready()) { /* no message can be written in GBK either */
+		out[0] = '\0';
+		return SSCARD_COMPAT_LOAD_FAILED;
+	}
 	rc = sscard_ctx_new(&s->ctx);
 	if (rc == SSCARD_OK)
 		rc = compat_connect(s->ctx, iType, &s->card);
@@ -181,21 +185,24 @@ static const char *first_problem(const sscard_basic *b)
 	return label ? label : ""; /* a problem all the same */
 }
 
-/* The PSAM's terminal number when SSCARD_COMPAT_PSAM names one ("" when
- * not). Returns a compat code with the message written on failure. */
-static long terminal_number(compat_session *s, char term[SSCARD_COMPAT_TERMNO_LEN + 1], char *out)
+long compat_terminal_number(compat_session *s, char *out)
 {
 	const char *psam = getenv(SSCARD_COMPAT_ENV_PSAM);
 	bool reached = false;
 	sscard_rc rc;
 
-	term[0] = '\0';
-	if (!psam || !*psam)
+	if (s->terminal_known)
 		return SSCARD_COMPAT_OK;
-	rc = compat_psam_terminal(s->ctx, psam, &reached, term);
-	if (!reached)
-		return compat_fail(out, SSCARD_COMPAT_NO_PSAM, 0);
-	return rc == SSCARD_OK ? SSCARD_COMPAT_OK : compat_fail(out, compat_code_of(rc, 0), 0);
+	s->terminal[0] = '\0';
+	if (!psam || !*psam) {
+		s->terminal_known = true;
+		return SSCARD_COMPAT_OK;
+	}
+	rc = compat_psam_terminal(s->ctx, psam, &reached, s->terminal);
+	if (rc != SSCARD_OK)
+		return compat_psam_fail(out, rc, reached);
+	s->terminal_known = true;
+	return SSCARD_COMPAT_OK;
 }
 
 /* Fill the customary fields from what the library read; `card_id` (not
@@ -223,7 +230,10 @@ static long fields_of(compat_session *s, const sscard_basic *b, const char *card
 		return compat_fail_about(out, SSCARD_COMPAT_DATA_MISMATCH, 0, label);
 	if (compat_historical_hex(s->card, f->historical, sizeof(f->historical)) != SSCARD_OK)
 		return compat_fail(out, SSCARD_COMPAT_NOT_POWERED, 0);
-	return terminal_number(s, f->terminal, out);
+	code = compat_terminal_number(s, out);
+	if (code == SSCARD_COMPAT_OK)
+		memcpy(f->terminal, s->terminal, sizeof(f->terminal));
+	return code;
 }
 
 /* Authenticate in SSSE (when keys are configured, so a 3.0 card releases
@@ -271,8 +281,15 @@ static long read_basic_into(compat_session *s, char *out)
 	sscard_keys *keys = NULL;
 	long code = open_keys(s, &keys, out);
 
-	if (code != SSCARD_COMPAT_OK)
+	/* the PSAM slot before the card: a card there that is no PSAM is
+	 * -2201 before its answers to the key commands could pass for the
+	 * card's */
+	if (code == SSCARD_COMPAT_OK)
+		code = compat_terminal_number(s, out);
+	if (code != SSCARD_COMPAT_OK) {
+		sscard_keys_free(&keys);
 		return code;
+	}
 	code = compat_read_format(s, keys, NULL, out);
 	sscard_keys_free(&keys);
 	return code;
@@ -426,11 +443,8 @@ SSCARD_COMPAT_API long iGetReaderInfo(char *pReaderSN, char *pPsamTermNo)
 	if (rc == SSCARD_OK)
 		rc = compat_psam_terminal(ctx, psam, &reached, term);
 	sscard_ctx_free(&ctx);
-	if (!reached)
-		return compat_fail(pPsamTermNo, rc == SSCARD_E_NOMEM ? compat_code_of(rc, 0)
-		                                                     : SSCARD_COMPAT_NO_PSAM, 0);
 	if (rc != SSCARD_OK)
-		return compat_fail(pPsamTermNo, compat_code_of(rc, 0), 0);
+		return compat_psam_fail(pPsamTermNo, rc, reached);
 	memcpy(pPsamTermNo, term, sizeof(term));
 	return SSCARD_COMPAT_OK;
 }

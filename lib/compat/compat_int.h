@@ -12,7 +12,7 @@
 
 #include <sscard/sscard.h>
 
-#include "sscard_compat.h"
+#include <sscard/sscard_compat.h>
 
 /* ---- codes and messages (codes.c) ----------------------------------------- */
 
@@ -53,6 +53,9 @@ long compat_message_code(size_t i);
  * character GBK lacks, or does not fit: nothing is ever cut short.
  */
 long compat_utf8_to_gbk(const char *utf8, char *out, size_t outsz);
+/* Whether iconv can load its GBK converter (a gconv module loaded at run
+ * time): false is the customary -5, "loading a library failed". */
+bool compat_gbk_ready(void);
 
 /* ---- output builder (format.c) ------------------------------------------------ */
 
@@ -103,11 +106,17 @@ typedef struct compat_session {
 	sscard_ctx *ctx;
 	sscard_card *card;
 	sscard_rc last_rc; /* the libsscard error the call failed with */
+	bool terminal_known; /* the PSAM's terminal number was read already */
+	char terminal[SSCARD_COMPAT_TERMNO_LEN + 1];
 } compat_session;
 
 /* Connect for iType (a new context); a compat code, the message written
  * to out on failure (nothing left open then). */
 long compat_session_open(compat_session *s, int iType, char *out);
+/* The PSAM's terminal number when SSCARD_COMPAT_PSAM names one ("" when
+ * not), read once per session: it also proves the slot holds a PSAM
+ * (-2201 otherwise, the message written to out). */
+long compat_terminal_number(compat_session *s, char *out);
 /* Disconnect (resetting a card that granted access) and free. */
 void compat_session_close(compat_session *s);
 /* The compat code for rc, with the card's last status word; the message
@@ -132,6 +141,9 @@ sscard_rc compat_historical_hex(const sscard_card *card, char *out, size_t outsz
  * says whether the PSAM answered at all (false: the customary -2201). */
 sscard_rc compat_psam_terminal(sscard_ctx *ctx, const char *reader, bool *reached,
                                char out[SSCARD_COMPAT_TERMNO_LEN + 1]);
+/* The code (and message into out) for a PSAM failure rc; `reached`: a
+ * card answered in the PSAM slot. */
+long compat_psam_fail(char *out, sscard_rc rc, bool reached);
 
 /* ---- readers (reader.c) --------------------------------------------------------- */
 

@@ -38,3 +38,13 @@ long compat_utf8_to_gbk(const char *utf8, char *out, size_t outsz)
 	*op = '\0';
 	return (long)(op - out);
 }
+
+bool compat_gbk_ready(void)
+{
+	iconv_t cd = iconv_open("GBK", "UTF-8");
+
+	if (cd == (iconv_t)-1)
+		return false;
+	iconv_close(cd);
+	return true;
+}

@@ -422,6 +422,12 @@ static void test_read_v3_with_psam(void **state)
 	assert_int_equal(read_bas(SSCARD_COMPAT_CONTACT, out, sizeof(out)),
 	                 SSCARD_COMPAT_NO_PSAM);
 	assert_string_equal(out, "无PSAM卡");
+	/* a social security card in the PSAM slot: -2201, not "wrong card" */
+	shipped("healthy-v2", reader, sizeof(reader));
+	setenv(SSCARD_COMPAT_ENV_PSAM, reader, 1);
+	assert_int_equal(read_bas(SSCARD_COMPAT_CONTACT, out, sizeof(out)),
+	                 SSCARD_COMPAT_NO_PSAM);
+	assert_non_null(strstr(out, "无PSAM卡"));
 	/* a map with key lines is not a PSAM map: refused before any PSAM */
 	use_keystore("healthy-v3.keys", 0600);
 	assert_int_equal(read_bas(SSCARD_COMPAT_CONTACT, out, sizeof(out)),
@@ -444,11 +450,12 @@ static void test_get_reader_info(void **state)
 	assert_int_equal(iGetReaderInfo(sn, term), 0);
 	assert_string_equal(term, "410100813475");
 	assert_int_equal((unsigned char)term[SSCARD_COMPAT_TERMNO_LEN + 1], CANARY);
-	/* a social security card is no PSAM: it has no EF16 */
+	/* a social security card is no PSAM (it has no EF16): -2201, saying so */
 	shipped("healthy-v2", reader, sizeof(reader));
 	setenv(SSCARD_COMPAT_ENV_PSAM, reader, 1);
-	assert_true(iGetReaderInfo(sn, term) < 0);
-	assert_true(strlen(term) < SSCARD_COMPAT_MESSAGE_MAX);
+	assert_int_equal(iGetReaderInfo(sn, term), SSCARD_COMPAT_NO_PSAM);
+	gbk_to_utf8(term, out, sizeof(out));
+	assert_string_equal(out, "无PSAM卡(PSAM卡座中的卡不是PSAM卡)");
 	shipped("mute", reader, sizeof(reader));
 	setenv(SSCARD_COMPAT_ENV_PSAM, reader, 1);
 	assert_int_equal(iGetReaderInfo(sn, term), SSCARD_COMPAT_NO_PSAM);
@@ -868,6 +875,44 @@ static void test_code_table(void **state)
 	assert_int_equal(compat_code_of((sscard_rc)-199, 0), SSCARD_COMPAT_READER_ERROR);
 }
 
+/* The customary numbers themselves (design.md s.8): a HIS compares them
+ * as integers, so a swap is a bug even when the names agree. */
+static void test_code_numbers(void **state)
+{
+	static const struct {
+		long code;
+		long value;
+		const char *zh;
+	} rows[] = {
+		{ SSCARD_COMPAT_WRONG_CARD, -1, "卡类型不对(不是社会保障卡)" },
+		{ SSCARD_COMPAT_LOAD_FAILED, -5, "加载动态库失败(GBK字符转换模块)" },
+		{ SSCARD_COMPAT_NOT_GENUINE, -21, "内部认证失败(卡片非法)" },
+		{ SSCARD_COMPAT_HSM_MISMATCH, -25, "内部认证结果与加密机不一致" },
+		{ SSCARD_COMPAT_PINPAD_LENGTH, -33, "密码长度错误" },
+		{ SSCARD_COMPAT_PINPAD_MISMATCH, -34, "两次输入的密码不一致" },
+		{ SSCARD_COMPAT_PIN_INITIAL, -35, "初始密码不能进行交易" },
+		{ SSCARD_COMPAT_PIN_BACK_TO_INITIAL, -36, "不能修改为初始密码" },
+		{ SSCARD_COMPAT_ILLEGAL_CHARS, -41, "数据含有非法字符" },
+		{ SSCARD_COMPAT_DATA_LENGTH, -42, "数据长度错误" },
+		{ SSCARD_COMPAT_NO_PSAM, -2201, "无PSAM卡" },
+		{ SSCARD_COMPAT_NO_HSM_NEEDED, -2204, "无需加密机认证" },
+	};
+	char buf[SSCARD_COMPAT_OUT_BUFFER], out[1024];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		assert_int_equal(rows[i].code, rows[i].value);
+		assert_int_equal(compat_fail(buf, rows[i].code, 0), rows[i].value);
+		gbk_to_utf8(buf, out, sizeof(out));
+		assert_string_equal(out, rows[i].zh);
+	}
+	/* the -1 message claims nothing about locked applications: a
+	 * locked or blocked one is its own status word */
+	assert_null(strstr(compat_message_utf8(SSCARD_COMPAT_WRONG_CARD), "锁"));
+	assert_int_equal(compat_code_of(SSCARD_E_APP_BLOCKED, 0x6283), -0x6283);
+	assert_int_equal(compat_code_of(SSCARD_E_APP_LOCKED, 0x9303), -0x9303);
+}
+
 /* The PIN pad's own answers (PC/SC part 10) are the customary -31..-34. */
 static void test_pinpad_codes(void **state)
 {
@@ -875,9 +920,8 @@ static void test_pinpad_codes(void **state)
 	assert_int_equal(compat_pinpad_code(SSCARD_E_CARD_ERROR, 0x6400), SSCARD_COMPAT_PINPAD_TIMEOUT);
 	assert_int_equal(compat_pinpad_code(SSCARD_E_CARD_ERROR, 0x6401),
 	                 SSCARD_COMPAT_PINPAD_CANCELLED);
-	assert_int_equal(compat_pinpad_code(SSCARD_E_CARD_ERROR, 0x6402),
-	                 SSCARD_COMPAT_PINPAD_MISMATCH);
-	assert_int_equal(compat_pinpad_code(SSCARD_E_CARD_ERROR, 0x6403), SSCARD_COMPAT_PINPAD_LENGTH);
+	assert_int_equal(compat_pinpad_code(SSCARD_E_CARD_ERROR, 0x6402), -34);
+	assert_int_equal(compat_pinpad_code(SSCARD_E_CARD_ERROR, 0x6403), -33);
 	assert_int_equal(compat_pinpad_code(SSCARD_E_TIMEOUT, 0), SSCARD_COMPAT_PINPAD_TIMEOUT);
 	/* the card's answers keep their meaning */
 	assert_int_equal(compat_pinpad_code(SSCARD_E_WRONG_PIN, 0x63C2), 0);
@@ -1048,6 +1092,7 @@ int main(void)
 		cmocka_unit_test_setup(test_hsm_bad_key, clean_env),
 		cmocka_unit_test_setup(test_hsm_threads_and_order, clean_env),
 		cmocka_unit_test(test_code_table),
+		cmocka_unit_test(test_code_numbers),
 		cmocka_unit_test(test_pinpad_codes),
 		cmocka_unit_test(test_messages_fit),
 		cmocka_unit_test(test_maxima_match_element_table),

@@ -53,6 +53,8 @@ extern "C" {
 #define SSCARD_COMPAT_NO_CARD -2             /* no card in the reader */
 #define SSCARD_COMPAT_NOT_POWERED -3         /* the card could not be powered / reset */
 #define SSCARD_COMPAT_NO_RESPONSE -4         /* the card does not respond */
+#define SSCARD_COMPAT_LOAD_FAILED -5         /* loading a library failed (the GBK
+                                                converter of iconv/gconv) */
 #define SSCARD_COMPAT_READER_ERROR -11       /* reader connection error */
 #define SSCARD_COMPAT_NOT_CONNECTED -12      /* no connection to the reader */
 #define SSCARD_COMPAT_UNSUPPORTED -13        /* not supported here */
@@ -63,15 +65,23 @@ extern "C" {
 #define SSCARD_COMPAT_DATA_MISMATCH -22      /* data inconsistent */
 #define SSCARD_COMPAT_DATA_INVALID -23       /* data invalid */
 #define SSCARD_COMPAT_KEY_LEVEL -24          /* key level too low / keys refused */
+#define SSCARD_COMPAT_HSM_MISMATCH -25       /* the card's INTERNAL AUTHENTICATE answer
+                                                differs from the security module's */
 #define SSCARD_COMPAT_PINPAD_CANCELLED -31   /* PIN entry cancelled (pad answered 6401) */
 #define SSCARD_COMPAT_PINPAD_TIMEOUT -32     /* PIN entry timed out (6400) */
-#define SSCARD_COMPAT_PINPAD_MISMATCH -33    /* the two new PINs differ (6402) */
-#define SSCARD_COMPAT_PINPAD_LENGTH -34      /* PIN too short or too long (6403) */
+#define SSCARD_COMPAT_PINPAD_LENGTH -33      /* PIN too short or too long (6403) */
+#define SSCARD_COMPAT_PINPAD_MISMATCH -34    /* the two new PINs differ (6402) */
+#define SSCARD_COMPAT_PIN_INITIAL -35        /* the initial PIN may not transact */
+#define SSCARD_COMPAT_PIN_BACK_TO_INITIAL -36 /* may not change back to the initial PIN */
+#define SSCARD_COMPAT_ILLEGAL_CHARS -41      /* data has illegal characters */
+#define SSCARD_COMPAT_DATA_LENGTH -42        /* data length wrong */
 #define SSCARD_COMPAT_PIN_CHECK_FAILED -51   /* wrong PIN (tries left in the message) */
 #define SSCARD_COMPAT_PIN_LOCKED -52         /* PIN locked */
 #define SSCARD_COMPAT_NO_PSAM -2201          /* no PSAM */
 #define SSCARD_COMPAT_ALG_UNSUPPORTED -2202  /* algorithm not supported */
 #define SSCARD_COMPAT_NO_RKSSSE -2203        /* no RKSSSE key (keystore) */
+#define SSCARD_COMPAT_NO_HSM_NEEDED -2204    /* no security-module authentication
+                                                needed: use the plain function */
 
 /* ---- output sizes, in bytes of GBK, NUL included ------------------------- */
 /* Field maxima (no separator, no NUL), from the data element table's
