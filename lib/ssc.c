@@ -15,7 +15,8 @@
 #include "tlv.h"
 #include "validate.h"
 
-/* card->selected values owned by this module (0 = unknown). */
+/* card->selected values owned by this module (0 = unknown): SSSE, or an
+ * application DF below it by its FID (0xDF04). */
 enum { SSC_SELECTED_SSSE = 1 };
 
 /* "sx1.sh." + GBK "社会保障" */
@@ -28,6 +29,11 @@ static const uint8_t ssse_name[] = {
 SSCARD_API size_t sscard_element_count(void)
 {
 	return sscard_elem_count();
+}
+
+SSCARD_API size_t sscard_element_count_all(void)
+{
+	return sscard_elem_count_all();
 }
 
 SSCARD_API int sscard_element_find(const char *name)
@@ -88,6 +94,38 @@ SSCARD_API sscard_rc sscard_ssc_select(sscard_card *card, int force)
 	return SSCARD_OK;
 }
 
+/*
+ * Make the DF holding `e`'s file current: SSSE by name, or an application
+ * DF by FID below SSSE (00 A4 00 00 02 DF04, design.md s.4). Selecting a
+ * DF leaves the security state gained in another behind, so nothing is
+ * selected that already is.
+ */
+static sscard_rc select_df_of(sscard_card *card, const sscard_element *e)
+{
+	uint16_t fid = sscard_file_info_of(e->ef)->df_fid;
+
+	if (fid == 0)
+		return sscard_ssc_select(card, 0);
+	if (card->selected == fid)
+		return SSCARD_OK;
+	sscard_rc rc = sscard_ssc_select(card, 0);
+	if (rc != SSCARD_OK)
+		return rc;
+	const uint8_t data[2] = { (uint8_t)(fid >> 8), (uint8_t)fid };
+	/* no Le, as for SSSE: a 61xx answer is success as it is */
+	const sscard_apdu select = { .cla = 0x00, .ins = 0xA4, .p1 = 0x00, .p2 = 0x00,
+	                             .data = data, .nc = sizeof(data) };
+	uint8_t resp[2];
+	size_t rlen = 0;
+	char what[24];
+	snprintf(what, sizeof(what), "SELECT %04X", (unsigned)fid);
+	card->selected = 0;
+	rc = sscard_card_cmd(card, what, &select, resp, sizeof(resp), &rlen);
+	if (rc == SSCARD_OK)
+		card->selected = fid;
+	return rc;
+}
+
 /* READ RECORD by SFI with record identifier = tag, Le = the element's full
  * record, then the strict TLV check. The value is copied to `value`. */
 static sscard_rc read_record(sscard_card *card, const sscard_element *e,
@@ -146,7 +184,7 @@ SSCARD_API sscard_rc sscard_read_element(sscard_card *card, const char *name,
 	sscard_rc rc = sscard_card_begin(card);
 	if (rc != SSCARD_OK)
 		return rc;
-	rc = sscard_ssc_select(card, 0);
+	rc = select_df_of(card, e);
 	if (rc == SSCARD_OK)
 		rc = read_text(card, e, text, textsz);
 	sscard_card_end(card);

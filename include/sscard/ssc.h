@@ -35,7 +35,15 @@ extern "C" {
 
 /* ---- the element table -------------------------------------------------- */
 
+/* The elements of SSSE itself (EF05, EF06): what sscard_read_basic()
+ * reads; indexes 0 .. sscard_element_count()-1. */
 SSCARD_API size_t sscard_element_count(void);
+/* Every element of the table: SSSE's, then from sscard_element_count()
+ * on those of the application DFs (DF04 medical insurance: keys "mi_*",
+ * tags 80..93, files "SSSE/DF04/EF05" and "SSSE/DF04/EF06"), which
+ * sscard_read_element() reads one at a time (SELECT SSSE, SELECT DF04 by
+ * FID, READ RECORD by SFI and tag) and sscard_read_basic() never reads. */
+SSCARD_API size_t sscard_element_count_all(void);
 /* Index of the element `name` designates, or -1. */
 SSCARD_API int sscard_element_find(const char *name);
 /* Properties of element i; NULL (or -1 for the tag) past the end. */
@@ -43,7 +51,7 @@ SSCARD_API int sscard_element_tag(size_t i);
 SSCARD_API const char *sscard_element_key(size_t i);
 SSCARD_API const char *sscard_element_label(size_t i);    /* Chinese: "社会保障号码" */
 SSCARD_API const char *sscard_element_label_en(size_t i); /* "social security number" */
-SSCARD_API const char *sscard_element_file(size_t i);     /* "SSSE/EF06" */
+SSCARD_API const char *sscard_element_file(size_t i);     /* "SSSE/EF06", "SSSE/DF04/EF05" */
 
 /* ---- reading -------------------------------------------------------------- */
 
