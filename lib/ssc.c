@@ -72,6 +72,18 @@ SSCARD_API const char *sscard_element_file(size_t i)
 	return e != NULL ? sscard_file_info_of(e->ef)->name : NULL;
 }
 
+SSCARD_API const char *sscard_element_format(size_t i)
+{
+	const sscard_element *e = sscard_elem_at(i);
+	return e != NULL ? sscard_format_name(e->format) : NULL;
+}
+
+SSCARD_API int sscard_element_length(size_t i)
+{
+	const sscard_element *e = sscard_elem_at(i);
+	return e != NULL ? e->len : -1;
+}
+
 /* ---- selection and one record ------------------------------------------------ */
 
 SSCARD_API sscard_rc sscard_ssc_select(sscard_card *card, int force)

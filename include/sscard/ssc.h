@@ -52,6 +52,11 @@ SSCARD_API const char *sscard_element_key(size_t i);
 SSCARD_API const char *sscard_element_label(size_t i);    /* Chinese: "社会保障号码" */
 SSCARD_API const char *sscard_element_label_en(size_t i); /* "social security number" */
 SSCARD_API const char *sscard_element_file(size_t i);     /* "SSSE/EF06", "SSSE/DF04/EF05" */
+/* How element i is stored: "b", "an", "cn", "cn-date", "gbk", "gbk-ff"
+ * (NULL past the end), and its value length in card bytes (-1 past the
+ * end; a display text is never longer than 3 bytes per card byte). */
+SSCARD_API const char *sscard_element_format(size_t i);
+SSCARD_API int sscard_element_length(size_t i);
 
 /* ---- reading -------------------------------------------------------------- */
 

@@ -113,6 +113,18 @@ extern "C" {
 	(SSCARD_COMPAT_REGION_LEN + SSCARD_COMPAT_HIST_LEN +                  \
 	 SSCARD_COMPAT_ALGFLAG_LEN + SSCARD_COMPAT_CARDID_LEN +               \
 	 4u * SSCARD_COMPAT_RANDOM_LEN + 8u + 1u)
+/* iReadCard on success: "FILE|value|...|$" per file of pFileAddr. The
+ * longest output is known from pFileAddr alone (each value at most twice
+ * its element's card length, for hex); a pFileAddr whose longest output
+ * exceeds this is refused with -42 before the card is touched. */
+#define SSCARD_COMPAT_READCARD_MAX SSCARD_COMPAT_OUT_BUFFER
+/* pFileAddr and pWriteData are read up to this many bytes (NUL
+ * excluded); longer is -14. */
+#define SSCARD_COMPAT_FILEADDR_MAX 1024u
+#define SSCARD_COMPAT_WRITEDATA_MAX 1024u
+/* iGetCardType's pCardType: the card type element (EF05 tag 02, one
+ * character) and its NUL. */
+#define SSCARD_COMPAT_CARDTYPE_MAX 2u
 /* Any error message, and iVerifyPIN / iChangePIN on success. */
 #define SSCARD_COMPAT_MESSAGE_MAX 256u
 /* Give every pOutInfo at least this many bytes (the customary 1024);
@@ -150,6 +162,46 @@ SSCARD_COMPAT_API long iReadCardBas_HSM_Step2(char *pKey, char *pOutInfo);
  * most SSCARD_COMPAT_MESSAGE_MAX bytes: the message on failure); the
  * reader's serial number is not known here: pReaderSN gets "". */
 SSCARD_COMPAT_API long iGetReaderInfo(char *pReaderSN, char *pPsamTermNo);
+/*
+ * Read the elements pFileAddr names ("SSSEEF05|06|07|$SSSEEF06|08|09|$",
+ * "DF04EF05|81|84|...|$") from the card pCardInfo names ("card
+ * identification code|card number|", else -22); pOutInfo gets them in the
+ * same order and form ("SSSEEF05|<expiry YYYYMMDD>|<card number>|$..."),
+ * GBK, at most SSCARD_COMPAT_READCARD_MAX bytes. iAuthType 1: the PIN is
+ * verified first (pad, or SSCARD_COMPAT_PIN); 2: EXTERNAL AUTHENTICATE with
+ * the configured PSAM or keystore in each file's DF (-2201 with neither).
+ * An element libsscard's table lacks is -13 with the reason.
+ */
+SSCARD_COMPAT_API long iReadCard(int iType, int iAuthType, char *pCardInfo, char *pFileAddr,
+                                 char *pOutInfo);
+/*
+ * Write the elements of the first file pFileAddr names with the values of
+ * pWriteData (GBK, in the same order, each followed by '|', optionally
+ * framed "FILE|...|$" as iReadCard shows them), with the file's update
+ * key from the PSAM or keystore; each element is read back. pOutInfo: ""
+ * on success. Elements of SSSE only (DF04: -13, see sscard-compat(3)).
+ */
+SSCARD_COMPAT_API long iWriteCard(int iType, char *pCardInfo, char *pFileAddr,
+                                  char *pWriteData, char *pOutInfo);
+/*
+ * Only the signature is public. Here: pCardType gets the card type
+ * element (EF05 tag 02, one character, NUL-terminated: at most
+ * SSCARD_COMPAT_CARDTYPE_MAX bytes) of the card in the contact reader
+ * (else the contactless one), pOutInfo "<card type>|<version>|".
+ */
+SSCARD_COMPAT_API long iGetCardType(unsigned char *pCardType, char *pOutInfo);
+/* PIN reload (new PIN from SSCARD_COMPAT_NEW_PIN) and PIN unblock with the
+ * PSAM or keystore, on the card pCardInfo names; pOutInfo "" on success. */
+SSCARD_COMPAT_API long iReloadPIN(int iType, char *pCardInfo, char *pOutInfo);
+SSCARD_COMPAT_API long iUnblockPIN(int iType, char *pCardInfo, char *pOutInfo);
+
+/*
+ * Not provided: iDoDebit (a payment against the card's financial
+ * application, which is the bank's, not this interface's social security
+ * application) and the PKI functions (signatures with the card's
+ * certificates, which libsscard does not implement). A HIS that links
+ * them fails to load, rather than getting a function that cannot work.
+ */
 
 #ifdef __cplusplus
 }

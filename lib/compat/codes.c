@@ -202,7 +202,11 @@ long compat_fail_about(char *out, long code, uint16_t sw, const char *about)
 		uint16_t word = (uint16_t)(-code);
 
 		snprintf(plain, sizeof(plain), "卡片返回状态字%04X", (unsigned)word);
-		n = snprintf(detailed, sizeof(detailed), "%s: %s", plain, sscard_sw_text_zh(word));
+		bool with = about && *about;
+
+		n = snprintf(detailed, sizeof(detailed), "%s: %s%s%s%s", plain,
+		             sscard_sw_text_zh(word), with ? "(" : "", with ? about : "",
+		             with ? ")" : "");
 		zh = plain;
 	} else if (code == SSCARD_COMPAT_PIN_CHECK_FAILED && (sw & 0xFFF0u) == 0x63C0u) {
 		n = snprintf(detailed, sizeof(detailed), "%s,还可尝试%u次", zh, sw & 0x0Fu);

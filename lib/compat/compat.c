@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include <sscard/atr.h>
 #include <sscard/sm.h>
 #include <sscard/ssc.h>
@@ -77,7 +79,7 @@ long compat_session_open(compat_session *s, int iType, char *out)
  * *keys stays NULL when neither is set. A PSAM that is not there is the
  * customary -2201 (returned as the code, the message written).
  */
-static long open_keys(compat_session *s, sscard_keys **keys, char *out)
+long compat_open_keys(compat_session *s, sscard_keys **keys, char *out)
 {
 	const char *psam = getenv(SSCARD_COMPAT_ENV_PSAM);
 	const char *path = getenv(SSCARD_COMPAT_ENV_KEYSTORE);
@@ -279,7 +281,7 @@ long compat_read_format(compat_session *s, sscard_keys *keys, const char *card_i
 static long read_basic_into(compat_session *s, char *out)
 {
 	sscard_keys *keys = NULL;
-	long code = open_keys(s, &keys, out);
+	long code = compat_open_keys(s, &keys, out);
 
 	/* the PSAM slot before the card: a card there that is no PSAM is
 	 * -2201 before its answers to the key commands could pass for the
@@ -373,38 +375,55 @@ static long pin_result(char *out, compat_session *s, sscard_rc rc, bool pad)
 }
 
 /*
- * Verify, or change (new_var != NULL), the PIN. It comes from the reader's
- * PIN pad when it has one (the customary way: the PIN never crosses the
- * host), else from SSCARD_COMPAT_PIN (and new_var); with neither the
- * function is unsupported here. Sent once per call: a wrong PIN is
- * reported and never tried again.
+ * Verify, or change (new_var != NULL), the PIN on an open session. It
+ * comes from the reader's PIN pad when it has one (the customary way: the
+ * PIN never crosses the host), else from SSCARD_COMPAT_PIN (and new_var);
+ * with neither the function is unsupported here. Sent once: a wrong PIN
+ * is reported and never tried again.
  */
-static long pin_operation(int iType, const char *new_var, char *out)
+static long pin_run(compat_session *s, const char *new_var, char *out)
 {
 	char pin[SSCARD_PIN_LEN + 2] = "", new_pin[SSCARD_PIN_LEN + 2] = "";
 	unsigned feature = new_var ? SSCARD_FEATURE_PINPAD_MODIFY : SSCARD_FEATURE_PINPAD_VERIFY;
-	compat_session s;
 	sscard_rc rc;
+	long code;
+
+	if (has_pinpad(s, feature)) {
+		rc = new_var ? sscard_pin_change_pinpad(s->card, NULL)
+		             : sscard_pin_verify_pinpad(s->card, NULL);
+		return pin_result(out, s, rc, true);
+	}
+	code = pin_from_env(SSCARD_COMPAT_ENV_PIN, pin, out);
+	if (code == SSCARD_COMPAT_OK && new_var)
+		code = pin_from_env(new_var, new_pin, out);
+	if (code == SSCARD_COMPAT_OK) {
+		rc = new_var ? sscard_pin_change(s->card, pin, new_pin, NULL)
+		             : sscard_pin_verify(s->card, pin, NULL);
+		code = pin_result(out, s, rc, false);
+	}
+	OPENSSL_cleanse(pin, sizeof(pin));
+	OPENSSL_cleanse(new_pin, sizeof(new_pin));
+	return code;
+}
+
+long compat_pin_verify(compat_session *s, char *out)
+{
+	return pin_run(s, NULL, out);
+}
+
+long compat_pin_from_env(const char *var, char pin[SSCARD_PIN_LEN + 2], char *out)
+{
+	return pin_from_env(var, pin, out);
+}
+
+static long pin_operation(int iType, const char *new_var, char *out)
+{
+	compat_session s;
 	long code = compat_session_open(&s, iType, out);
 
 	if (code != SSCARD_COMPAT_OK)
 		return code;
-	if (has_pinpad(&s, feature)) {
-		rc = new_var ? sscard_pin_change_pinpad(s.card, NULL)
-		             : sscard_pin_verify_pinpad(s.card, NULL);
-		code = pin_result(out, &s, rc, true);
-	} else {
-		code = pin_from_env(SSCARD_COMPAT_ENV_PIN, pin, out);
-		if (code == SSCARD_COMPAT_OK && new_var)
-			code = pin_from_env(new_var, new_pin, out);
-		if (code == SSCARD_COMPAT_OK) {
-			rc = new_var ? sscard_pin_change(s.card, pin, new_pin, NULL)
-			             : sscard_pin_verify(s.card, pin, NULL);
-			code = pin_result(out, &s, rc, false);
-		}
-	}
-	explicit_bzero(pin, sizeof(pin));
-	explicit_bzero(new_pin, sizeof(new_pin));
+	code = pin_run(&s, new_var, out);
 	compat_session_close(&s);
 	return code;
 }

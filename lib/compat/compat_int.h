@@ -56,6 +56,8 @@ long compat_utf8_to_gbk(const char *utf8, char *out, size_t outsz);
 /* Whether iconv can load its GBK converter (a gconv module loaded at run
  * time): false is the customary -5, "loading a library failed". */
 bool compat_gbk_ready(void);
+/* GBK -> UTF-8, the same contract as compat_utf8_to_gbk(). */
+long compat_gbk_to_utf8(const char *gbk, char *out, size_t outsz);
 
 /* ---- output builder (format.c) ------------------------------------------------ */
 
@@ -72,6 +74,8 @@ void compat_out_init(compat_out *o, char *buf, size_t cap);
  * and its '|'. A field over maxlen, holding '|' or not convertible marks
  * the builder failed and leaves the buffer as it was. */
 void compat_out_field(compat_out *o, const char *utf8, size_t maxlen);
+/* Append ASCII text as it is (no '|'): the "$" that ends a file group. */
+void compat_out_raw(compat_out *o, const char *ascii);
 
 /* The basic information as the library gives it (UTF-8, dates YYYY-MM-DD,
  * "" for an absent element). */
@@ -106,6 +110,7 @@ typedef struct compat_session {
 	sscard_ctx *ctx;
 	sscard_card *card;
 	sscard_rc last_rc; /* the libsscard error the call failed with */
+	bool held;           /* sscard_card_begin() is in force */
 	bool terminal_known; /* the PSAM's terminal number was read already */
 	char terminal[SSCARD_COMPAT_TERMNO_LEN + 1];
 } compat_session;
@@ -131,6 +136,20 @@ long compat_fail_rc(char *out, compat_session *s, sscard_rc rc);
 long compat_read_format(compat_session *s, sscard_keys *keys, const char *card_id,
                         char *out);
 
+/*
+ * The key provider configured for this process: the PSAM in
+ * SSCARD_COMPAT_PSAM's reader (its key map in SSCARD_COMPAT_KEYSTORE), else
+ * the software keystore SSCARD_COMPAT_KEYSTORE; *keys stays NULL when
+ * neither is set. Returns a compat code (-2201 for a PSAM slot without a
+ * PSAM), the message written.
+ */
+long compat_open_keys(compat_session *s, sscard_keys **keys, char *out);
+/* Verify the PIN from the reader's pad or SSCARD_COMPAT_PIN, once. */
+long compat_pin_verify(compat_session *s, char *out);
+/* A PIN (at most SSCARD_PIN_LEN characters) from the environment variable
+ * var into pin (the caller wipes it); -13 unset, -14 too long. */
+long compat_pin_from_env(const char *var, char pin[SSCARD_PIN_LEN + 2], char *out);
+
 /* The ATR's historical bytes in hex into out ("" if the ATR has none);
  * an invalid ATR still gives its historical bytes. */
 sscard_rc compat_historical_hex(const sscard_card *card, char *out, size_t outsz);
@@ -144,6 +163,57 @@ sscard_rc compat_psam_terminal(sscard_ctx *ctx, const char *reader, bool *reache
 /* The code (and message into out) for a PSAM failure rc; `reached`: a
  * card answered in the PSAM slot. */
 long compat_psam_fail(char *out, sscard_rc rc, bool reached);
+
+/* ---- pCardInfo and keyed sessions (rw.c) --------------------------------------------- */
+
+/* pCardInfo: "<card identification code, 32 hex>|<card number>|". */
+typedef struct compat_card_info {
+	char card_id[SSCARD_COMPAT_CARDID_LEN + 1];
+	char card_number[SSCARD_COMPAT_CARDNO_LEN + 1];
+} compat_card_info;
+
+/* Parse pCardInfo (-14 unless exactly that form). */
+long compat_parse_card_info(const char *in, compat_card_info *ci, char *out);
+/*
+ * On an open session: the key provider (-2201 when none is configured or
+ * the PSAM slot holds no PSAM), hold the card, and check that it is the
+ * card ci names (-22 otherwise). Whatever it returns, end with
+ * compat_card_session_end().
+ */
+long compat_card_session_start(compat_session *s, const compat_card_info *ci,
+                               sscard_keys **keys, char *out);
+/* Release the card, free the keys, close the session. */
+void compat_card_session_end(compat_session *s, sscard_keys **keys);
+
+/* ---- pFileAddr (fileaddr.c) ------------------------------------------------------ */
+
+#define COMPAT_FILENAME_LEN 8u /* "SSSEEF05", "DF04EF05" */
+#define COMPAT_FILEADDR_MAX SSCARD_COMPAT_FILEADDR_MAX
+#define COMPAT_GROUPS_MAX 16u
+#define COMPAT_ITEMS_MAX 64u
+
+/* One file of pFileAddr and its tags (items first .. first+count-1). */
+typedef struct compat_group {
+	char name[COMPAT_FILENAME_LEN + 1]; /* upper case, as the interface spells it */
+	char df[5];                         /* "SSSE" or "DF04" */
+	size_t first, count;
+} compat_group;
+
+typedef struct compat_fileaddr {
+	compat_group group[COMPAT_GROUPS_MAX];
+	size_t ngroups;
+	size_t item[COMPAT_ITEMS_MAX]; /* element indexes (sscard_element_*()) */
+	size_t nitems;
+} compat_fileaddr;
+
+/* Parse and resolve pFileAddr; a compat code, the message written to out
+ * (-14 malformed, -13 an element libsscard's table lacks, with why, -42
+ * more than COMPAT_ITEMS_MAX tags or COMPAT_GROUPS_MAX files). */
+long compat_fileaddr_parse(const char *in, compat_fileaddr *fa, char *out);
+/* The longest output field of element i (GBK bytes) and the longest
+ * iReadCard output for fa, NUL included: known before the card is read. */
+size_t compat_item_max(size_t i);
+size_t compat_fileaddr_output_max(const compat_fileaddr *fa);
 
 /* ---- readers (reader.c) --------------------------------------------------------- */
 

@@ -24,6 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include <sscard/sm.h>
 
 #include "compat_int.h"
@@ -53,7 +55,7 @@ static void pending_free(void *arg)
 		return;
 	sscard_auth_request_free(&p->req);
 	compat_session_close(&p->s); /* resets a card that granted access */
-	explicit_bzero(p, sizeof(*p));
+	OPENSSL_cleanse(p, sizeof(*p));
 	free(p);
 }
 
@@ -191,8 +193,8 @@ static bool key_field(const char *in, size_t bs, uint8_t *answer, uint8_t *origi
 		memcpy(answer, bytes, bs);
 		memcpy(original, bytes + bs, bs);
 	}
-	explicit_bzero(bytes, sizeof(bytes));
-	explicit_bzero(hex, sizeof(hex));
+	OPENSSL_cleanse(bytes, sizeof(bytes));
+	OPENSSL_cleanse(hex, sizeof(hex));
 	*next = in + digits + 1;
 	return ok;
 }
@@ -252,8 +254,8 @@ static long step2_finish(hsm_pending *p, const char *pKey, char *out)
 			code = compat_read_format(&p->s, NULL, p->card_id, out);
 		sscard_card_end(p->s.card);
 	}
-	explicit_bzero(expected, sizeof(expected));
-	explicit_bzero(cryptogram, sizeof(cryptogram));
+	OPENSSL_cleanse(expected, sizeof(expected));
+	OPENSSL_cleanse(cryptogram, sizeof(cryptogram));
 	return code;
 }
 

@@ -210,7 +210,7 @@ static void test_read_faulty_profiles(void **state)
 		{ "mute", SSCARD_COMPAT_NO_RESPONSE, "卡片无应答" },
 		{ "mute-after", SSCARD_COMPAT_NO_RESPONSE, "卡片无应答" },
 		{ "removed", SSCARD_COMPAT_NO_CARD, "无卡" },
-		{ "chip-error", -0x6581, "卡片返回状态字6581: 存储器故障" },
+		{ "chip-error", -0x6581, "卡片返回状态字6581: 存储器故障(社会保障号码)" },
 		{ "corrupt-record", SSCARD_COMPAT_DATA_INVALID, "数据无效(卡号)" },
 		{ "bad-ssn", SSCARD_COMPAT_DATA_MISMATCH, "数据不一致(社会保障号码)" },
 		{ "bad-date", SSCARD_COMPAT_DATA_MISMATCH, "数据不一致(发卡日期)" },
@@ -844,6 +844,309 @@ static void test_hsm_threads_and_order(void **state)
 	assert_int_equal(hsm_step2("00|00|", out, sizeof(out)), SSCARD_COMPAT_NOT_CONNECTED);
 }
 
+/* ---- iReadCard / iWriteCard / iGetCardType / iReloadPIN / iUnblockPIN ---------- */
+
+#define V2_INFO "630100D1560000050087CF2001864961|X00000019|"
+#define V3_INFO "110100D15600000500A1B2C3D4E5F607|A00000019|"
+#define DF04_ALL "DF04EF05|81|84|87|8C|80|8B|8A|83|86|89|7D|7E|7F|8D|8E|8F|$DF04EF06|90|93|$"
+
+/* The output as check_out() sees it: the text (UTF-8), the buffer
+ * checked against `max` with canaries behind it. */
+static void check_out(char *buf, size_t max, char *out, size_t outsz)
+{
+	assert_non_null(memchr(buf, '\0', max));
+	for (size_t i = strlen(buf) + 1; i < SSCARD_COMPAT_OUT_BUFFER; i++)
+		assert_true((unsigned char)buf[i] == CANARY || (i < max && buf[i] == '\0'));
+	gbk_to_utf8(buf, out, outsz);
+}
+
+static long read_card(int auth, const char *info, const char *addr, char *out, size_t outsz)
+{
+	char buf[SSCARD_COMPAT_OUT_BUFFER], ci[128], fa[2048];
+	long code;
+
+	snprintf(ci, sizeof(ci), "%s", info);
+	snprintf(fa, sizeof(fa), "%s", addr);
+	memset(buf, CANARY, sizeof(buf));
+	code = iReadCard(SSCARD_COMPAT_CONTACT, auth, ci, fa, buf);
+	check_out(buf, code == 0 ? SSCARD_COMPAT_READCARD_MAX : SSCARD_COMPAT_MESSAGE_MAX, out,
+	          outsz);
+	return code;
+}
+
+/* UTF-8 test text -> the GBK a HIS passes in. */
+static void to_gbk(const char *utf8, char *out, size_t outsz)
+{
+	assert_true(compat_utf8_to_gbk(utf8, out, outsz) >= 0);
+}
+
+static long write_card(const char *info, const char *addr, const char *data_utf8, char *out,
+                       size_t outsz)
+{
+	char buf[SSCARD_COMPAT_OUT_BUFFER], ci[128], fa[256], data[512];
+	long code;
+
+	snprintf(ci, sizeof(ci), "%s", info);
+	snprintf(fa, sizeof(fa), "%s", addr);
+	to_gbk(data_utf8, data, sizeof(data));
+	memset(buf, CANARY, sizeof(buf));
+	code = iWriteCard(SSCARD_COMPAT_CONTACT, ci, fa, data, buf);
+	check_out(buf, SSCARD_COMPAT_MESSAGE_MAX, out, outsz);
+	return code;
+}
+
+/* The design.md s.8 example, and the same file twice, with the PIN. */
+static void test_read_card_ssse(void **state)
+{
+	char out[1024];
+
+	(void)state;
+	use_contact("healthy-v2");
+	setenv(SSCARD_COMPAT_ENV_PIN, "123456", 1);
+	assert_int_equal(read_card(1, V2_INFO, "SSSEEF05|06|07|$SSSEEF06|08|09|$", out, sizeof(out)),
+	                 0);
+	assert_string_equal(out, "SSSEEF05|20280620|X00000019|$SSSEEF06|630102197503150025|李四|$");
+	assert_int_equal(read_card(1, V2_INFO,
+	                           "ssseef05|01|02|03|04|05|06|07|$SSSEEF06|08|09|0A|0B|0C|0D|$",
+	                           out, sizeof(out)), 0);
+	assert_string_equal(out, "SSSEEF05|630100D1560000050087CF2001864961|3|2.00|630100000002|"
+	                         "20180620|20280620|X00000019|$SSSEEF06|630102197503150025|李四|"
+	                         "2|01|630102|19750315|$");
+	/* the card id of pCardInfo in lower case is the same card */
+	assert_int_equal(read_card(1, "630100d1560000050087cf2001864961|X00000019|",
+	                           "SSSEEF05|07|$", out, sizeof(out)), 0);
+	assert_string_equal(out, "SSSEEF05|X00000019|$");
+}
+
+/* DF04: EF05 and EF06 (the PIN opens EF06), every element the table has. */
+static void test_read_card_df04(void **state)
+{
+	char out[1024];
+
+	(void)state;
+	use_contact("healthy-v2");
+	setenv(SSCARD_COMPAT_ENV_PIN, "123456", 1);
+	assert_int_equal(read_card(1, V2_INFO, DF04_ALL, out, sizeof(out)), 0);
+	assert_string_equal(out, "DF04EF05|11000000|630100|63010020180620001|11|20180620|"
+	                         "6301000000000019|YB6301000000019|H63010001||||||||1|$"
+	                         "DF04EF06|1|02|$");
+	/* without the PIN (iAuthType 2, keys for SSSE and DF04): EF06 refuses */
+	use_keystore("v2.keys", 0600);
+	assert_int_equal(read_card(2, V2_INFO, "DF04EF05|84|$DF04EF06|90|$", out, sizeof(out)),
+	                 -0x6982);
+	assert_string_equal(out, "卡片返回状态字6982: 安全状态不满足(脱机标识)");
+}
+
+/* iAuthType 2: the keys open a 3.0 card's EF06. */
+static void test_read_card_with_key(void **state)
+{
+	char out[1024];
+
+	(void)state;
+	use_contact("healthy-v3");
+	assert_int_equal(read_card(2, V3_INFO, "SSSEEF06|08|09|$", out, sizeof(out)),
+	                 SSCARD_COMPAT_NO_PSAM);
+	assert_string_equal(out, "无PSAM卡(未设置SSCARD_COMPAT_PSAM或SSCARD_COMPAT_KEYSTORE)");
+	use_keystore("healthy-v3.keys", 0600);
+	assert_int_equal(read_card(2, V3_INFO, "SSSEEF06|08|09|$SSSEEF05|03|$", out, sizeof(out)),
+	                 0);
+	assert_string_equal(out, "SSSEEF06|110101198101011117|张三|$SSSEEF05|3.00|$");
+	/* the PIN does not open a 3.0 card's EF06 */
+	setenv(SSCARD_COMPAT_ENV_PIN, "123456", 1);
+	assert_int_equal(read_card(1, V3_INFO, "SSSEEF06|08|$", out, sizeof(out)), -0x6982);
+	use_keystore("wrong.keys", 0600);
+	assert_int_equal(read_card(2, V3_INFO, "SSSEEF06|08|$", out, sizeof(out)),
+	                 SSCARD_COMPAT_KEY_LEVEL);
+}
+
+static void test_read_card_errors(void **state)
+{
+	static const struct {
+		const char *info, *addr;
+		long code;
+		const char *msg; /* a part of the message */
+	} cases[] = {
+		{ "", "SSSEEF05|07|$", SSCARD_COMPAT_BAD_PARAM, "pCardInfo" },
+		{ "630100D1560000050087CF2001864961|X00000019", "SSSEEF05|07|$", -14, "pCardInfo" },
+		{ "630100D1560000050087CF200186496|X00000019|", "SSSEEF05|07|$", -14, "pCardInfo" },
+		{ "630100D1560000050087CF2001864961||", "SSSEEF05|07|$", -14, "pCardInfo" },
+		{ "630100D1560000050087CF2001864961|X00000019|x", "SSSEEF05|07|$", -14, "pCardInfo" },
+		{ V2_INFO, "", -14, "pFileAddr" },
+		{ V2_INFO, "SSSEEF05|07|", -14, "pFileAddr" },
+		{ V2_INFO, "SSSEEF05|$", -14, "pFileAddr" },
+		{ V2_INFO, "SSSEEF05|7|$", -14, "pFileAddr" },
+		{ V2_INFO, "SSSEEF05|07|$x", -14, "pFileAddr" },
+		{ V2_INFO, "XXXXEF05|07|$", -14, "pFileAddr" },
+		{ V2_INFO, "SSSEEF5|07|$", -14, "pFileAddr" },
+		{ V2_INFO, "SSSEEF05|99|$", SSCARD_COMPAT_UNSUPPORTED, "SSSEEF05/99: 元素表中无此数据项" },
+		{ V2_INFO, "SSSEEF06|07|$", -13, "SSSEEF06/07: 元素表中无此数据项" },
+		{ V2_INFO, "DF04EF06|90|92|$", -13, "格式公开资料不一致" },
+		{ V2_INFO, "DF04EF08|01|$", -13, "循环记录文件" },
+		{ V2_INFO, "SSSEEF08|01|$", -13, "照片是二进制文件" },
+		{ V2_INFO, "DF02EF05|42|$", -13, "DF02EF05/42" },
+		{ V2_INFO, "DF02EF15|99:01|$", -13, "不支持按记录号或子项寻址" },
+		/* the card in the reader is another one */
+		{ V3_INFO, "SSSEEF05|07|$", SSCARD_COMPAT_DATA_MISMATCH, "卡识别码与卡片不符" },
+		{ "630100D1560000050087CF2001864961|X00000018|", "SSSEEF05|07|$", -22,
+		  "卡号与卡片不符" },
+	};
+	char out[1024], addr[1200], buf[SSCARD_COMPAT_OUT_BUFFER];
+
+	(void)state;
+	use_contact("healthy-v2");
+	setenv(SSCARD_COMPAT_ENV_PIN, "123456", 1);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		long code = read_card(1, cases[i].info, cases[i].addr, out, sizeof(out));
+
+		if (code != cases[i].code || !strstr(out, cases[i].msg))
+			fail_msg("case %zu: %ld \"%s\"", i, code, out);
+	}
+	/* more than the documented maximum could need: -42 before the card */
+	strcpy(addr, "DF04EF05|");
+	for (int i = 0; i < 18; i++)
+		strcat(addr, "8B|");
+	strcat(addr, "$");
+	/* 10 + 18 * (2 * 29 + 1) + 1 > 1024 */
+	assert_int_equal(read_card(1, V2_INFO, addr, out, sizeof(out)), SSCARD_COMPAT_DATA_LENGTH);
+	/* 17 of them fit (and are read) */
+	addr[strlen("DF04EF05|") + 17 * 3] = '$';
+	addr[strlen("DF04EF05|") + 17 * 3 + 1] = '\0';
+	assert_int_equal(read_card(1, V2_INFO, addr, out, sizeof(out)), 0);
+	/* more files than the interface allows */
+	addr[0] = '\0';
+	for (int i = 0; i < 17; i++)
+		strcat(addr, "SSSEEF05|07|$");
+	assert_int_equal(read_card(1, V2_INFO, addr, out, sizeof(out)), SSCARD_COMPAT_DATA_LENGTH);
+	/* iAuthType, NULL arguments */
+	assert_int_equal(read_card(3, V2_INFO, "SSSEEF05|07|$", out, sizeof(out)), -14);
+	assert_string_equal(out, "参数错误(iAuthType)");
+	assert_int_equal(iReadCard(1, 1, NULL, addr, buf), -14);
+	assert_int_equal(iReadCard(1, 1, buf, NULL, buf), -14);
+	assert_int_equal(iReadCard(1, 1, addr, addr, NULL), -14);
+	/* the PIN: wrong (once, tries in the message), missing */
+	setenv(SSCARD_COMPAT_ENV_PIN, "000000", 1);
+	assert_int_equal(read_card(1, V2_INFO, "SSSEEF05|07|$", out, sizeof(out)),
+	                 SSCARD_COMPAT_PIN_CHECK_FAILED);
+	assert_string_equal(out, "密码校验失败,还可尝试2次");
+	unsetenv(SSCARD_COMPAT_ENV_PIN);
+	assert_int_equal(read_card(1, V2_INFO, "SSSEEF05|07|$", out, sizeof(out)),
+	                 SSCARD_COMPAT_UNSUPPORTED);
+	/* no card */
+	setenv(SSCARD_COMPAT_ENV_CONTACT, "sim:/nonexistent/profile.json", 1);
+	assert_true(read_card(2, V2_INFO, "SSSEEF05|07|$", out, sizeof(out)) < 0);
+}
+
+static void test_write_card(void **state)
+{
+	char out[1024];
+
+	(void)state;
+	use_contact("healthy-v2");
+	/* no keys: the HIS turns to the security-module form */
+	assert_int_equal(write_card(V2_INFO, "SSSEEF06|09|$", "王五|", out, sizeof(out)),
+	                 SSCARD_COMPAT_NO_PSAM);
+	use_keystore("v2.keys", 0600);
+	/* written with the update key and read back by the library */
+	assert_int_equal(write_card(V2_INFO, "SSSEEF06|09|0A|$", "王五|1|", out, sizeof(out)), 0);
+	assert_string_equal(out, "");
+	/* framed as iReadCard shows it; only the first file is written */
+	assert_int_equal(write_card(V2_INFO, "SSSEEF06|09|$SSSEEF05|07|$", "SSSEEF06|王五|$", out,
+	                            sizeof(out)), 0);
+	/* errors: values, card, DF04 */
+	assert_int_equal(write_card(V2_INFO, "SSSEEF06|09|0A|$", "王五|", out, sizeof(out)), -14);
+	assert_string_equal(out, "参数错误(pWriteData)");
+	assert_int_equal(write_card(V2_INFO, "SSSEEF06|09|$", "王五|1|", out, sizeof(out)), -14);
+	assert_int_equal(write_card(V2_INFO, "SSSEEF06|0A|$", "12|", out, sizeof(out)),
+	                 SSCARD_COMPAT_BAD_PARAM);
+	assert_string_equal(out, "参数错误(性别)");
+	assert_int_equal(write_card(V3_INFO, "SSSEEF06|09|$", "王五|", out, sizeof(out)),
+	                 SSCARD_COMPAT_DATA_MISMATCH);
+	assert_int_equal(write_card(V2_INFO, "DF04EF05|8F|$", "2|", out, sizeof(out)),
+	                 SSCARD_COMPAT_UNSUPPORTED);
+	assert_non_null(strstr(out, "DF04"));
+	use_keystore("wrong.keys", 0600);
+	assert_true(write_card(V2_INFO, "SSSEEF06|09|$", "王五|", out, sizeof(out)) < 0);
+}
+
+/* Bytes that are not GBK are -41, nothing sent. */
+static void test_write_card_not_gbk(void **state)
+{
+	char buf[SSCARD_COMPAT_OUT_BUFFER], ci[] = V2_INFO, fa[] = "SSSEEF06|09|$",
+	                                      data[] = "\x81\x20|";
+
+	(void)state;
+	use_contact("healthy-v2");
+	use_keystore("v2.keys", 0600);
+	assert_int_equal(iWriteCard(1, ci, fa, data, buf), SSCARD_COMPAT_ILLEGAL_CHARS);
+	assert_int_equal(iWriteCard(1, ci, fa, NULL, buf), SSCARD_COMPAT_BAD_PARAM);
+	assert_int_equal(iWriteCard(1, ci, fa, data, NULL), SSCARD_COMPAT_BAD_PARAM);
+}
+
+static long pin_admin(long (*fn)(int, char *, char *), const char *info, char *out,
+                      size_t outsz)
+{
+	char buf[SSCARD_COMPAT_OUT_BUFFER], ci[128];
+	long code;
+
+	snprintf(ci, sizeof(ci), "%s", info);
+	memset(buf, CANARY, sizeof(buf));
+	code = fn(SSCARD_COMPAT_CONTACT, ci, buf);
+	check_out(buf, SSCARD_COMPAT_MESSAGE_MAX, out, outsz);
+	return code;
+}
+
+static void test_unblock_and_reload_pin(void **state)
+{
+	char out[1024];
+
+	(void)state;
+	use_contact("pin-blocked");
+	assert_int_equal(pin_admin(iUnblockPIN, V2_INFO, out, sizeof(out)), SSCARD_COMPAT_NO_PSAM);
+	use_keystore("v2.keys", 0600);
+	assert_int_equal(pin_admin(iUnblockPIN, V2_INFO, out, sizeof(out)), 0);
+	assert_string_equal(out, "");
+	/* reload: the new PIN from the environment */
+	assert_int_equal(pin_admin(iReloadPIN, V2_INFO, out, sizeof(out)),
+	                 SSCARD_COMPAT_UNSUPPORTED);
+	assert_string_equal(out, "不支持该操作(SSCARD_COMPAT_NEW_PIN)");
+	setenv(SSCARD_COMPAT_ENV_NEW_PIN, "654321", 1);
+	assert_int_equal(pin_admin(iReloadPIN, V2_INFO, out, sizeof(out)), 0);
+	setenv(SSCARD_COMPAT_ENV_NEW_PIN, "12a", 1);
+	assert_int_equal(pin_admin(iReloadPIN, V2_INFO, out, sizeof(out)), SSCARD_COMPAT_BAD_PARAM);
+	setenv(SSCARD_COMPAT_ENV_NEW_PIN, "1234567", 1);
+	assert_int_equal(pin_admin(iReloadPIN, V2_INFO, out, sizeof(out)), SSCARD_COMPAT_BAD_PARAM);
+	/* another card, a malformed pCardInfo, other keys */
+	assert_int_equal(pin_admin(iUnblockPIN, V3_INFO, out, sizeof(out)),
+	                 SSCARD_COMPAT_DATA_MISMATCH);
+	assert_int_equal(pin_admin(iUnblockPIN, "X|Y|", out, sizeof(out)), SSCARD_COMPAT_BAD_PARAM);
+	use_keystore("wrong.keys", 0600);
+	assert_true(pin_admin(iUnblockPIN, V2_INFO, out, sizeof(out)) < 0);
+	assert_int_equal(iUnblockPIN(1, NULL, out), SSCARD_COMPAT_BAD_PARAM);
+	assert_int_equal(iReloadPIN(1, out, NULL), SSCARD_COMPAT_BAD_PARAM);
+}
+
+static void test_get_card_type(void **state)
+{
+	unsigned char type[8];
+	char buf[SSCARD_COMPAT_OUT_BUFFER], out[1024];
+
+	(void)state;
+	use_contact("healthy-v2");
+	memset(type, CANARY, sizeof(type));
+	memset(buf, CANARY, sizeof(buf));
+	assert_int_equal(iGetCardType(type, buf), 0);
+	assert_string_equal((char *)type, "3");
+	for (size_t i = SSCARD_COMPAT_CARDTYPE_MAX; i < sizeof(type); i++)
+		assert_int_equal(type[i], CANARY);
+	check_out(buf, SSCARD_COMPAT_MESSAGE_MAX, out, sizeof(out));
+	assert_string_equal(out, "3|2.00|");
+	setenv(SSCARD_COMPAT_ENV_CONTACT, "sim:/nonexistent/profile.json", 1);
+	assert_true(iGetCardType(type, buf) < 0);
+	assert_string_equal((char *)type, "");
+	assert_int_equal(iGetCardType(NULL, buf), SSCARD_COMPAT_BAD_PARAM);
+	assert_int_equal(iGetCardType(type, NULL), SSCARD_COMPAT_BAD_PARAM);
+}
+
 /* ---- the code table and the messages ---------------------------------------------- */
 
 static void test_code_table(void **state)
@@ -1091,6 +1394,14 @@ int main(void)
 		cmocka_unit_test_setup(test_hsm_verdicts, clean_env),
 		cmocka_unit_test_setup(test_hsm_bad_key, clean_env),
 		cmocka_unit_test_setup(test_hsm_threads_and_order, clean_env),
+		cmocka_unit_test_setup(test_read_card_ssse, clean_env),
+		cmocka_unit_test_setup(test_read_card_df04, clean_env),
+		cmocka_unit_test_setup(test_read_card_with_key, clean_env),
+		cmocka_unit_test_setup(test_read_card_errors, clean_env),
+		cmocka_unit_test_setup(test_write_card, clean_env),
+		cmocka_unit_test_setup(test_write_card_not_gbk, clean_env),
+		cmocka_unit_test_setup(test_unblock_and_reload_pin, clean_env),
+		cmocka_unit_test_setup(test_get_card_type, clean_env),
 		cmocka_unit_test(test_code_table),
 		cmocka_unit_test(test_code_numbers),
 		cmocka_unit_test(test_pinpad_codes),

@@ -70,6 +70,12 @@ static void test_table_view(void **state)
 	assert_int_equal(sscard_element_find("8b"), i);
 	assert_null(sscard_element_key(sscard_element_count_all()));
 	assert_int_equal(sscard_element_find("92"), -1);
+	assert_string_equal(sscard_element_format((size_t)i), "an");
+	assert_int_equal(sscard_element_length((size_t)i), 29);
+	assert_string_equal(sscard_element_format((size_t)sscard_element_find("mi_account_date")),
+	                    "cn-date");
+	assert_null(sscard_element_format(sscard_element_count_all()));
+	assert_int_equal(sscard_element_length(sscard_element_count_all()), -1);
 }
 
 static void test_read_ef05(void **state)
