@@ -248,7 +248,12 @@ static long step2_finish(hsm_pending *p, const char *pKey, char *out)
 		code = compat_fail_rc(out, &p->s, rc);
 	} else {
 		rc = sscard_auth_finish(p->s.card, p->req, cryptogram, bs, expected, bs, NULL);
-		code = rc == SSCARD_OK ? SSCARD_COMPAT_OK : compat_fail_rc(out, &p->s, rc);
+		/* the card's INTERNAL AUTHENTICATE answer is not the result the
+		 * security module computed: -25 in these forms (design.md s.8) */
+		if (rc == SSCARD_E_NOT_GENUINE)
+			code = compat_fail(out, SSCARD_COMPAT_HSM_MISMATCH, 0);
+		else
+			code = rc == SSCARD_OK ? SSCARD_COMPAT_OK : compat_fail_rc(out, &p->s, rc);
 		/* the holder's fields, now open on a 3.0 card; the same card */
 		if (code == SSCARD_COMPAT_OK)
 			code = compat_read_format(&p->s, NULL, p->card_id, out);
