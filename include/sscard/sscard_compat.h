@@ -23,7 +23,9 @@
  * - The two-step security-module read (iReadCardBas_HSM_Step1/2): Step1
  *   keeps its connection (not a hold on the card) for the calling thread
  *   until that thread's Step2; Step2 on another thread, or without a Step1, is
- *   SSCARD_COMPAT_NOT_CONNECTED. Step1's random1 is the INTERNAL
+ *   SSCARD_COMPAT_NOT_CONNECTED. Until then (at most 120 s) every other
+ *   call of this library that picks the same reader is
+ *   SSCARD_COMPAT_NOT_CONNECTED without reaching the card. Step1's random1 is the INTERNAL
  *   AUTHENTICATE random, random2 the card's challenge, random3 the card
  *   factor (last 8 ATR bytes), random4 empty; pKey =
  *   "<E(IRK,random1)><random1>|<E(RK,random2)><random2>|" in hex.

@@ -47,6 +47,7 @@ static const char *missing_reader(int iType)
 long compat_session_open(compat_session *s, int iType, char *out)
 {
 	compat_kind kinds[2];
+	bool held = false;
 	sscard_rc rc;
 
 	memset(s, 0, sizeof(*s));
@@ -58,9 +59,11 @@ long compat_session_open(compat_session *s, int iType, char *out)
 	}
 	rc = sscard_ctx_new(&s->ctx);
 	if (rc == SSCARD_OK)
-		rc = compat_connect(s->ctx, iType, &s->card);
+		rc = compat_connect(s->ctx, iType, &s->card, s->reader, &held);
 	if (rc != SSCARD_OK) {
-		long code = rc == SSCARD_E_NO_READER
+		long code = held ? compat_fail_about(out, SSCARD_COMPAT_NOT_CONNECTED, 0,
+		                                     "该读卡器上有未完成的加密机认证")
+		            : rc == SSCARD_E_NO_READER
 		                    ? compat_fail_about(out, compat_code_of(rc, 0), 0,
 		                                        missing_reader(iType))
 		                    : compat_fail_rc(out, s, rc);

@@ -103,6 +103,9 @@ int compat_date(const char *in, char out[SSCARD_COMPAT_DATE_LEN + 1]);
  */
 long compat_format_basic(const compat_basic *b, char *out);
 
+/* Longest reader name compat handles (PC/SC names, sim:PATH). */
+#define COMPAT_READER_NAME_MAX 512u
+
 /* ---- one call's session (compat.c) -------------------------------------------- */
 
 /* One call's context and card. */
@@ -111,6 +114,7 @@ typedef struct compat_session {
 	sscard_card *card;
 	sscard_rc last_rc; /* the libsscard error the call failed with */
 	bool held;           /* sscard_card_begin() is in force */
+	char reader[COMPAT_READER_NAME_MAX]; /* the card's reader */
 	bool terminal_known; /* the PSAM's terminal number was read already */
 	char terminal[SSCARD_COMPAT_TERMNO_LEN + 1];
 } compat_session;
@@ -215,6 +219,19 @@ long compat_fileaddr_parse(const char *in, compat_fileaddr *fa, char *out);
 size_t compat_item_max(size_t i);
 size_t compat_fileaddr_output_max(const compat_fileaddr *fa);
 
+/* ---- readers held by a two-step operation (busy.c) ------------------------------ */
+
+/* Seconds an unfinished two-step operation keeps its reader. */
+#define COMPAT_BUSY_EXPIRY_S 120
+
+/* Mark `reader` as held by the calling thread's two-step operation
+ * (false: no room, or a name too long). */
+bool compat_busy_claim(const char *reader);
+/* Release the calling thread's hold on `reader`. */
+void compat_busy_release(const char *reader);
+/* Whether a live two-step operation holds `reader`. */
+bool compat_busy(const char *reader);
+
 /* ---- readers (reader.c) --------------------------------------------------------- */
 
 typedef enum compat_kind { COMPAT_KIND_CONTACT = 0, COMPAT_KIND_CONTACTLESS = 1 } compat_kind;
@@ -227,9 +244,14 @@ bool compat_name_contactless(const char *name);
  * Connect to the card in a reader of `kind` (environment first, then a
  * PC/SC reader whose name fits the kind and that holds a card).
  */
-sscard_rc compat_connect_kind(sscard_ctx *ctx, compat_kind kind, sscard_card **card);
+sscard_rc compat_connect_kind(sscard_ctx *ctx, compat_kind kind, sscard_card **card,
+                              char *reader, bool *held);
 /* Connect for iType: the kinds in order, moving on when one has no reader
- * or no card. SSCARD_E_INVALID_ARG for a bad iType. */
-sscard_rc compat_connect(sscard_ctx *ctx, int iType, sscard_card **card);
+ * or no card. SSCARD_E_INVALID_ARG for a bad iType. The reader's name goes
+ * to `reader` (COMPAT_READER_NAME_MAX bytes). A reader that a two-step
+ * operation holds (busy.c) is not connected to: SSCARD_E_SHARING, *held
+ * set. */
+sscard_rc compat_connect(sscard_ctx *ctx, int iType, sscard_card **card, char *reader,
+                         bool *held);
 
 #endif

@@ -11,12 +11,15 @@
  * between the steps has it freed by the key's destructor; a new Step1
  * drops an unfinished one; Step2 always ends it.
  *
- * The card is NOT held (no PC/SC transaction) while the back end
- * computes: a HIS that never calls Step2 (its back end down, the thread
- * alive) would otherwise leave every other program -- and any other call
- * on the same thread -- waiting for the card forever. The price: another
- * program that talks to the card in between may void the challenge
- * (Step2 then fails, -24 or -4); nothing wrong is ever accepted.
+ * Between the steps nothing else from this library reaches the card:
+ * Step1 marks its reader held (busy.c), and every other call that picks
+ * that reader, on any thread, is -12 before it connects. The card itself
+ * is NOT held (no PC/SC transaction) while the back end computes: a HIS
+ * that never calls Step2 (its back end down, the thread alive) would
+ * otherwise leave every other program waiting for the card forever; the
+ * library's own hold lapses after COMPAT_BUSY_EXPIRY_S. Another program
+ * that talks to the card in between may void the challenge (Step2 then
+ * fails, -24 or -4); nothing wrong is ever accepted.
  */
 #include <ctype.h>
 #include <pthread.h>
@@ -41,6 +44,7 @@ typedef struct hsm_pending {
 	compat_session s;
 	sscard_auth_request *req;
 	char card_id[SSCARD_COMPAT_CARDID_LEN + 1];
+	bool claimed; /* the reader is held for Step2 (busy.c) */
 } hsm_pending;
 
 static pthread_once_t pending_once = PTHREAD_ONCE_INIT;
@@ -53,6 +57,8 @@ static void pending_free(void *arg)
 
 	if (!p)
 		return;
+	if (p->claimed)
+		compat_busy_release(p->s.reader);
 	sscard_auth_request_free(&p->req);
 	compat_session_close(&p->s); /* resets a card that granted access */
 	OPENSSL_cleanse(p, sizeof(*p));
@@ -162,8 +168,12 @@ SSCARD_COMPAT_API long iReadCardBas_HSM_Step1(int iType, char *pOutInfo)
 	if (!p)
 		return compat_fail(pOutInfo, SSCARD_COMPAT_READER_ERROR, 0);
 	code = step1_begin(p, iType, pOutInfo);
-	if (code == SSCARD_COMPAT_OK && pthread_setspecific(pending_key, p) != 0)
-		code = compat_fail(pOutInfo, SSCARD_COMPAT_READER_ERROR, 0);
+	/* nothing else from this library reaches the card until Step2 */
+	if (code == SSCARD_COMPAT_OK) {
+		p->claimed = compat_busy_claim(p->s.reader);
+		if (!p->claimed || pthread_setspecific(pending_key, p) != 0)
+			code = compat_fail(pOutInfo, SSCARD_COMPAT_READER_ERROR, 0);
+	}
 	if (code != SSCARD_COMPAT_OK)
 		pending_free(p);
 	return code;

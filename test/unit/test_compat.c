@@ -795,6 +795,14 @@ static void *step2_thread(void *arg)
 	return NULL;
 }
 
+static void *read_thread(void *arg)
+{
+	char out[1024];
+
+	*(long *)arg = read_bas(SSCARD_COMPAT_CONTACT, out, sizeof(out));
+	return NULL;
+}
+
 static void *step1_and_exit(void *arg)
 {
 	char out[1024], f[8][80];
@@ -821,20 +829,30 @@ static void test_hsm_threads_and_order(void **state)
 	assert_int_equal(hsm_step1(out, f), 0);
 	assert_int_equal(hsm_step2(first, out, sizeof(out)), SSCARD_COMPAT_DATA_MISMATCH);
 	assert_int_equal(hsm_read("healthy-v3.keys", 0, out, sizeof(out)), 0);
-	/* the card is not held between the steps: another call on this
-	 * thread goes ahead (it would wait for ever otherwise), and the
-	 * two-step read is still there */
+	/* between the steps nothing else from this library reaches the card:
+	 * another call on that reader, from this thread or another, is -12
+	 * before it connects; the two-step read goes on, and afterwards the
+	 * reader is free again */
 	assert_int_equal(hsm_step1(out, f), 0);
 	hsm_backend("healthy-v3.keys", f, 0, first, sizeof(first));
-	assert_int_equal(read_bas(SSCARD_COMPAT_CONTACT, out, sizeof(out)), 0);
+	assert_int_equal(read_bas(SSCARD_COMPAT_CONTACT, out, sizeof(out)),
+	                 SSCARD_COMPAT_NOT_CONNECTED);
+	assert_string_equal(out, "未建立连接(卡被其他程序占用)(该读卡器上有未完成的加密机认证)");
+	code = 1;
+	assert_int_equal(pthread_create(&t, NULL, read_thread, &code), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(code, SSCARD_COMPAT_NOT_CONNECTED);
 	assert_int_equal(hsm_step2(first, out, sizeof(out)), 0);
 	assert_non_null(strstr(out, "|张三|"));
+	assert_int_equal(read_bas(SSCARD_COMPAT_CONTACT, out, sizeof(out)), 0);
 	/* a thread that ends between the steps leaves nothing behind (the
 	 * sanitizers and valgrind check the key's destructor) */
 	code = 1;
 	assert_int_equal(pthread_create(&t, NULL, step1_and_exit, &code), 0);
 	assert_int_equal(pthread_join(t, NULL), 0);
 	assert_int_equal(code, 0);
+	/* ... and its reader is free again */
+	assert_int_equal(read_bas(SSCARD_COMPAT_CONTACT, out, sizeof(out)), 0);
 	/* arguments */
 	assert_int_equal(iReadCardBas_HSM_Step1(7, buf), SSCARD_COMPAT_BAD_PARAM);
 	assert_int_equal(iReadCardBas_HSM_Step1(1, NULL), SSCARD_COMPAT_BAD_PARAM);
