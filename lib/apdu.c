@@ -374,17 +374,23 @@ sscard_rc sscard_exchange(sscard_card *card, const sscard_apdu *a, uint8_t *resp
 {
 	answer ans = {.buf = resp, .size = respsz, .ne = 0};
 	uint16_t sw_local = 0;
+	sscard_apdu sent;
 	sscard_rc rc;
 
-	if (card == NULL || (resp == NULL && respsz > 0))
+	if (card == NULL || a == NULL || (resp == NULL && respsz > 0))
 		return SSCARD_E_INVALID_ARG;
+	/* case 3 on the wire; the answer still bounded by ne */
+	sent = *a;
+	ans.ne = a->ne;
+	if (a->flags & SSCARD_APDU_CASE3)
+		sent.ne = 0;
+	a = &sent;
 	rc = apdu_check(a);
 	if (rc != SSCARD_OK)
 		return sscard_card_fail(card, rc, "command cannot be encoded");
 	if ((a->flags & SSCARD_APDU_CHAIN) && (a->flags & SSCARD_APDU_EXTENDED))
 		return sscard_card_fail(card, SSCARD_E_BAD_APDU,
 		                        "chaining and extended length exclude each other");
-	ans.ne = a->ne;
 	sscard_card_clear_detail(card);
 	rc = sscard_card_begin(card);
 	if (rc != SSCARD_OK)

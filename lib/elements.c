@@ -11,14 +11,25 @@
 #include <strings.h>
 
 static const sscard_file_info files[] = {
-	{ SSCARD_EF_SSSE_05, "SSSE/EF05", "SSSE", 0, 0xEF05, 5, "卡识别信息", "card identification" },
-	{ SSCARD_EF_SSSE_06, "SSSE/EF06", "SSSE", 0, 0xEF06, 6, "持卡人基本信息", "holder identity" },
-	{ SSCARD_EF_DF04_05, "SSSE/DF04/EF05", "DF04", 0xDF04, 0xEF05, 5, "医疗保险基本信息", "medical insurance basic data" },
-	{ SSCARD_EF_DF04_06, "SSSE/DF04/EF06", "DF04", 0xDF04, 0xEF06, 6, "医疗保险脱机结算信息", "medical insurance offline settlement" },
+	/* update keys: UKSSSE 04 for EF05/EF06, UK1SSSE 0D for EF0D (key index
+	 * table; the kiosk writer CardWriteReadThirdT10 authenticates with
+	 * them and writes EF0D by record number after SELECT EF0D) */
+	{ SSCARD_EF_SSSE_05, "SSSE/EF05", 0xEF05, 5, "卡识别信息", "card identification",
+	  "SSSE", SSCARD_KEY_UPDATE, false , 0 },
+	{ SSCARD_EF_SSSE_06, "SSSE/EF06", 0xEF06, 6, "持卡人基本信息", "holder identity",
+	  "SSSE", SSCARD_KEY_UPDATE, false , 0 },
+	{ SSCARD_EF_SSSE_0D, "SSSE/EF0D", 0xEF0D, 13, "人员识别信息", "person identification",
+	  "SSSE", SSCARD_KEY_UPDATE_EF0D, true , 0 },
+	/* DF04 below SSSE, selected by FID (elements.h) */
+	{ SSCARD_EF_DF04_05, "SSSE/DF04/EF05", 0xEF05, 5, "医疗保险基本信息",
+	  "medical insurance basic data", "DF04", SSCARD_KEY_UPDATE, false, 0xDF04 },
+	{ SSCARD_EF_DF04_06, "SSSE/DF04/EF06", 0xEF06, 6, "医疗保险脱机结算信息",
+	  "medical insurance offline settlement", "DF04", SSCARD_KEY_UPDATE, false, 0xDF04 },
 };
 
 #define EF05 SSCARD_EF_SSSE_05, 5
 #define EF06 SSCARD_EF_SSSE_06, 6
+#define EF0D SSCARD_EF_SSSE_0D, 13
 #define M05 SSCARD_EF_DF04_05, 5
 #define M06 SSCARD_EF_DF04_06, 6
 
@@ -38,6 +49,8 @@ static const sscard_element elements[] = {
 	{ 0x0B, EF06, 5, "ethnicity",    "民族",           "ethnicity",                SSCARD_FMT_CN,       1, true,  false, "record number" },
 	{ 0x0C, EF06, 6, "birthplace",   "出生地",         "place of birth",           SSCARD_FMT_CN,       3, true,  false, "record number; mandatory" },
 	{ 0x0D, EF06, 7, "birth_date",   "出生日期",       "date of birth",            SSCARD_FMT_CN_DATE,  4, true,  false, "record number" },
+	{ 0xEA, EF0D, 1, "person_id",    "人员识别号",     "person identification number", SSCARD_FMT_AN, 12, false, true, "Chinese name; character set" },
+	{ 0xEB, EF0D, 2, "first_region", "首次申领地",     "first-application region", SSCARD_FMT_CN,       3, false, true,  "Chinese name" },
 	/*
 	 * DF04 (medical insurance), specification 2.0 layout: tags, formats
 	 * and lengths as design.md s.4 gives them from the ministry's file

@@ -49,6 +49,18 @@ struct sscard_card {
 	/* A command reached the card since connect or the last reset, so the
 	 * card may hold state of ours (a selected file) that a reset loses. */
 	bool card_state;
+	/* What the secure channel learnt of the card in the reader (sm.c):
+	 * its algorithm (SSSE FCI or version; a blocked SSSE shows neither)
+	 * and its identification code (the diversification factors), kept
+	 * while the ATR stays the same, so a second operation does not ask
+	 * again. */
+	struct {
+		uint8_t atr[SSCARD_ATR_MAX];
+		size_t atr_len;
+		int alg;
+		uint8_t card_id[16];
+		bool have_card_id;
+	} ssc_cache;
 };
 
 /* Every operation on a context or its cards runs between these: a second
@@ -74,6 +86,10 @@ sscard_rc sscard_card_fail(sscard_card *card, sscard_rc rc, const char *fmt, ...
 void sscard_card_clear_detail(sscard_card *card);
 /* The card was reset: nothing selected, nothing granted any more. */
 void sscard_card_forget_state(sscard_card *card);
+/* SELECT SSSE asking for its FCI (lib/ssc.c; the secure channel reads
+ * the algorithm from it): *fcilen bytes of it in fci. */
+sscard_rc sscard_ssc_select_fci(sscard_card *card, uint8_t *fci, size_t fcisz,
+                                size_t *fcilen);
 /* The same for failures before there is a card (connect, list): logged as
  * an error and kept for sscard_ctx_last_detail(). */
 sscard_rc sscard_ctx_fail(sscard_ctx *ctx, sscard_rc rc, const char *fmt, ...)

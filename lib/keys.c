@@ -61,23 +61,108 @@ sscard_rc sscard_keys_lookup(sscard_keys *keys, sscard_key_usage usage,
 	return keys->ops->lookup(keys->impl, usage, df, info);
 }
 
-sscard_rc sscard_keys_encrypt(sscard_keys *keys, sscard_key_usage usage,
-                              const char *df, const sscard_div_factors *f,
-                              const uint8_t *in, size_t len, uint8_t *out)
+static bool use_ok(const sscard_key_use *use)
 {
-	if (!keys || !df_ok(df) || !f || !in || !out || len == 0)
-		return SSCARD_E_INVALID_ARG;
-	return keys->ops->encrypt(keys->impl, usage, df, f, in, len, out);
+	return use && df_ok(use->df) && use->factors && use->process &&
+	       sscard_alg_block(use->alg) != 0;
 }
 
-sscard_rc sscard_keys_mac(sscard_keys *keys, sscard_key_usage usage,
-                          const char *df, const sscard_div_factors *f,
-                          const uint8_t *iv, size_t ivlen, const uint8_t *data,
-                          size_t len, uint8_t mac[SSCARD_MAC_LEN])
+sscard_rc sscard_keys_encrypt(sscard_keys *keys, const sscard_key_use *use,
+                              const uint8_t *in, size_t len, uint8_t *out)
 {
-	if (!keys || !df_ok(df) || !f || !mac)
+	if (!keys || !use_ok(use) || !in || !out || len == 0 ||
+	    len % sscard_alg_block(use->alg) != 0)
 		return SSCARD_E_INVALID_ARG;
-	return keys->ops->mac(keys->impl, usage, df, f, iv, ivlen, data, len, mac);
+	return keys->ops->encrypt(keys->impl, use, in, len, out);
+}
+
+sscard_rc sscard_keys_mac(sscard_keys *keys, const sscard_key_use *use,
+                          const uint8_t *data, size_t len, uint8_t mac[SSCARD_MAC_LEN])
+{
+	if (!keys || !use_ok(use) || (len && !data) || !mac)
+		return SSCARD_E_INVALID_ARG;
+	return keys->ops->mac(keys->impl, use, data, len, mac);
+}
+
+sscard_rc sscard_keys_cryptogram(sscard_keys *keys, const sscard_key_use *use,
+                                 const uint8_t original[SSCARD_FACTOR_LEN],
+                                 uint8_t out[SSCARD_FACTOR_LEN])
+{
+	uint8_t in[SSCARD_BLOCK_MAX], enc[SSCARD_BLOCK_MAX];
+	size_t n;
+	sscard_rc rc;
+
+	if (!use_ok(use) || !original || !out)
+		return SSCARD_E_INVALID_ARG;
+	n = sscard_cryptogram_input(use->alg, original, in);
+	rc = sscard_keys_encrypt(keys, use, in, n, enc);
+	if (rc == SSCARD_OK)
+		sscard_cryptogram_fold(use->alg, enc, out);
+	OPENSSL_cleanse(in, sizeof(in));
+	OPENSSL_cleanse(enc, sizeof(enc));
+	return rc;
+}
+
+/* ---- the key index table ------------------------------------------------- */
+
+/*
+ * Card key id / PSAM usage byte / PSAM key index, from the ministry's key
+ * index table (密钥索引表, repository a7082633/HDOS_Document) and field
+ * code's APDUs (design.md s.4). The usage byte's high 3 bits are the
+ * diversification levels the PSAM applies (2: card + city, 3: + province).
+ */
+static const sscard_key_default key_defaults[] = {
+	{ SSCARD_KEY_EXTERNAL, "SSSE", 0x0A, 0x47, 0x0A, NULL },             /* RKSSSE */
+	{ SSCARD_KEY_INTERNAL, "SSSE", 0x00, 0x67, 0x08, NULL },             /* IRK */
+	{ SSCARD_KEY_UNBLOCK, "SSSE", 0x06, 0x48, 0x10, NULL },              /* PUK */
+	{ SSCARD_KEY_LINE, "SSSE", 0x02, 0x46, 0x09, NULL },                 /* STK */
+	{ SSCARD_KEY_UPDATE, "SSSE", 0x04, 0x48, 0x12, "PSAM index 12" },    /* UK EF05/06 */
+	{ SSCARD_KEY_UPDATE_EF0D, "SSSE", 0x0D, 0x48, 0x13, "PSAM index 13" }, /* EF0D */
+	{ SSCARD_KEY_EXTERNAL, "DF04", 0x84, 0x67, 0x2D, NULL },             /* RK1DF04 */
+	{ SSCARD_KEY_UPDATE, "DF04", 0x85, 0x48, 0x49, NULL },               /* UK1DF04 */
+	{ SSCARD_KEY_EXTERNAL, "DF01", 0x88, 0x47, 0x2E, NULL },             /* RK1DF01 */
+	{ SSCARD_KEY_EXTERNAL, "DF03", 0x85, 0x67, 0x2C, NULL },             /* RK2DF03 */
+};
+
+const sscard_key_default *sscard_key_default_at(size_t i)
+{
+	return i < sizeof(key_defaults) / sizeof(key_defaults[0]) ? &key_defaults[i] : NULL;
+}
+
+const sscard_key_default *sscard_key_default_find(sscard_key_usage usage, const char *df)
+{
+	for (const sscard_key_default *d = key_defaults; d < key_defaults +
+	     sizeof(key_defaults) / sizeof(key_defaults[0]); d++)
+		if (d->usage == usage && df && strcmp(d->df, df) == 0)
+			return d;
+	return NULL;
+}
+
+static const struct {
+	const char *name;
+	sscard_key_usage usage;
+} usage_names[] = {
+	{ "external", SSCARD_KEY_EXTERNAL }, { "internal", SSCARD_KEY_INTERNAL },
+	{ "unblock", SSCARD_KEY_UNBLOCK },   { "line", SSCARD_KEY_LINE },
+	{ "update", SSCARD_KEY_UPDATE },     { "update-ef0d", SSCARD_KEY_UPDATE_EF0D },
+};
+
+const char *sscard_key_usage_name(sscard_key_usage usage)
+{
+	for (size_t i = 0; i < sizeof(usage_names) / sizeof(usage_names[0]); i++)
+		if (usage_names[i].usage == usage)
+			return usage_names[i].name;
+	return NULL;
+}
+
+bool sscard_key_usage_parse(const char *name, sscard_key_usage *usage)
+{
+	for (size_t i = 0; i < sizeof(usage_names) / sizeof(usage_names[0]); i++)
+		if (strcmp(usage_names[i].name, name) == 0) {
+			*usage = usage_names[i].usage;
+			return true;
+		}
+	return false;
 }
 
 /* The region code of a card identification code: 3 BCD bytes, six

@@ -16,6 +16,7 @@
 #include <sscard/sm.h>
 
 #include "crypto.h"
+#include "session.h"
 
 #define SSCARD_DF_NAME_MAX 8u /* "SSSE", "DF04" and a NUL */
 
@@ -27,13 +28,34 @@ struct sscard_keys {
 
 sscard_rc sscard_keys_lookup(sscard_keys *keys, sscard_key_usage usage,
                              const char *df, sscard_key_info *info);
-sscard_rc sscard_keys_encrypt(sscard_keys *keys, sscard_key_usage usage,
-                              const char *df, const sscard_div_factors *f,
+/* ECB under the process key of use->process (sscard_keys_ops.encrypt). */
+sscard_rc sscard_keys_encrypt(sscard_keys *keys, const sscard_key_use *use,
                               const uint8_t *in, size_t len, uint8_t *out);
-sscard_rc sscard_keys_mac(sscard_keys *keys, sscard_key_usage usage,
-                          const char *df, const sscard_div_factors *f,
-                          const uint8_t *iv, size_t ivlen, const uint8_t *data,
-                          size_t len, uint8_t mac[SSCARD_MAC_LEN]);
+/* The line MAC under the process key (sscard_keys_ops.mac). */
+sscard_rc sscard_keys_mac(sscard_keys *keys, const sscard_key_use *use,
+                          const uint8_t *data, size_t len, uint8_t mac[SSCARD_MAC_LEN]);
+/* The 8-byte cryptogram of `original` under the process key of
+ * use->process: the provider encrypts sscard_cryptogram_input(), the
+ * library folds (lib/session.h), so a PSAM's SM4 answer and the
+ * keystore's agree by construction. */
+sscard_rc sscard_keys_cryptogram(sscard_keys *keys, const sscard_key_use *use,
+                                 const uint8_t original[SSCARD_FACTOR_LEN],
+                                 uint8_t out[SSCARD_FACTOR_LEN]);
+
+/* The ministry's key index table (design.md s.4): per card key, its
+ * default card key id and PSAM key (usage byte, index). Regional tables
+ * differ: a keystore or PSAM map line overrides a row. */
+typedef struct sscard_key_default {
+	sscard_key_usage usage;
+	const char *df;
+	uint8_t id;         /* card key id */
+	uint8_t psam_usage; /* P1 of BF DE: levels << 5 | key type */
+	uint8_t psam_index; /* P2 of BF DE */
+	const char *verify; /* NULL, or what public material did not confirm */
+} sscard_key_default;
+/* The row for (usage, df), NULL when the table has none. */
+const sscard_key_default *sscard_key_default_find(sscard_key_usage usage, const char *df);
+const sscard_key_default *sscard_key_default_at(size_t i);
 
 /*
  * Factors from the ATR (its last 8 bytes) and, when `card_id` is not
@@ -60,12 +82,13 @@ typedef enum sscard_div_level {
 typedef struct sscard_ks_entry {
 	sscard_key_usage usage;
 	char df[SSCARD_DF_NAME_MAX];
-	uint8_t id; /* the card's key index */
-	sscard_alg alg;
+	uint8_t id; /* the card's key id */
+	sscard_alg alg; /* 0 on psam lines: the PSAM follows the card */
 	sscard_div_level levels[SSCARD_KS_MAX_LEVELS];
 	size_t nlevels;
 	bool psam;
-	uint8_t psam_index;          /* psam lines: P2 of DES INIT */
+	uint8_t psam_usage;          /* psam lines: P1 of BF DE */
+	uint8_t psam_index;          /* psam lines: P2 of BF DE */
 	uint8_t key[SSCARD_KEY_LEN]; /* key lines: the (master) key */
 } sscard_ks_entry;
 
@@ -88,6 +111,10 @@ const sscard_ks_entry *sscard_keystore_find(const sscard_keystore *ks,
 /* The factor of one level, NULL if the card did not give it. */
 const uint8_t *sscard_level_factor(const sscard_div_factors *f, sscard_div_level level);
 /* "province" / "city" / "card" -> level; false for anything else. */
+/* Keystore names of the usages ("external", ..., "update-ef0d"); NULL
+ * for an unknown value / false for an unknown name. */
+const char *sscard_key_usage_name(sscard_key_usage usage);
+bool sscard_key_usage_parse(const char *name, sscard_key_usage *usage);
 bool sscard_div_level_parse(const char *name, sscard_div_level *level);
 /* The card's key: `master` diversified level by level, in the order given
  * (the one derivation the keystore, the PSAM map and the simulator share).

@@ -25,16 +25,6 @@
 
 static const struct {
 	const char *name;
-	sscard_key_usage usage;
-} usages[] = {
-	{ "external", SSCARD_KEY_EXTERNAL },
-	{ "internal", SSCARD_KEY_INTERNAL },
-	{ "unblock", SSCARD_KEY_UNBLOCK },
-	{ "line", SSCARD_KEY_LINE },
-};
-
-static const struct {
-	const char *name;
 	sscard_alg alg;
 } alg_names[] = {
 	{ "3DES", SSCARD_ALG_3DES },
@@ -125,38 +115,51 @@ static sscard_rc card_key(const sscard_ks_entry *k, const sscard_div_factors *f,
 	return sscard_card_key(k->alg, k->key, k->levels, k->nlevels, f, out);
 }
 
-static sscard_rc ks_encrypt(void *impl, sscard_key_usage usage, const char *df,
-                            const sscard_div_factors *f, const uint8_t *in,
-                            size_t len, uint8_t *out)
+/* The process key of the entry's key for this card and use. */
+static sscard_rc process_key(const sscard_ks_entry *k, const sscard_key_use *use,
+                             uint8_t pk[SSCARD_KEY_LEN])
 {
-	const sscard_ks_entry *k = sscard_keystore_find(impl, usage, df);
 	uint8_t key[SSCARD_KEY_LEN];
 	sscard_rc rc;
 
-	if (!k)
-		return SSCARD_E_KEY_NOT_FOUND;
-	rc = card_key(k, f, key);
+	if (k->alg != use->alg)
+		return SSCARD_E_KEYS_MISMATCH; /* an SM4 key for a DES card */
+	rc = card_key(k, use->factors, key);
 	if (rc == SSCARD_OK)
-		rc = sscard_crypto_ecb(k->alg, key, true, in, len, out);
+		rc = sscard_session_key(k->alg, key, use->process, pk);
 	OPENSSL_cleanse(key, sizeof(key));
 	return rc;
 }
 
-static sscard_rc ks_mac(void *impl, sscard_key_usage usage, const char *df,
-                        const sscard_div_factors *f, const uint8_t *iv,
-                        size_t ivlen, const uint8_t *data, size_t len,
-                        uint8_t mac[SSCARD_MAC_LEN])
+static sscard_rc ks_encrypt(void *impl, const sscard_key_use *use, const uint8_t *in,
+                            size_t len, uint8_t *out)
 {
-	const sscard_ks_entry *k = sscard_keystore_find(impl, usage, df);
-	uint8_t key[SSCARD_KEY_LEN];
+	const sscard_ks_entry *k = sscard_keystore_find(impl, use->usage, use->df);
+	uint8_t pk[SSCARD_KEY_LEN];
 	sscard_rc rc;
 
 	if (!k)
 		return SSCARD_E_KEY_NOT_FOUND;
-	rc = card_key(k, f, key);
+	rc = process_key(k, use, pk);
 	if (rc == SSCARD_OK)
-		rc = sscard_crypto_mac(k->alg, key, iv, ivlen, data, len, mac);
-	OPENSSL_cleanse(key, sizeof(key));
+		rc = sscard_session_encrypt(k->alg, pk, in, len, out);
+	OPENSSL_cleanse(pk, sizeof(pk));
+	return rc;
+}
+
+static sscard_rc ks_mac(void *impl, const sscard_key_use *use, const uint8_t *data,
+                        size_t len, uint8_t mac[SSCARD_MAC_LEN])
+{
+	const sscard_ks_entry *k = sscard_keystore_find(impl, use->usage, use->df);
+	uint8_t pk[SSCARD_KEY_LEN];
+	sscard_rc rc;
+
+	if (!k)
+		return SSCARD_E_KEY_NOT_FOUND;
+	rc = process_key(k, use, pk);
+	if (rc == SSCARD_OK)
+		rc = sscard_session_mac(k->alg, pk, data, len, mac);
+	OPENSSL_cleanse(pk, sizeof(pk));
 	return rc;
 }
 
@@ -213,17 +216,18 @@ static bool parse_levels(char *text, sscard_ks_entry *k)
 	return k->nlevels > 0;
 }
 
+/* The DFs a card key can live in (sm.c selects them). */
 static bool parse_df(const char *text, char df[SSCARD_DF_NAME_MAX])
 {
-	size_t n = strlen(text);
+	static const char *const known[] = { "SSSE", "DF01", "DF02", "DF03",
+		                             "DF04", "DF05", "DF07" };
 
-	if (n == 0 || n >= SSCARD_DF_NAME_MAX)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!((text[i] >= 'A' && text[i] <= 'Z') || (text[i] >= '0' && text[i] <= '9')))
-			return false;
-	memcpy(df, text, n + 1);
-	return true;
+	for (size_t i = 0; i < COUNT(known); i++)
+		if (strcmp(text, known[i]) == 0) {
+			memcpy(df, known[i], strlen(known[i]) + 1);
+			return true;
+		}
+	return false;
 }
 
 static bool parse_id(const char *text, uint8_t *id)
@@ -233,35 +237,45 @@ static bool parse_id(const char *text, uint8_t *id)
 	return strlen(text) == 2 && sscard_hex_decode(text, id, 1, &n) == SSCARD_OK && n == 1;
 }
 
-/* The six fields after "key" or "psam": USAGE DF ID ALG DIVERSIFY and
- * the key (key lines) or the PSAM's key index (psam lines). */
+/* The fields after "key" (USAGE DF ID ALG DIVERSIFY KEY) or "psam"
+ * (USAGE DF ID PSAMUSAGE INDEX). */
 static sscard_rc parse_entry(parser *p, sscard_keystore *ks, char **save, bool psam)
 {
-	const char *what = psam ? "a psam line" : "a key line";
+	const char *what = psam ? "a psam line has 6 fields" : "a key line has 7 fields";
+	const size_t nf = psam ? 5 : 6;
 	char *f[6];
 	sscard_ks_entry *k;
 	size_t i, n = 0;
 
-	for (i = 0; i < 6; i++)
+	for (i = 0; i < nf; i++)
 		if (!(f[i] = strtok_r(NULL, " \t\r", save)))
-			return parse_fail(p, "%s has 7 fields", what);
+			return parse_fail(p, "%s", what);
 	if (strtok_r(NULL, " \t\r", save))
-		return parse_fail(p, "%s has 7 fields", what);
+		return parse_fail(p, "%s", what);
 	if (ks->nkeys == SSCARD_KS_MAX_KEYS)
 		return parse_fail(p, "more than %u keys", SSCARD_KS_MAX_KEYS);
 	k = &ks->keys[ks->nkeys];
+	memset(k, 0, sizeof(*k));
 	k->psam = psam;
-	for (i = 0; i < COUNT(usages) && strcmp(usages[i].name, f[0]) != 0; i++)
-		;
-	if (i == COUNT(usages))
-		return parse_fail(p, "unknown usage (external, internal, unblock, line)");
-	k->usage = usages[i].usage;
+	if (!sscard_key_usage_parse(f[0], &k->usage))
+		return parse_fail(p, "unknown usage (external, internal, unblock, line, update, "
+		                  "update-ef0d)");
 	if (!parse_df(f[1], k->df))
-		return parse_fail(p, "DF must be a name like SSSE or DF04");
+		return parse_fail(p, "DF must be SSSE or DF01 .. DF07");
 	if (sscard_keystore_find(ks, k->usage, k->df))
 		return parse_fail(p, "a second %s key for %s", f[0], k->df);
 	if (!parse_id(f[2], &k->id))
 		return parse_fail(p, "key id must be 2 hex digits");
+	if (psam) {
+		if (!parse_id(f[3], &k->psam_usage) || (k->psam_usage >> 5) == 0 ||
+		    (k->psam_usage >> 5) > SSCARD_KS_MAX_LEVELS)
+			return parse_fail(p, "the PSAM usage byte must be 2 hex digits with 1 to 3 "
+			                  "diversification levels in its high 3 bits (e.g. 48)");
+		if (!parse_id(f[4], &k->psam_index))
+			return parse_fail(p, "the PSAM key index must be 2 hex digits");
+		ks->nkeys++;
+		return SSCARD_OK;
+	}
 	for (i = 0; i < COUNT(alg_names) && strcmp(alg_names[i].name, f[3]) != 0; i++)
 		;
 	if (i == COUNT(alg_names))
@@ -269,14 +283,10 @@ static sscard_rc parse_entry(parser *p, sscard_keystore *ks, char **save, bool p
 	k->alg = alg_names[i].alg;
 	if (!parse_levels(f[4], k))
 		return parse_fail(p, "diversification must be - or levels from province,city,card");
-	if (psam) {
-		if (!parse_id(f[5], &k->psam_index))
-			return parse_fail(p, "the PSAM key index must be 2 hex digits");
-	} else if (strlen(f[5]) != 2 * SSCARD_KEY_LEN ||
-	           sscard_hex_decode(f[5], k->key, sizeof(k->key), &n) != SSCARD_OK ||
-	           n != SSCARD_KEY_LEN) {
+	if (strlen(f[5]) != 2 * SSCARD_KEY_LEN ||
+	    sscard_hex_decode(f[5], k->key, sizeof(k->key), &n) != SSCARD_OK ||
+	    n != SSCARD_KEY_LEN)
 		return parse_fail(p, "the key must be %u hex digits", 2 * SSCARD_KEY_LEN);
-	}
 	ks->nkeys++;
 	return SSCARD_OK;
 }

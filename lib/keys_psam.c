@@ -1,16 +1,19 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The PSAM key provider: the terminal's security module, a SAM card in
- * the reader's second slot (design.md s.4). It holds the issuer's master
- * keys and diversifies and computes itself; the host never sees a key.
- * Commands, PBOC PSAM style (verify against a real social security PSAM;
- * the simulator's PSAM, lib/sim/psam.c, answers exactly these):
- *   80 1A <usage> <index> Lc <factors, 8 bytes per level>   DES INIT
- *   80 FA 00 00 Lc <whole blocks>                 DES CRYPT: ECB-encrypt
- *   80 FA 05 00 Lc <IV, one block> <data>         DES CRYPT: 4-byte MAC
- * <usage> is the sscard_key_usage value (1 external .. 4 line); which
- * PSAM key index serves which card key comes from a map file: keystore
- * format with "psam" lines (include/sscard/sm.h).
+ * the reader's second slot (design.md s.4 "Security"). It holds the
+ * issuer's master keys and diversifies and computes itself; the host
+ * never sees a key. The commands are those field code sends to social
+ * security PSAMs (sources in design.md s.4; the simulator's PSAM,
+ * lib/sim/psam.c, answers exactly these):
+ *   00 A4 04 00 06 D15600000590                   the DES application
+ *   00 A4 04 00 0F "sx3.sh.社会保障", 00 A4 00 00 02 DF01  the SM4 one
+ *   BF DE <usage> <index> Lc <card><city>[<province>]<process data>
+ *   80 FA 00 00 Lc <blocks>                       encrypt under the process key
+ *   80 FA 05 00 Lc <IV 00..> <data, padded>      the 4-byte line MAC
+ * Which PSAM key serves which card key: a map (keystore format with
+ * "psam" lines, include/sscard/sm.h), else the ministry's key index
+ * table (lib/keys.c).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -21,22 +24,45 @@
 #include "keys.h"
 
 #define PSAM_CMD_MAX 255u
+#define PSAM_LEVELS(usage) ((size_t)((usage) >> 5))
 
 typedef struct psam_provider {
 	sscard_ctx *ctx;
 	sscard_card *psam;
-	sscard_keystore *map;
+	sscard_keystore *map; /* NULL: the key index table */
 } psam_provider;
+
+/* The PSAM key for a card key: (card id, usage byte, index). */
+typedef struct psam_key {
+	uint8_t id, usage, index;
+} psam_key;
+
+static bool find_key(const psam_provider *p, sscard_key_usage usage, const char *df,
+                     psam_key *k)
+{
+	if (p->map) {
+		const sscard_ks_entry *e = sscard_keystore_find(p->map, usage, df);
+		if (!e)
+			return false;
+		*k = (psam_key){ e->id, e->psam_usage, e->psam_index };
+		return true;
+	}
+	const sscard_key_default *d = sscard_key_default_find(usage, df);
+	if (!d)
+		return false;
+	*k = (psam_key){ d->id, d->psam_usage, d->psam_index };
+	return true;
+}
 
 static sscard_rc psam_lookup(void *impl, sscard_key_usage usage, const char *df,
                              sscard_key_info *info)
 {
-	const sscard_ks_entry *e = sscard_keystore_find(((psam_provider *)impl)->map, usage, df);
+	psam_key k;
 
-	if (!e)
+	if (!find_key(impl, usage, df, &k))
 		return SSCARD_E_KEY_NOT_FOUND;
-	info->alg = e->alg;
-	info->id = e->id;
+	info->alg = 0; /* the PSAM computes in the card's algorithm */
+	info->id = k.id;
 	return SSCARD_OK;
 }
 
@@ -48,99 +74,141 @@ static sscard_rc psam_failed(psam_provider *p, sscard_rc rc)
 	return rc;
 }
 
-/* DES INIT: the PSAM diversifies the master key with the card's factors,
- * in the order of the map line's levels. */
-static sscard_rc des_init(psam_provider *p, const sscard_ks_entry *e,
-                          const sscard_div_factors *f)
+static sscard_rc psam_cmd(psam_provider *p, const char *what, const sscard_apdu *a,
+                          uint8_t *resp, size_t respsz, size_t *n)
 {
-	uint8_t factors[SSCARD_KS_MAX_LEVELS * SSCARD_FACTOR_LEN], resp[8];
-	size_t n = 0, rlen = 0;
-
-	for (size_t i = 0; i < e->nlevels; i++) {
-		const uint8_t *factor = sscard_level_factor(f, e->levels[i]);
-		if (!factor)
-			return SSCARD_E_BAD_DATA; /* the card did not give it */
-		memcpy(factors + n, factor, SSCARD_FACTOR_LEN);
-		n += SSCARD_FACTOR_LEN;
-	}
-	{
-		sscard_apdu a = { 0x80, 0x1A, (uint8_t)e->usage, e->psam_index,
-		                  n ? factors : NULL, n, 0, 0 };
-		return psam_failed(p, sscard_card_cmd(p->psam, "PSAM DES INIT", &a, resp,
-		                                      sizeof(resp), &rlen));
-	}
+	return psam_failed(p, sscard_card_cmd(p->psam, what, a, resp, respsz, n));
 }
 
-/* DES CRYPT with P1 `mode`; the answer must be exactly `want` bytes. The
- * data may be a PIN block: the trace masks it. */
-static sscard_rc des_crypt(psam_provider *p, uint8_t mode, const uint8_t *data, size_t len,
-                           uint8_t *out, size_t want)
+/* The application of the card's algorithm, selected in every computation:
+ * another program on the PSAM (or this library reading its EF16 under the
+ * MF) may have left it elsewhere. */
+static sscard_rc select_app(psam_provider *p, sscard_alg alg)
 {
-	sscard_apdu a = { 0x80, 0xFA, mode, 0x00, data, len, want, SSCARD_APDU_SENSITIVE };
+	static const uint8_t des_aid[] = { 0xD1, 0x56, 0x00, 0x00, 0x05, 0x90 };
+	static const uint8_t sm4_name[] = { 's', 'x', '3', '.', 's', 'h', '.', 0xC9, 0xE7,
+		                            0xBB, 0xE1, 0xB1, 0xA3, 0xD5, 0xCF };
+	static const uint8_t df01[] = { 0xDF, 0x01 };
+	uint8_t resp[258];
+	size_t n = 0;
+	sscard_rc rc;
+
+	if (alg == SSCARD_ALG_3DES) {
+		sscard_apdu a = { 0x00, 0xA4, 0x04, 0x00, des_aid, sizeof(des_aid), 0, 0 };
+		rc = psam_cmd(p, "PSAM SELECT DES", &a, resp, sizeof(resp), &n);
+	} else {
+		sscard_apdu a = { 0x00, 0xA4, 0x04, 0x00, sm4_name, sizeof(sm4_name), 0, 0 };
+		sscard_apdu b = { 0x00, 0xA4, 0x00, 0x00, df01, sizeof(df01), 0, 0 };
+		rc = psam_cmd(p, "PSAM SELECT SM4", &a, resp, sizeof(resp), &n);
+		if (rc == SSCARD_OK)
+			rc = psam_cmd(p, "PSAM SELECT DF01", &b, resp, sizeof(resp), &n);
+	}
+	return rc;
+}
+
+/* BF DE: the PSAM diversifies its key with the card's factors (lowest
+ * level first, as many as the usage byte says) and derives the process
+ * key from the process data (SM4: || 00 x8). */
+static sscard_rc psam_init(psam_provider *p, const psam_key *k, const sscard_key_use *use)
+{
+	static const sscard_div_level order[] = { SSCARD_LEVEL_CARD, SSCARD_LEVEL_CITY,
+		                                  SSCARD_LEVEL_PROVINCE };
+	uint8_t data[3 * SSCARD_FACTOR_LEN + SSCARD_BLOCK_MAX], resp[8];
+	size_t levels = PSAM_LEVELS(k->usage), n = 0, rlen = 0, bs = sscard_alg_block(use->alg);
+	sscard_rc rc;
+
+	if (levels == 0 || levels > 3)
+		return sscard_ctx_fail(p->ctx, SSCARD_E_KEYSTORE,
+		                       "PSAM usage byte %02X names %zu diversification levels",
+		                       k->usage, levels);
+	for (size_t i = 0; i < levels; i++) {
+		const uint8_t *factor = sscard_level_factor(use->factors, order[i]);
+		if (!factor)
+			return SSCARD_E_BAD_DATA; /* the card did not give it */
+		memcpy(data + n, factor, SSCARD_FACTOR_LEN);
+		n += SSCARD_FACTOR_LEN;
+	}
+	memset(data + n, 0, bs);
+	memcpy(data + n, use->process, SSCARD_FACTOR_LEN);
+	n += bs;
+	{
+		sscard_apdu a = { 0xBF, 0xDE, k->usage, k->index, data, n, 0, 0 };
+		rc = psam_cmd(p, "PSAM INIT", &a, resp, sizeof(resp), &rlen);
+	}
+	OPENSSL_cleanse(data, sizeof(data));
+	return rc;
+}
+
+/* 80 FA with P1 `mode`; the answer must be exactly `want` bytes. The data
+ * may be a PIN block: the trace masks it. */
+static sscard_rc psam_crypt(psam_provider *p, uint8_t mode, const uint8_t *data, size_t len,
+                            uint8_t *out, size_t want)
+{
+	/* no Le, the answer by 61xx + GET RESPONSE, as field code sends it */
+	sscard_apdu a = { 0x80, 0xFA, mode, 0x00, data, len, want,
+		          SSCARD_APDU_SENSITIVE | SSCARD_APDU_CASE3 };
 	uint8_t resp[PSAM_CMD_MAX + 2];
 	size_t rlen = 0;
-	sscard_rc rc = sscard_card_cmd(p->psam, "PSAM DES CRYPT", &a, resp, sizeof(resp), &rlen);
+	sscard_rc rc = psam_cmd(p, "PSAM CRYPT", &a, resp, sizeof(resp), &rlen);
 
 	if (rc == SSCARD_OK && rlen != want)
-		rc = sscard_card_fail(p->psam, SSCARD_E_BAD_RESPONSE,
-		                      "PSAM DES CRYPT: %zu bytes, expected %zu", rlen, want);
+		rc = psam_failed(p, sscard_card_fail(p->psam, SSCARD_E_BAD_RESPONSE,
+		                                     "PSAM 80 FA: %zu bytes, expected %zu", rlen,
+		                                     want));
 	if (rc == SSCARD_OK)
 		memcpy(out, resp, want);
 	OPENSSL_cleanse(resp, sizeof(resp));
-	return psam_failed(p, rc);
+	return rc;
 }
 
-/* INIT then CRYPT, holding the PSAM in between. */
-static sscard_rc init_and_crypt(psam_provider *p, sscard_key_usage usage, const char *df,
-                                const sscard_div_factors *f, uint8_t mode,
-                                const uint8_t *data, size_t len, uint8_t *out, size_t want)
+/* Select, BF DE, 80 FA: one computation, holding the PSAM throughout. */
+static sscard_rc compute(psam_provider *p, const sscard_key_use *use, uint8_t mode,
+                         const uint8_t *data, size_t len, uint8_t *out, size_t want)
 {
-	const sscard_ks_entry *e = sscard_keystore_find(p->map, usage, df);
+	psam_key k;
 	sscard_rc rc, rc2;
 
-	if (!e)
+	if (use->alg == SSCARD_ALG_SSF33)
+		return SSCARD_E_NOT_SUPPORTED;
+	if (!find_key(p, use->usage, use->df, &k))
 		return SSCARD_E_KEY_NOT_FOUND;
 	rc = sscard_card_begin(p->psam);
 	if (rc != SSCARD_OK)
 		return psam_failed(p, rc);
-	rc = des_init(p, e, f);
+	rc = select_app(p, use->alg);
 	if (rc == SSCARD_OK)
-		rc = des_crypt(p, mode, data, len, out, want);
+		rc = psam_init(p, &k, use);
+	if (rc == SSCARD_OK)
+		rc = psam_crypt(p, mode, data, len, out, want);
 	rc2 = sscard_card_end(p->psam);
 	return rc != SSCARD_OK ? rc : rc2;
 }
 
-static sscard_rc psam_encrypt(void *impl, sscard_key_usage usage, const char *df,
-                              const sscard_div_factors *f, const uint8_t *in, size_t len,
-                              uint8_t *out)
+static sscard_rc psam_encrypt(void *impl, const sscard_key_use *use, const uint8_t *in,
+                              size_t len, uint8_t *out)
 {
 	if (len > PSAM_CMD_MAX)
 		return SSCARD_E_INVALID_ARG;
-	return init_and_crypt(impl, usage, df, f, 0x00, in, len, out, len);
+	return compute(impl, use, 0x00, in, len, out, len);
 }
 
-static sscard_rc psam_mac(void *impl, sscard_key_usage usage, const char *df,
-                          const sscard_div_factors *f, const uint8_t *iv, size_t ivlen,
-                          const uint8_t *data, size_t len, uint8_t mac[SSCARD_MAC_LEN])
+/* 80 FA 05 00 <IV: one zero block> <data, ISO 9797-1 method 2 padded>,
+ * as the PIN-reload trace of design.md s.4 sends it. */
+static sscard_rc psam_mac(void *impl, const sscard_key_use *use, const uint8_t *data,
+                          size_t len, uint8_t mac[SSCARD_MAC_LEN])
 {
-	psam_provider *p = impl;
-	const sscard_ks_entry *e = sscard_keystore_find(p->map, usage, df);
 	uint8_t buf[PSAM_CMD_MAX];
-	size_t bs;
+	size_t bs = sscard_alg_block(use->alg), n;
 	sscard_rc rc;
 
-	if (!e)
-		return SSCARD_E_KEY_NOT_FOUND;
-	bs = sscard_alg_block(e->alg);
-	if (ivlen > bs || (ivlen && !iv) || (len && !data) || bs + len > sizeof(buf))
+	n = bs + (len + 1 + bs - 1) / bs * bs;
+	if (n > sizeof(buf))
 		return SSCARD_E_INVALID_ARG;
-	/* the IV block (the challenge, zero padded), then the data */
-	memset(buf, 0, bs);
-	if (ivlen)
-		memcpy(buf, iv, ivlen);
+	memset(buf, 0, sizeof(buf));
 	if (len)
 		memcpy(buf + bs, data, len);
-	rc = init_and_crypt(p, usage, df, f, 0x05, buf, bs + len, mac, SSCARD_MAC_LEN);
+	buf[bs + len] = 0x80;
+	rc = compute(impl, use, 0x05, buf, n, mac, SSCARD_MAC_LEN);
 	OPENSSL_cleanse(buf, sizeof(buf));
 	return rc;
 }
@@ -176,35 +244,77 @@ static sscard_rc check_map(sscard_ctx *ctx, const sscard_keystore *map)
 	return SSCARD_OK;
 }
 
+/* The map named, else $SSCARD_KEYSTORE, else none (the key index table). */
+static sscard_rc load_map(sscard_ctx *ctx, const char *map_path, sscard_keystore **map)
+{
+	const char *env = getenv("SSCARD_KEYSTORE");
+	sscard_rc rc;
+
+	*map = NULL;
+	if (!map_path && (!env || !env[0]))
+		return SSCARD_OK;
+	rc = sscard_keystore_load(ctx, map_path, map);
+	if (rc == SSCARD_OK)
+		rc = check_map(ctx, *map);
+	return rc;
+}
+
+/* The provider from a connected PSAM and a loaded map (NULL: the key
+ * index table); owns both from here, on failure too. */
+static sscard_rc provider_new(sscard_ctx *ctx, sscard_card *psam, sscard_keystore *map,
+                              sscard_keys **out)
+{
+	psam_provider *p = calloc(1, sizeof(*p));
+
+	if (!p) {
+		sscard_disconnect(&psam);
+		sscard_keystore_free(map);
+		return SSCARD_E_NOMEM;
+	}
+	p->ctx = ctx;
+	p->psam = psam;
+	p->map = map;
+	return sscard_keys_new(ctx, &psam_ops, p, out);
+}
+
+SSCARD_API sscard_rc sscard_keys_open_psam_card(sscard_ctx *ctx, sscard_card *psam,
+                                                const char *map_path, sscard_keys **out)
+{
+	sscard_keystore *map = NULL;
+	sscard_rc rc;
+
+	if (out)
+		*out = NULL;
+	rc = !out || !psam ? SSCARD_E_INVALID_ARG : load_map(ctx, map_path, &map);
+	if (rc != SSCARD_OK) {
+		sscard_disconnect(&psam);
+		return rc;
+	}
+	return provider_new(ctx, psam, map, out);
+}
+
 SSCARD_API sscard_rc sscard_keys_open_psam(sscard_ctx *ctx, const char *reader,
                                            const char *map_path, sscard_keys **out)
 {
-	psam_provider *p;
+	sscard_keystore *map = NULL;
+	sscard_card *psam = NULL;
 	sscard_rc rc;
 
 	if (!out || !reader)
 		return SSCARD_E_INVALID_ARG;
 	*out = NULL;
-	p = calloc(1, sizeof(*p));
-	if (!p)
-		return SSCARD_E_NOMEM;
-	p->ctx = ctx;
-	rc = sscard_keystore_load(ctx, map_path, &p->map);
-	if (rc == SSCARD_OK)
-		rc = check_map(ctx, p->map);
-	if (rc == SSCARD_OK) {
-		rc = sscard_connect(ctx, reader, &p->psam);
-		if (rc != SSCARD_OK) {
-			char why[SSCARD_DETAIL_MAX];
-
-			snprintf(why, sizeof(why), "%s", sscard_ctx_last_detail(ctx));
-			sscard_ctx_fail(ctx, rc, "PSAM reader \"%s\": %s%s%s", reader,
-			                sscard_strerror(rc), why[0] ? ": " : "", why);
-		}
-	}
-	if (rc != SSCARD_OK) {
-		psam_free(p);
+	/* the map first: a wrong one is named before any PSAM is touched */
+	rc = load_map(ctx, map_path, &map);
+	if (rc != SSCARD_OK)
 		return rc;
+	rc = sscard_connect(ctx, reader, &psam);
+	if (rc != SSCARD_OK) {
+		char why[SSCARD_DETAIL_MAX];
+
+		sscard_keystore_free(map);
+		snprintf(why, sizeof(why), "%s", sscard_ctx_last_detail(ctx));
+		return sscard_ctx_fail(ctx, rc, "PSAM reader \"%s\": %s%s%s", reader,
+		                       sscard_strerror(rc), why[0] ? ": " : "", why);
 	}
-	return sscard_keys_new(ctx, &psam_ops, p, out);
+	return provider_new(ctx, psam, map, out);
 }

@@ -66,20 +66,6 @@ static sscard_rc select_below_ssse(sscard_card *card, uint16_t fid)
 	return sscard_card_cmd(card, "SELECT DF", &a, resp, sizeof(resp), &n);
 }
 
-sscard_rc sscard_sm_select_df(sscard_card *card, const char *df)
-{
-	uint16_t fid = 0;
-	sscard_rc rc;
-
-	if (!df || !df_fid(df, &fid))
-		return sscard_card_fail(card, SSCARD_E_INVALID_ARG, "unknown DF \"%s\"",
-		                        df ? df : "(null)");
-	rc = sscard_ssc_select(card, 1);
-	if (rc != SSCARD_OK || fid == 0)
-		return rc;
-	return select_below_ssse(card, fid);
-}
-
 /*
  * The card identification code (SSSE/EF05 tag 01, read by identifier and
  * SFI). A blank or unreadable one is not an error here: keys diversified
@@ -113,14 +99,130 @@ static sscard_rc tolerate_blocked(sscard_card *card, sscard_rc rc, bool allow_bl
 	return rc;
 }
 
+/* The algorithm from the SSSE FCI: 86 01 xx (inside 9F0C on the cards
+ * field code reads, design.md s.8); 0 when absent. */
+static sscard_alg fci_alg(const uint8_t *fci, size_t len)
+{
+	const uint8_t *v = NULL;
+	size_t n = 0;
+
+	if (!sscard_ber_find(fci, len, 0x86, &v, &n) || n != 1)
+		return 0;
+	return (v[0] >= SSCARD_ALG_3DES && v[0] <= SSCARD_ALG_SM4) ? (sscard_alg)v[0] : 0;
+}
+
+/* The specification version's major digit (EF05 tag 03, an 4: "3.00"). */
+static sscard_rc read_spec_major(sscard_card *card, int *major)
+{
+	sscard_apdu a = { 0x00, 0xB2, 0x03, 5u << 3, NULL, 0, 2 + 4, 0 };
+	uint8_t resp[RESP_MAX];
+	size_t n = 0;
+	sscard_tlv tlv;
+	sscard_rc rc = sscard_card_cmd(card, "READ RECORD 03", &a, resp, sizeof(resp), &n);
+
+	if (rc != SSCARD_OK)
+		return rc;
+	if (sscard_tlv_parse_record(resp, n, 0x03, 4, &tlv, NULL, 0) != SSCARD_OK ||
+	    tlv.len == 0 || tlv.value[0] < '1' || tlv.value[0] > '9')
+		return sscard_card_fail(card, SSCARD_E_BAD_DATA,
+		                        "the card gives no specification version to tell its "
+		                        "algorithm by: give the algorithm");
+	*major = tlv.value[0] - '0';
+	return SSCARD_OK;
+}
+
+/* SELECT SSSE with its FCI; a blocked SSSE (6283) when allowed. */
+static sscard_rc select_ssse(sscard_sm *sm, bool allow_blocked)
+{
+	uint8_t fci[RESP_MAX];
+	size_t n = 0;
+	sscard_rc rc = sscard_ssc_select_fci(sm->card, fci, sizeof(fci), &n);
+
+	if (rc == SSCARD_OK)
+		sm->alg = fci_alg(fci, n);
+	return tolerate_blocked(sm->card, rc, allow_blocked);
+}
+
+static sscard_rc ssf33_refused(sscard_card *card)
+{
+	return sscard_card_fail(card, SSCARD_E_NOT_SUPPORTED,
+	                        "the card computes with SSF33, which OpenSSL does not "
+	                        "implement: use a PSAM or security module of that algorithm");
+}
+
+static bool blocked_ok_of(unsigned flags)
+{
+	return (flags & SSCARD_SM_ALLOW_BLOCKED) != 0;
+}
+
+/* What this card handle learnt before, when the same card (ATR) is in. */
+static bool cache_valid(const sscard_card *card, const uint8_t *atr, size_t atrlen)
+{
+	return card->ssc_cache.atr_len == atrlen && atrlen > 0 &&
+	       memcmp(card->ssc_cache.atr, atr, atrlen) == 0;
+}
+
+static void cache_keep(sscard_card *card, const uint8_t *atr, size_t atrlen,
+                       const sscard_sm *sm)
+{
+	if (!cache_valid(card, atr, atrlen)) {
+		memset(&card->ssc_cache, 0, sizeof(card->ssc_cache));
+		memcpy(card->ssc_cache.atr, atr, atrlen);
+		card->ssc_cache.atr_len = atrlen;
+	}
+	if (sm->alg != 0)
+		card->ssc_cache.alg = (int)sm->alg;
+	if (sm->have_card_id) {
+		memcpy(card->ssc_cache.card_id, sm->card_id, sizeof(sm->card_id));
+		card->ssc_cache.have_card_id = true;
+	}
+}
+
+/* SSSE selected and the algorithm and card id known: from this card's
+ * earlier answers (no APDU when SSSE is still selected), else asked. */
+static sscard_rc learn_card(sscard_sm *sm, const uint8_t *atr, size_t atrlen,
+                            const uint8_t *card_id, unsigned flags)
+{
+	sscard_card *card = sm->card;
+	bool cached = cache_valid(card, atr, atrlen), blocked_ok = flags & SSCARD_SM_ALLOW_BLOCKED;
+	sscard_rc rc;
+
+	if (cached && card->ssc_cache.alg != 0) {
+		sm->alg = (sscard_alg)card->ssc_cache.alg;
+		rc = tolerate_blocked(card, sscard_ssc_select(card, 0), blocked_ok);
+	} else {
+		rc = select_ssse(sm, blocked_ok);
+	}
+	if (rc != SSCARD_OK)
+		return rc;
+	if (card_id) {
+		memcpy(sm->card_id, card_id, sizeof(sm->card_id));
+		sm->have_card_id = true;
+	} else if (cached && card->ssc_cache.have_card_id) {
+		memcpy(sm->card_id, card->ssc_cache.card_id, sizeof(sm->card_id));
+		sm->have_card_id = true;
+	} else {
+		sm->have_card_id = read_card_id(card, sm->card_id);
+	}
+	/* no algorithm in the FCI: the version tells it ("3.xx" SM4) */
+	if ((sm->alg == 0 || (flags & SSCARD_SM_NEED_VERSION)) &&
+	    read_spec_major(card, &sm->spec_major) == SSCARD_OK && sm->alg == 0)
+		sm->alg = sm->spec_major >= 3 ? SSCARD_ALG_SM4 : SSCARD_ALG_3DES;
+	sscard_card_clear_detail(card);
+	/* a blocked SSSE shows no FCI and no version: what it said before */
+	if (sm->alg == 0 && cached)
+		sm->alg = (sscard_alg)card->ssc_cache.alg;
+	if (!card_id)
+		cache_keep(card, atr, atrlen, sm);
+	return SSCARD_OK;
+}
+
 sscard_rc sscard_sm_open(sscard_card *card, sscard_keys *keys, const char *df,
-                         const uint8_t *card_id, bool allow_blocked, sscard_sm *sm)
+                         const uint8_t *card_id, unsigned flags, sscard_sm *sm)
 {
 	const uint8_t *atr = NULL;
-	uint8_t id[16];
 	size_t atrlen = 0;
 	uint16_t fid = 0;
-	bool have_id = card_id != NULL;
 	sscard_rc rc;
 
 	if (!card || !df || !sm)
@@ -132,55 +234,34 @@ sscard_rc sscard_sm_open(sscard_card *card, sscard_keys *keys, const char *df,
 	sm->keys = keys;
 	snprintf(sm->df, sizeof(sm->df), "%s", df);
 	rc = sscard_card_atr(card, &atr, &atrlen);
+	if (rc == SSCARD_OK)
+		rc = learn_card(sm, atr, atrlen, card_id, flags);
 	if (rc != SSCARD_OK)
 		return rc;
-	rc = tolerate_blocked(card, sscard_ssc_select(card, 1), allow_blocked);
-	if (rc != SSCARD_OK)
-		return rc;
-	if (card_id)
-		memcpy(id, card_id, sizeof(id));
-	else
-		have_id = read_card_id(card, id);
-	if (have_id) {
-		memcpy(sm->card_id, id, sizeof(id));
-		sm->have_card_id = true;
-	}
-	rc = sscard_div_factors_make(atr, atrlen, have_id ? id : NULL, 16, &sm->factors);
+	rc = sscard_div_factors_make(atr, atrlen, sm->have_card_id ? sm->card_id : NULL, 16,
+	                             &sm->factors);
 	if (rc == SSCARD_E_BAD_DATA && card_id)
 		return sscard_card_fail(card, SSCARD_E_INVALID_ARG,
 		                        "the card id's region (its first 6 digits) is not decimal");
-	if (rc == SSCARD_E_BAD_DATA && have_id) /* the card's region is not BCD */
+	if (rc == SSCARD_E_BAD_DATA && sm->have_card_id) /* the card's region is not BCD */
 		rc = sscard_div_factors_make(atr, atrlen, NULL, 0, &sm->factors);
 	if (rc != SSCARD_OK)
 		return sscard_card_fail(card, rc, "the ATR is too short for the card factor");
 	/* SSSE is selected already; an application DF is selected below it */
 	if (fid == 0)
 		return SSCARD_OK;
-	return tolerate_blocked(card, select_below_ssse(card, fid), allow_blocked);
+	return tolerate_blocked(card, select_below_ssse(card, fid), blocked_ok_of(flags));
 }
 
-/* ---- authentication: begin ----------------------------------------------- */
+void sscard_sm_close(sscard_sm *sm)
+{
+	if (sm)
+		OPENSSL_cleanse(sm, sizeof(*sm));
+}
+
+/* ---- card commands ------------------------------------------------------- */
 
 typedef enum step_result { STEP_NOT_RUN, STEP_OK, STEP_WRONG, STEP_REJECTED } step_result;
-
-/* One authentication between sscard_auth_begin() and _finish(). */
-struct sscard_auth_request {
-	sscard_sm sm;            /* card, DF, factors (no keys: sm.keys is NULL) */
-	sscard_alg alg;
-	size_t bs;               /* block size: every value below is one block */
-	uint8_t internal_id, external_id;
-	bool internal_run;       /* INTERNAL AUTHENTICATE was sent */
-	bool internal_refused;   /* ... and the card refused our key */
-	bool finished;           /* the challenge is spent */
-	bool have_id;
-	uint8_t card_id[16];
-	uint8_t random[SSCARD_BLOCK_MAX];    /* ours, for INTERNAL AUTHENTICATE */
-	uint8_t answer[SSCARD_BLOCK_MAX];    /* the card's answer to it */
-	size_t answer_len;                   /* 0: none, or not one block */
-	uint8_t challenge[SSCARD_BLOCK_MAX]; /* the card's, for EXTERNAL AUTHENTICATE */
-};
-
-static const sscard_auth_options default_options = { 0, 1, 1, 1 };
 
 /* Whether the card's answer is a refusal of our keys (as opposed to a
  * transport or card failure, which is passed on). */
@@ -188,43 +269,186 @@ static bool is_key_refusal(sscard_rc rc)
 {
 	return rc == SSCARD_E_AUTH_FAILED || rc == SSCARD_E_WRONG_PIN ||
 	       rc == SSCARD_E_KEY_NOT_FOUND || rc == SSCARD_E_PIN_BLOCKED ||
-	       rc == SSCARD_E_BAD_DATA || rc == SSCARD_E_WRONG_PARAMS;
+	       rc == SSCARD_E_BAD_DATA || rc == SSCARD_E_WRONG_PARAMS ||
+	       rc == SSCARD_E_MAC;
 }
 
-/* The card's algorithm from its specification version (EF05 tag 03, an 4:
- * "3.00" and later cards use SM4, earlier ones 3DES; design.md s.4). */
-static sscard_rc card_alg(sscard_card *card, sscard_alg *alg)
+/* 00 84 00 00 08: 8 bytes on every card, SM4 cards included. */
+static sscard_rc get_challenge(sscard_card *card, uint8_t out[SSCARD_FACTOR_LEN])
 {
-	sscard_apdu a = { 0x00, 0xB2, 0x03, 5u << 3, NULL, 0, 2 + 4, 0 };
+	sscard_apdu a = { 0x00, 0x84, 0x00, 0x00, NULL, 0, SSCARD_FACTOR_LEN, 0 };
 	uint8_t resp[RESP_MAX];
 	size_t n = 0;
-	sscard_tlv tlv;
-	sscard_rc rc = sscard_ssc_select(card, 1);
+	sscard_rc rc = sscard_card_cmd(card, "GET CHALLENGE", &a, resp, sizeof(resp), &n);
 
+	if (rc == SSCARD_OK && n != SSCARD_FACTOR_LEN)
+		rc = sscard_card_fail(card, SSCARD_E_BAD_RESPONSE,
+		                      "GET CHALLENGE: %zu bytes, expected 8", n);
 	if (rc == SSCARD_OK)
-		rc = sscard_card_cmd(card, "READ RECORD 03", &a, resp, sizeof(resp), &n);
-	if (rc != SSCARD_OK)
-		return rc;
-	if (sscard_tlv_parse_record(resp, n, 0x03, 4, &tlv, NULL, 0) != SSCARD_OK ||
-	    tlv.len == 0 || tlv.value[0] < '1' || tlv.value[0] > '9')
+		memcpy(out, resp, SSCARD_FACTOR_LEN);
+	return rc;
+}
+
+/* 00 82 00 <id> 10 <cryptogram><original>; a refusal is *res REJECTED. */
+static sscard_rc external_auth_send(sscard_card *card, uint8_t id, const uint8_t *cryptogram,
+                                    const uint8_t *original, step_result *res)
+{
+	uint8_t data[2 * SSCARD_FACTOR_LEN], resp[RESP_MAX];
+	size_t n = 0;
+	sscard_apdu a = { 0x00, 0x82, 0x00, id, data, sizeof(data), 0, SSCARD_APDU_SENSITIVE };
+	sscard_rc rc;
+
+	memcpy(data, cryptogram, SSCARD_FACTOR_LEN);
+	memcpy(data + SSCARD_FACTOR_LEN, original, SSCARD_FACTOR_LEN);
+	rc = sscard_card_cmd(card, "EXTERNAL AUTHENTICATE", &a, resp, sizeof(resp), &n);
+	*res = rc == SSCARD_OK ? STEP_OK : STEP_NOT_RUN;
+	if (is_key_refusal(rc)) {
+		*res = STEP_REJECTED;
+		rc = SSCARD_OK;
+	}
+	OPENSSL_cleanse(data, sizeof(data));
+	return rc;
+}
+
+/* ---- keys of a session --------------------------------------------------- */
+
+/* The key for usage in df, else in SSSE above it (where the card also
+ * looks); *kdf names where it was found. */
+static sscard_rc df_key(sscard_keys *keys, const char *df, sscard_key_usage usage,
+                        const char **kdf, sscard_key_info *info)
+{
+	sscard_rc rc = sscard_keys_lookup(keys, usage, df, info);
+
+	*kdf = df;
+	if (rc == SSCARD_E_KEY_NOT_FOUND && strcmp(df, "SSSE") != 0) {
+		rc = sscard_keys_lookup(keys, usage, "SSSE", info);
+		*kdf = "SSSE";
+	}
+	return rc;
+}
+
+/* A provider's SSCARD_E_BAD_DATA means a diversification factor is
+ * missing: say which and why. */
+static sscard_rc no_factor(sscard_card *card, sscard_rc rc)
+{
+	if (rc == SSCARD_E_BAD_DATA)
 		return sscard_card_fail(card, SSCARD_E_BAD_DATA,
-		                        "the card gives no specification version to tell its "
-		                        "algorithm by: give the algorithm");
-	*alg = tlv.value[0] >= '3' ? SSCARD_ALG_SM4 : SSCARD_ALG_3DES;
+		                        "the key is diversified by region but the card "
+		                        "identification code could not be read (blank card, or "
+		                        "application blocked: give the card id)");
+	if (rc == SSCARD_E_KEYS_MISMATCH)
+		return sscard_card_fail(card, rc, "the keystore's key is of another algorithm "
+		                        "than the card's");
+	return rc;
+}
+
+/* The session's key of `usage`: found, and of the card's algorithm (a
+ * provider key of alg 0 follows the card; a card of unknown algorithm
+ * follows the key). */
+static sscard_rc session_key(sscard_sm *sm, sscard_key_usage usage, const char *what,
+                             sscard_key_info *info, sscard_key_use *use)
+{
+	const char *kdf = sm->df;
+	sscard_rc rc = df_key(sm->keys, sm->df, usage, &kdf, info);
+
+	if (rc != SSCARD_OK)
+		return sscard_card_fail(sm->card, rc, "%s: the keystore has no %s key for %s", what,
+		                        sscard_key_usage_name(usage), sm->df);
+	if (sm->alg == 0)
+		sm->alg = info->alg;
+	if (sm->alg == SSCARD_ALG_SSF33)
+		return ssf33_refused(sm->card);
+	if (sm->alg == 0)
+		return sscard_card_fail(sm->card, SSCARD_E_BAD_DATA,
+		                        "%s: the card's algorithm is unknown (no FCI, no version)",
+		                        what);
+	if (info->alg != 0 && info->alg != sm->alg)
+		return sscard_card_fail(sm->card, SSCARD_E_KEYS_MISMATCH,
+		                        "%s: the keystore's %s key is %s, the card computes with %s",
+		                        what, sscard_key_usage_name(usage),
+		                        info->alg == SSCARD_ALG_SM4 ? "SM4" : "3DES",
+		                        sm->alg == SSCARD_ALG_SM4 ? "SM4" : "3DES");
+	*use = (sscard_key_use){ usage, kdf, sm->alg, &sm->factors, NULL };
 	return SSCARD_OK;
 }
 
-/* Card -> terminal, first half: our random to the card, its answer kept
- * for finish. A refusal of our key is recorded, not an error. */
-static sscard_rc internal_auth_send(sscard_auth_request *r)
+/*
+ * Terminal -> card with the session's key of `usage`: GET CHALLENGE (the
+ * process factor, and the original, as field code does), the provider's
+ * cryptogram, EXTERNAL AUTHENTICATE. SSCARD_E_KEYS_MISMATCH when the card
+ * refuses it.
+ */
+static sscard_rc sm_external(sscard_sm *sm, sscard_key_usage usage, const char *what)
 {
-	uint8_t resp[RESP_MAX];
-	size_t n = 0;
-	sscard_rc rc = sscard_crypto_random(r->random, r->bs);
+	uint8_t challenge[SSCARD_FACTOR_LEN], cryptogram[SSCARD_FACTOR_LEN];
+	sscard_key_info info;
+	sscard_key_use use;
+	step_result res = STEP_NOT_RUN;
+	sscard_rc rc = session_key(sm, usage, what, &info, &use);
 
-	if (rc == SSCARD_OK) {
-		/* Le 00: a card of the other algorithm answers another length */
-		sscard_apdu a = { 0x00, 0x88, 0x00, r->internal_id, r->random, r->bs, 256, 0 };
+	if (rc == SSCARD_OK)
+		rc = get_challenge(sm->card, challenge);
+	use.process = challenge;
+	if (rc == SSCARD_OK)
+		rc = no_factor(sm->card, sscard_keys_cryptogram(sm->keys, &use, challenge,
+		                                                cryptogram));
+	if (rc == SSCARD_OK)
+		rc = external_auth_send(sm->card, info.id, cryptogram, challenge, &res);
+	if (rc == SSCARD_OK && res != STEP_OK)
+		rc = sscard_card_fail(sm->card, SSCARD_E_KEYS_MISMATCH,
+		                      "%s: the card refuses our %s key %02X (SW %04X)", what,
+		                      sscard_key_usage_name(usage), info.id, sm->card->last_sw);
+	OPENSSL_cleanse(challenge, sizeof(challenge));
+	OPENSSL_cleanse(cryptogram, sizeof(cryptogram));
+	return rc;
+}
+
+/* ---- authentication: begin ----------------------------------------------- */
+
+#define AUTH_VALUES 4
+
+/* One authentication between sscard_auth_begin() and _finish(). */
+struct sscard_auth_request {
+	sscard_sm sm;            /* card, DF, factors (no keys: sm.keys is NULL) */
+	uint8_t internal_id, external_id;
+	bool internal_run;       /* INTERNAL AUTHENTICATE was sent */
+	bool internal_refused;   /* ... and the card refused it */
+	bool external_ready;     /* the challenge for EXTERNAL AUTHENTICATE is out */
+	bool finished;           /* the challenge is spent */
+	uint8_t values[AUTH_VALUES][SSCARD_FACTOR_LEN]; /* by sscard_auth_value */
+	uint8_t answer[SSCARD_FACTOR_LEN]; /* first 8 bytes of the card's answer */
+	bool have_answer;
+};
+
+static const sscard_auth_options default_options = { 0, 0x00, 0x0A, 1, SSCARD_AUTH_AUTO,
+	                                             NULL, NULL };
+
+/* Card -> terminal, first half: 00 88 00 <id> 10 <factor><original>, the
+ * answer kept for finish. A refusal is recorded, not an error. */
+static sscard_rc internal_auth_send(sscard_auth_request *r, const sscard_auth_options *opt)
+{
+	uint8_t data[2 * SSCARD_FACTOR_LEN], resp[RESP_MAX];
+	uint8_t *factor = r->values[SSCARD_AUTH_INTERNAL_FACTOR];
+	uint8_t *original = r->values[SSCARD_AUTH_INTERNAL_ORIGINAL];
+	size_t n = 0;
+	sscard_rc rc = SSCARD_OK;
+
+	/* host randoms: the terminal, not the card, decides what a card must
+	 * prove it can encrypt, so a clone cannot replay a recorded answer */
+	if (opt->internal_factor)
+		memcpy(factor, opt->internal_factor, SSCARD_FACTOR_LEN);
+	else
+		rc = sscard_crypto_random(factor, SSCARD_FACTOR_LEN);
+	if (rc == SSCARD_OK && opt->internal_original)
+		memcpy(original, opt->internal_original, SSCARD_FACTOR_LEN);
+	else if (rc == SSCARD_OK)
+		rc = sscard_crypto_random(original, SSCARD_FACTOR_LEN);
+	if (rc != SSCARD_OK)
+		return rc;
+	memcpy(data, factor, SSCARD_FACTOR_LEN);
+	memcpy(data + SSCARD_FACTOR_LEN, original, SSCARD_FACTOR_LEN);
+	{
+		sscard_apdu a = { 0x00, 0x88, 0x00, r->internal_id, data, sizeof(data), 256, 0 };
 		rc = sscard_card_cmd(r->sm.card, "INTERNAL AUTHENTICATE", &a, resp, sizeof(resp),
 		                     &n);
 	}
@@ -232,56 +456,49 @@ static sscard_rc internal_auth_send(sscard_auth_request *r)
 	if (is_key_refusal(rc)) {
 		r->internal_refused = true;
 		rc = SSCARD_OK;
-	} else if (rc == SSCARD_OK && n == r->bs) {
-		memcpy(r->answer, resp, n);
-		r->answer_len = n; /* any other length can only be wrong */
+	} else if (rc == SSCARD_OK && n >= SSCARD_FACTOR_LEN) {
+		memcpy(r->answer, resp, SSCARD_FACTOR_LEN);
+		r->have_answer = true; /* shorter can only be wrong */
 	}
 	OPENSSL_cleanse(resp, sizeof(resp));
+	OPENSSL_cleanse(data, sizeof(data));
 	return rc;
 }
 
-/* GET CHALLENGE of one block of the key's algorithm. */
-static sscard_rc get_challenge(sscard_card *card, size_t len, uint8_t *out)
+/* Whether EXTERNAL AUTHENTICATE is prepared (AUTO: 3.00 cards, whose EF06
+ * is behind RKSSSE). */
+static bool wants_external(const sscard_auth_request *r, const sscard_auth_options *opt)
 {
-	sscard_apdu a = { 0x00, 0x84, 0x00, 0x00, NULL, 0, len, 0 };
-	size_t n = 0;
-	sscard_rc rc = sscard_card_cmd(card, "GET CHALLENGE", &a, out, SSCARD_BLOCK_MAX, &n);
-
-	if (rc == SSCARD_OK && n != len)
-		return sscard_card_fail(card, SSCARD_E_BAD_RESPONSE,
-		                        "GET CHALLENGE: %zu bytes, expected %zu", n, len);
-	return rc;
+	if (opt->external == SSCARD_AUTH_AUTO)
+		return r->sm.spec_major >= 3;
+	return opt->external != 0;
 }
 
 /* Everything begin does on the card, inside its transaction. */
 static sscard_rc begin_on_card(sscard_card *card, const char *df,
                                const sscard_auth_options *opt, sscard_auth_request *r)
 {
-	sscard_rc rc = SSCARD_OK;
+	unsigned flags = opt->external == SSCARD_AUTH_AUTO ? SSCARD_SM_NEED_VERSION : 0;
+	sscard_rc rc = sscard_sm_open(card, NULL, df, NULL, flags, &r->sm);
 
-	r->alg = opt->alg;
-	if (r->alg == 0)
-		rc = card_alg(card, &r->alg);
-	r->bs = sscard_alg_block(r->alg);
-	if (rc == SSCARD_OK && r->bs == 0)
-		return sscard_card_fail(card, SSCARD_E_INVALID_ARG, "unknown algorithm %d",
-		                        (int)opt->alg);
-	if (rc == SSCARD_OK)
-		rc = sscard_sm_open(card, NULL, df, NULL, false, &r->sm);
 	if (rc != SSCARD_OK)
 		return rc;
-	r->have_id = r->sm.have_card_id;
-	memcpy(r->card_id, r->sm.card_id, sizeof(r->card_id));
+	if (opt->alg != 0)
+		r->sm.alg = opt->alg;
+	if (r->sm.alg == SSCARD_ALG_SSF33)
+		return ssf33_refused(card);
+	if (r->sm.alg != SSCARD_ALG_3DES && r->sm.alg != SSCARD_ALG_SM4)
+		return sscard_card_fail(card, SSCARD_E_INVALID_ARG, "unknown algorithm %d",
+		                        (int)r->sm.alg);
 	if (opt->internal)
-		rc = internal_auth_send(r);
-	if (rc == SSCARD_OK)
-		rc = get_challenge(card, r->bs, r->challenge);
-	if (rc == SSCARD_E_WRONG_LENGTH)
-		/* a challenge of our block size is refused: the card uses the
-		 * other algorithm (an SM4 keystore on a 3DES card) */
-		return sscard_card_fail(card, SSCARD_E_KEYS_MISMATCH,
-		                        "GET CHALLENGE: the card refuses a %zu-byte challenge: "
-		                        "the algorithm is not this card's", r->bs);
+		rc = internal_auth_send(r, opt);
+	if (rc == SSCARD_OK && wants_external(r, opt)) {
+		/* last: nothing between it and EXTERNAL AUTHENTICATE */
+		rc = get_challenge(card, r->values[SSCARD_AUTH_EXTERNAL_FACTOR]);
+		memcpy(r->values[SSCARD_AUTH_EXTERNAL_ORIGINAL],
+		       r->values[SSCARD_AUTH_EXTERNAL_FACTOR], SSCARD_FACTOR_LEN);
+		r->external_ready = rc == SSCARD_OK;
+	}
 	return rc;
 }
 
@@ -296,11 +513,13 @@ SSCARD_API sscard_rc sscard_auth_begin(sscard_card *card, const char *df,
 		*req = NULL;
 	if (!card || !req)
 		return SSCARD_E_INVALID_ARG;
+	if (!opt)
+		opt = &default_options;
+	if (!opt->internal && !opt->external)
+		return SSCARD_E_INVALID_ARG; /* nothing to authenticate */
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return SSCARD_E_NOMEM;
-	if (!opt)
-		opt = &default_options;
 	r->internal_id = opt->internal_id;
 	r->external_id = opt->external_id;
 	rc = sscard_card_begin(card);
@@ -320,35 +539,29 @@ SSCARD_API sscard_rc sscard_auth_begin(sscard_card *card, const char *df,
 
 SSCARD_API sscard_alg sscard_auth_request_alg(const sscard_auth_request *req)
 {
-	return req ? req->alg : (sscard_alg)0;
+	return req ? req->sm.alg : (sscard_alg)0;
 }
 
-/* One block of the request, or NULL and 0 when absent. */
-static const uint8_t *block_of(const uint8_t *p, size_t n, bool present, size_t *len)
+SSCARD_API const uint8_t *sscard_auth_request_value(const sscard_auth_request *req,
+                                                    sscard_auth_value which, size_t *len)
 {
+	bool present = req && (unsigned)which < AUTH_VALUES &&
+	               (which <= SSCARD_AUTH_INTERNAL_ORIGINAL ? req->internal_run
+	                                                       : req->external_ready);
+
 	if (len)
-		*len = present ? n : 0;
-	return present ? p : NULL;
-}
-
-SSCARD_API const uint8_t *sscard_auth_request_challenge(const sscard_auth_request *req,
-                                                        size_t *len)
-{
-	return block_of(req ? req->challenge : NULL, req ? req->bs : 0, req != NULL, len);
-}
-
-SSCARD_API const uint8_t *sscard_auth_request_random(const sscard_auth_request *req,
-                                                     size_t *len)
-{
-	return block_of(req ? req->random : NULL, req ? req->bs : 0,
-	                req && req->internal_run, len);
+		*len = present ? SSCARD_FACTOR_LEN : 0;
+	return present ? req->values[which] : NULL;
 }
 
 SSCARD_API const uint8_t *sscard_auth_request_card_id(const sscard_auth_request *req,
                                                       size_t *len)
 {
-	return block_of(req ? req->card_id : NULL, sizeof(req->card_id), req && req->have_id,
-	                len);
+	bool present = req && req->sm.have_card_id;
+
+	if (len)
+		*len = present ? sizeof(req->sm.card_id) : 0;
+	return present ? req->sm.card_id : NULL;
 }
 
 SSCARD_API void sscard_auth_request_factors(const sscard_auth_request *req,
@@ -373,30 +586,6 @@ SSCARD_API void sscard_auth_request_free(sscard_auth_request **req)
 
 /* ---- authentication: finish ---------------------------------------------- */
 
-/* Terminal -> card: 00 82 00 <id> <cryptogram> <challenge>. */
-static sscard_rc external_auth_send(sscard_auth_request *r, const uint8_t *cryptogram,
-                                    step_result *res)
-{
-	uint8_t data[2 * SSCARD_BLOCK_MAX], resp[RESP_MAX];
-	size_t n = 0;
-	sscard_apdu a = { 0x00, 0x82, 0x00, r->external_id, data, 2 * r->bs, 0,
-	                  SSCARD_APDU_SENSITIVE };
-	sscard_rc rc;
-
-	memcpy(data, cryptogram, r->bs);
-	memcpy(data + r->bs, r->challenge, r->bs);
-	rc = sscard_card_cmd(r->sm.card, "EXTERNAL AUTHENTICATE", &a, resp, sizeof(resp), &n);
-	*res = STEP_NOT_RUN;
-	if (rc == SSCARD_OK)
-		*res = STEP_OK;
-	else if (is_key_refusal(rc) || rc == SSCARD_E_MAC) {
-		*res = STEP_REJECTED;
-		rc = SSCARD_OK;
-	}
-	OPENSSL_cleanse(data, sizeof(data));
-	return rc;
-}
-
 /* The card's answer against what the back end expects. */
 static step_result internal_result(const sscard_auth_request *r, const uint8_t *expected)
 {
@@ -404,15 +593,18 @@ static step_result internal_result(const sscard_auth_request *r, const uint8_t *
 		return STEP_NOT_RUN;
 	if (r->internal_refused)
 		return STEP_REJECTED;
-	return r->answer_len == r->bs && CRYPTO_memcmp(r->answer, expected, r->bs) == 0
+	return r->have_answer && CRYPTO_memcmp(r->answer, expected, SSCARD_FACTOR_LEN) == 0
 	               ? STEP_OK
 	               : STEP_WRONG;
 }
 
-/* The verdict from the two steps (see sscard_authenticate() in sm.h). */
+/* The verdict from the two steps (see sscard_authenticate() in sm.h); a
+ * request without external part is judged on the card alone. */
 static sscard_auth_verdict judge(step_result internal, step_result external)
 {
-	if (external != STEP_OK)
+	/* a card refusing our key says the keys are not its own: a wrong
+	 * internal answer then proves nothing about the card */
+	if (external != STEP_OK && external != STEP_NOT_RUN)
 		return SSCARD_AUTH_KEYS_MISMATCH;
 	if (internal == STEP_WRONG)
 		return SSCARD_AUTH_NOT_GENUINE;
@@ -428,7 +620,8 @@ static sscard_rc report(const sscard_auth_request *r, sscard_auth_verdict v, ste
 
 	switch (v) {
 	case SSCARD_AUTH_GENUINE:
-		SSC_INFO(card->ctx, "authenticated in %s: card and terminal", r->sm.df);
+		SSC_INFO(card->ctx, "authenticated in %s: the card is genuine%s", r->sm.df,
+		         ex == STEP_OK ? ", the terminal accepted" : "");
 		return SSCARD_OK;
 	case SSCARD_AUTH_TERMINAL_ONLY:
 		SSC_INFO(card->ctx, "authenticated in %s: terminal only (the card was not "
@@ -436,13 +629,28 @@ static sscard_rc report(const sscard_auth_request *r, sscard_auth_verdict v, ste
 		return SSCARD_OK;
 	case SSCARD_AUTH_NOT_GENUINE:
 		return sscard_card_fail(card, SSCARD_E_NOT_GENUINE,
-		                        "INTERNAL AUTHENTICATE: the card's answer is wrong although "
-		                        "it accepted our key: card not genuine");
+		                        "INTERNAL AUTHENTICATE: the card's answer is not what the "
+		                        "keys compute: card not genuine");
 	default:
 		return sscard_card_fail(card, SSCARD_E_KEYS_MISMATCH,
 		                        "%s AUTHENTICATE: the card refuses our keys (last SW %04X)",
-		                        ex != STEP_OK ? "EXTERNAL" : "INTERNAL", card->last_sw);
+		                        ex == STEP_REJECTED ? "EXTERNAL" : "INTERNAL", card->last_sw);
 	}
+}
+
+static bool finish_args_ok(const sscard_card *card, const sscard_auth_request *req,
+                           const uint8_t *cryptogram, size_t cryptogram_len,
+                           const uint8_t *expected, size_t expected_len)
+{
+	if (!card || !req || req->sm.card != card || req->finished)
+		return false;
+	if (req->external_ready ? (!cryptogram || cryptogram_len != SSCARD_FACTOR_LEN)
+	                        : (cryptogram || cryptogram_len != 0))
+		return false;
+	if (expected ? expected_len != SSCARD_FACTOR_LEN : expected_len != 0)
+		return false;
+	/* a request that only checks the card needs the expected answer */
+	return req->external_ready || expected;
 }
 
 SSCARD_API sscard_rc sscard_auth_finish(sscard_card *card, sscard_auth_request *req,
@@ -452,25 +660,26 @@ SSCARD_API sscard_rc sscard_auth_finish(sscard_card *card, sscard_auth_request *
 {
 	step_result in, ex = STEP_NOT_RUN;
 	sscard_auth_verdict v = SSCARD_AUTH_NOT_RUN;
-	sscard_rc rc, rc2;
+	sscard_rc rc = SSCARD_OK, rc2;
 
 	if (verdict)
 		*verdict = v;
-	if (!card || !req || req->sm.card != card || req->finished || !cryptogram ||
-	    cryptogram_len != req->bs || (expected && expected_len != req->bs) ||
-	    (!expected && expected_len != 0))
+	if (!finish_args_ok(card, req, cryptogram, cryptogram_len, expected, expected_len))
 		return SSCARD_E_INVALID_ARG;
 	req->finished = true; /* the challenge is spent whatever happens now */
 	in = internal_result(req, expected);
-	rc = sscard_card_begin(card);
-	if (rc != SSCARD_OK)
-		return rc;
-	rc = external_auth_send(req, cryptogram, &ex);
-	rc2 = sscard_card_end(card);
-	if (rc == SSCARD_OK)
-		rc = rc2;
-	if (rc != SSCARD_OK)
-		return rc;
+	if (req->external_ready) {
+		rc = sscard_card_begin(card);
+		if (rc != SSCARD_OK)
+			return rc;
+		rc = external_auth_send(card, req->external_id, cryptogram,
+		                        req->values[SSCARD_AUTH_EXTERNAL_ORIGINAL], &ex);
+		rc2 = sscard_card_end(card);
+		if (rc == SSCARD_OK)
+			rc = rc2;
+		if (rc != SSCARD_OK)
+			return rc;
+	}
 	v = judge(in, ex);
 	if (verdict)
 		*verdict = v;
@@ -479,51 +688,36 @@ SSCARD_API sscard_rc sscard_auth_finish(sscard_card *card, sscard_auth_request *
 
 /* ---- authentication with a key provider ---------------------------------- */
 
-/* The key for usage in df, else in SSSE above it (where the card also
- * looks); *kdf names where it was found. */
-static sscard_rc df_key(sscard_keys *keys, const char *df, sscard_key_usage usage,
-                        const char **kdf, sscard_key_info *info)
-{
-	sscard_rc rc = sscard_keys_lookup(keys, usage, df, info);
-
-	*kdf = df;
-	if (rc == SSCARD_E_KEY_NOT_FOUND && strcmp(df, "SSSE") != 0) {
-		rc = sscard_keys_lookup(keys, usage, "SSSE", info);
-		*kdf = "SSSE";
-	}
-	return rc;
-}
-
-static sscard_rc sm_key(sscard_sm *sm, sscard_key_usage usage, const char **df,
-                        sscard_key_info *info)
-{
-	return df_key(sm->keys, sm->df, usage, df, info);
-}
-
-/* A provider's SSCARD_E_BAD_DATA means a diversification factor is
- * missing: say which and why. */
-static sscard_rc no_factor(sscard_card *card, sscard_rc rc)
-{
-	if (rc != SSCARD_E_BAD_DATA)
-		return rc;
-	return sscard_card_fail(card, SSCARD_E_BAD_DATA,
-	                        "the key is diversified by region but the card identification "
-	                        "code could not be read (blank card, or application blocked: "
-	                        "give the card id)");
-}
-
 /* The provider plays the back end: both answers for the request. */
 static sscard_rc provider_answers(sscard_card *card, sscard_keys *keys,
                                   const sscard_auth_request *r, const char *ext_df,
                                   const char *int_df, uint8_t *cryptogram, uint8_t *expected)
 {
-	sscard_rc rc = sscard_keys_encrypt(keys, SSCARD_KEY_EXTERNAL, ext_df, &r->sm.factors,
-	                                   r->challenge, r->bs, cryptogram);
+	sscard_key_use use = { SSCARD_KEY_EXTERNAL, ext_df, r->sm.alg, &r->sm.factors,
+		               r->values[SSCARD_AUTH_EXTERNAL_FACTOR] };
+	sscard_rc rc = sscard_keys_cryptogram(keys, &use, r->values[SSCARD_AUTH_EXTERNAL_ORIGINAL],
+	                                      cryptogram);
 
-	if (rc == SSCARD_OK && r->internal_run)
-		rc = sscard_keys_encrypt(keys, SSCARD_KEY_INTERNAL, int_df, &r->sm.factors,
-		                         r->random, r->bs, expected);
+	if (rc == SSCARD_OK && r->internal_run) {
+		use = (sscard_key_use){ SSCARD_KEY_INTERNAL, int_df, r->sm.alg, &r->sm.factors,
+			                r->values[SSCARD_AUTH_INTERNAL_FACTOR] };
+		rc = sscard_keys_cryptogram(keys, &use, r->values[SSCARD_AUTH_INTERNAL_ORIGINAL],
+		                            expected);
+	}
 	return no_factor(card, rc);
+}
+
+/* The provider's keys match the card's algorithm (checked before any
+ * random goes to the card, so a wrong keystore is named as such). */
+static sscard_rc alg_matches(sscard_card *card, const sscard_auth_request *req,
+                             const sscard_key_info *ext)
+{
+	if (ext->alg == 0 || ext->alg == req->sm.alg)
+		return SSCARD_OK;
+	return sscard_card_fail(card, SSCARD_E_KEYS_MISMATCH,
+	                        "the keystore's keys are %s, the card computes with %s",
+	                        ext->alg == SSCARD_ALG_SM4 ? "SM4" : "3DES",
+	                        req->sm.alg == SSCARD_ALG_SM4 ? "SM4" : "3DES");
 }
 
 /* begin, the provider's answers, finish: within the caller's transaction. */
@@ -532,9 +726,9 @@ static sscard_rc authenticate_with(sscard_card *card, sscard_keys *keys, const c
 {
 	sscard_key_info ext, in;
 	const char *ext_df, *int_df = df;
-	uint8_t cryptogram[SSCARD_BLOCK_MAX], expected[SSCARD_BLOCK_MAX];
+	uint8_t cryptogram[SSCARD_FACTOR_LEN], expected[SSCARD_FACTOR_LEN];
 	sscard_auth_request *req = NULL;
-	sscard_auth_options opt;
+	sscard_auth_options opt = default_options;
 	sscard_rc rc = df_key(keys, df, SSCARD_KEY_EXTERNAL, &ext_df, &ext);
 
 	if (rc != SSCARD_OK)
@@ -542,30 +736,29 @@ static sscard_rc authenticate_with(sscard_card *card, sscard_keys *keys, const c
 		                        "key for %s", df);
 	opt.alg = ext.alg;
 	opt.external_id = ext.id;
+	opt.external = 1;
 	rc = df_key(keys, df, SSCARD_KEY_INTERNAL, &int_df, &in);
 	if (rc != SSCARD_OK && rc != SSCARD_E_KEY_NOT_FOUND)
 		return rc;
 	opt.internal = rc == SSCARD_OK; /* no IRK: nothing to check the card with */
 	opt.internal_id = opt.internal ? in.id : 0;
+	/* the card's algorithm first: a keystore of the other one is named */
+	opt.alg = 0;
 	rc = sscard_auth_begin(card, df, &opt, &req);
+	if (rc == SSCARD_OK)
+		rc = alg_matches(card, req, &ext);
 	if (rc == SSCARD_E_KEYS_MISMATCH)
 		*v = SSCARD_AUTH_KEYS_MISMATCH;
 	if (rc == SSCARD_OK)
 		rc = provider_answers(card, keys, req, ext_df, int_df, cryptogram, expected);
 	if (rc == SSCARD_OK)
-		rc = sscard_auth_finish(card, req, cryptogram, req->bs,
+		rc = sscard_auth_finish(card, req, cryptogram, SSCARD_FACTOR_LEN,
 		                        req->internal_run ? expected : NULL,
-		                        req->internal_run ? req->bs : 0, v);
+		                        req->internal_run ? SSCARD_FACTOR_LEN : 0, v);
 	sscard_auth_request_free(&req);
 	OPENSSL_cleanse(cryptogram, sizeof(cryptogram));
 	OPENSSL_cleanse(expected, sizeof(expected));
 	return rc;
-}
-
-sscard_rc sscard_sm_authenticate(sscard_sm *sm, sscard_auth_verdict *verdict)
-{
-	*verdict = SSCARD_AUTH_NOT_RUN;
-	return authenticate_with(sm->card, sm->keys, sm->df, verdict);
 }
 
 SSCARD_API sscard_rc sscard_authenticate(sscard_card *card, sscard_keys *keys,
@@ -595,44 +788,43 @@ SSCARD_API sscard_rc sscard_authenticate(sscard_card *card, sscard_keys *keys,
 
 /* ---- commands protected by a MAC ----------------------------------------- */
 
-sscard_rc sscard_sm_send_mac(sscard_sm *sm, sscard_key_usage usage, const char *what,
-                             uint8_t cla, uint8_t ins, uint8_t p1, uint8_t p2,
-                             const uint8_t *data, size_t len, unsigned flags)
+/*
+ * GET CHALLENGE, then 84 <ins> <p1> <p2> Lc [<data>] <MAC>: the MAC over
+ * the header (Lc counting the MAC) and the data, by the line key's
+ * process key for the challenge. `secret` (may be NULL) is first
+ * encrypted under the same process key and sent as the data (PIN reload).
+ */
+static sscard_rc send_mac(sscard_sm *sm, const char *what, uint8_t ins, uint8_t p1,
+                          uint8_t p2, const uint8_t *secret, size_t len)
 {
-	uint8_t input[5 + SSCARD_APDU_MAX_SHORT_NC], challenge[SSCARD_BLOCK_MAX];
+	uint8_t input[5 + 2 * SSCARD_BLOCK_MAX + SSCARD_MAC_LEN], challenge[SSCARD_FACTOR_LEN];
 	uint8_t resp[RESP_MAX];
 	sscard_key_info info;
-	const char *kdf;
+	sscard_key_use use;
 	size_t n = 0;
 	sscard_rc rc;
 
-	sm->mac_command_sent = false;
-	if (len + SSCARD_MAC_LEN > SSCARD_APDU_MAX_SHORT_NC || (len && !data))
+	sm->command_sent = false;
+	if (len > 2 * SSCARD_BLOCK_MAX)
 		return SSCARD_E_INVALID_ARG;
-	rc = sm_key(sm, usage, &kdf, &info);
-	if (rc != SSCARD_OK)
-		return sscard_card_fail(sm->card, rc, "%s: the keystore has no key for it in %s",
-		                        what, sm->df);
-	/* MAC over the header (Lc counting the MAC) and the data */
-	input[0] = cla;
+	rc = session_key(sm, SSCARD_KEY_LINE, what, &info, &use);
+	if (rc == SSCARD_OK)
+		rc = get_challenge(sm->card, challenge);
+	use.process = challenge;
+	input[0] = 0x84;
 	input[1] = ins;
 	input[2] = p1;
 	input[3] = p2;
 	input[4] = (uint8_t)(len + SSCARD_MAC_LEN);
-	if (len)
-		memcpy(input + 5, data, len);
-	rc = get_challenge(sm->card, sscard_alg_block(info.alg), challenge);
-	if (rc == SSCARD_E_WRONG_LENGTH)
-		rc = sscard_card_fail(sm->card, SSCARD_E_KEYS_MISMATCH,
-		                      "%s: the card refuses a %zu-byte challenge: the keystore's "
-		                      "algorithm is not this card's", what, sscard_alg_block(info.alg));
+	if (rc == SSCARD_OK && len)
+		rc = no_factor(sm->card, sscard_keys_encrypt(sm->keys, &use, secret, len, input + 5));
 	if (rc == SSCARD_OK)
-		rc = no_factor(sm->card, sscard_keys_mac(sm->keys, usage, kdf, &sm->factors, challenge,
-		                                   sscard_alg_block(info.alg), input, 5 + len,
-		                                   input + 5 + len));
+		rc = no_factor(sm->card, sscard_keys_mac(sm->keys, &use, input, 5 + len,
+		                                         input + 5 + len));
 	if (rc == SSCARD_OK) {
-		sscard_apdu a = { cla, ins, p1, p2, input + 5, len + SSCARD_MAC_LEN, 0, flags };
-		sm->mac_command_sent = true;
+		sscard_apdu a = { 0x84, ins, p1, p2, input + 5, len + SSCARD_MAC_LEN, 0,
+			          len ? SSCARD_APDU_SENSITIVE : 0 };
+		sm->command_sent = true;
 		rc = sscard_card_cmd(sm->card, what, &a, resp, sizeof(resp), &n);
 	}
 	OPENSSL_cleanse(input, sizeof(input));
@@ -640,66 +832,11 @@ sscard_rc sscard_sm_send_mac(sscard_sm *sm, sscard_key_usage usage, const char *
 	return rc;
 }
 
-void sscard_sm_close(sscard_sm *sm)
-{
-	if (sm)
-		OPENSSL_cleanse(sm, sizeof(*sm));
-}
-
-/* Open a session in df, run one MAC'd command, close; within a transaction. */
-static sscard_rc one_mac_command(sscard_card *card, sscard_keys *keys, const char *df,
-                                 const uint8_t *card_id, sscard_key_usage usage,
-                                 const char *what, uint8_t ins, uint8_t p1, uint8_t p2,
-                                 unsigned flags)
-{
-	sscard_sm sm;
-	sscard_rc rc, rc2;
-
-	if (!card || !keys)
-		return SSCARD_E_INVALID_ARG;
-	rc = sscard_card_begin(card);
-	if (rc != SSCARD_OK)
-		return rc;
-	/* only UNBLOCK is meant for a blocked application */
-	rc = sscard_sm_open(card, keys, df ? df : "SSSE", card_id, ins == 0x18, &sm);
-	if (rc == SSCARD_OK)
-		rc = sscard_sm_send_mac(&sm, usage, what, 0x84, ins, p1, p2, NULL, 0, flags);
-	sscard_sm_close(&sm);
-	rc2 = sscard_card_end(card);
-	return rc != SSCARD_OK ? rc : rc2;
-}
-
-SSCARD_API sscard_rc sscard_app_block(sscard_card *card, sscard_keys *keys, const char *df,
-                                      int permanent)
-{
-	return one_mac_command(card, keys, df, NULL, SSCARD_KEY_LINE, "APPLICATION BLOCK", 0x1E,
-	                       0x00, permanent ? 0x01 : 0x00, 0);
-}
-
-SSCARD_API sscard_rc sscard_app_unblock(sscard_card *card, sscard_keys *keys, const char *df,
-                                        const char *card_id)
-{
-	uint8_t id[16];
-	size_t n = 0;
-
-	if (card_id && (sscard_hex_decode(card_id, id, sizeof(id), &n) != SSCARD_OK ||
-	                n != sizeof(id)))
-		return SSCARD_E_INVALID_ARG;
-	return one_mac_command(card, keys, df, card_id ? id : NULL, SSCARD_KEY_LINE,
-	                       "APPLICATION UNBLOCK", 0x18, 0x00, 0x00, 0);
-}
-
-SSCARD_API sscard_rc sscard_pin_unblock(sscard_card *card, sscard_keys *keys, const char *df)
-{
-	return one_mac_command(card, keys, df, NULL, SSCARD_KEY_UNBLOCK, "PIN UNBLOCK", 0x24,
-	                       0x00, 0x00, SSCARD_APDU_SENSITIVE);
-}
-
 /* The reload block: <digit count> <BCD digits, F-padded> 80 00 .. to whole
- * blocks (the card's PIN format, padding method 2). */
+ * blocks of `bs` (design.md s.4, verify). */
 static sscard_rc reload_block(const char *pin, size_t bs, uint8_t *out, size_t *outlen)
 {
-	size_t digits = strlen(pin), bytes = (digits + 1) / 2, n;
+	size_t digits = strlen(pin), bytes = (digits + 1) / 2;
 
 	if (digits < 4 || digits > 12)
 		return SSCARD_E_INVALID_ARG;
@@ -715,58 +852,111 @@ static sscard_rc reload_block(const char *pin, size_t bs, uint8_t *out, size_t *
 		                                      : (out[1 + i / 2] & 0xF0u) | d);
 	}
 	out[1 + bytes] = 0x80;
-	n = (2 + bytes + bs - 1) / bs * bs;
-	*outlen = n;
+	*outlen = (2 + bytes + bs - 1) / bs * bs;
 	return SSCARD_OK;
 }
 
-SSCARD_API sscard_rc sscard_pin_reload(sscard_card *card, sscard_keys *keys, const char *df,
-                                       const char *new_pin)
+/* Open a session in df, run one MAC'd command (after EXTERNAL
+ * AUTHENTICATE with `auth` unless 0), close; within a transaction. */
+static sscard_rc one_mac_command(sscard_card *card, sscard_keys *keys, const char *df,
+                                 const uint8_t *card_id, sscard_key_usage auth,
+                                 const char *what, uint8_t ins, uint8_t p1, uint8_t p2,
+                                 const char *new_pin)
 {
-	uint8_t plain[2 * SSCARD_BLOCK_MAX], enc[2 * SSCARD_BLOCK_MAX];
-	sscard_key_info info;
-	const char *kdf;
+	uint8_t block[2 * SSCARD_BLOCK_MAX];
+	size_t len = 0;
 	sscard_sm sm;
-	size_t n = 0;
 	sscard_rc rc, rc2;
 
-	if (!card || !keys || !new_pin)
+	if (!card || !keys)
 		return SSCARD_E_INVALID_ARG;
 	rc = sscard_card_begin(card);
 	if (rc != SSCARD_OK)
 		return rc;
-	rc = sscard_sm_open(card, keys, df ? df : "SSSE", NULL, false, &sm);
+	/* only UNBLOCK is meant for a blocked application */
+	rc = sscard_sm_open(card, keys, df ? df : "SSSE", card_id,
+	                    ins == 0x18 ? SSCARD_SM_ALLOW_BLOCKED : 0, &sm);
+	if (rc == SSCARD_OK && new_pin)
+		/* whole blocks of the card's algorithm (a PSAM's keys have none) */
+		rc = reload_block(new_pin, sm.alg == SSCARD_ALG_SM4 ? 16u : 8u, block, &len);
+	if (rc == SSCARD_OK && auth != 0)
+		rc = sm_external(&sm, auth, what);
 	if (rc == SSCARD_OK)
-		rc = sm_key(&sm, SSCARD_KEY_UNBLOCK, &kdf, &info);
-	if (rc == SSCARD_OK)
-		rc = reload_block(new_pin, sscard_alg_block(info.alg), plain, &n);
-	if (rc == SSCARD_OK)
-		rc = no_factor(sm.card, sscard_keys_encrypt(keys, SSCARD_KEY_UNBLOCK, kdf, &sm.factors,
-		                                        plain, n, enc));
-	if (rc == SSCARD_OK)
-		rc = sscard_sm_send_mac(&sm, SSCARD_KEY_UNBLOCK, "PIN RELOAD", 0x84, 0x24, 0x00,
-		                        0x01, enc, n, SSCARD_APDU_SENSITIVE);
-	OPENSSL_cleanse(plain, sizeof(plain));
-	OPENSSL_cleanse(enc, sizeof(enc));
+		rc = send_mac(&sm, what, ins, p1, p2, new_pin ? block : NULL, len);
+	OPENSSL_cleanse(block, sizeof(block));
 	sscard_sm_close(&sm);
 	rc2 = sscard_card_end(card);
 	return rc != SSCARD_OK ? rc : rc2;
 }
 
+SSCARD_API sscard_rc sscard_app_block(sscard_card *card, sscard_keys *keys, const char *df,
+                                      int permanent)
+{
+	return one_mac_command(card, keys, df, NULL, 0, "APPLICATION BLOCK", 0x1E, 0x00,
+	                       permanent ? 0x01 : 0x00, NULL);
+}
+
+SSCARD_API sscard_rc sscard_app_unblock(sscard_card *card, sscard_keys *keys, const char *df,
+                                        const char *card_id)
+{
+	uint8_t id[16];
+	size_t n = 0;
+
+	if (card_id && (sscard_hex_decode(card_id, id, sizeof(id), &n) != SSCARD_OK ||
+	                n != sizeof(id)))
+		return SSCARD_E_INVALID_ARG;
+	return one_mac_command(card, keys, df, card_id ? id : NULL, 0, "APPLICATION UNBLOCK",
+	                       0x18, 0x00, 0x00, NULL);
+}
+
+SSCARD_API sscard_rc sscard_pin_unblock(sscard_card *card, sscard_keys *keys, const char *df)
+{
+	return one_mac_command(card, keys, df, NULL, SSCARD_KEY_UNBLOCK, "PIN UNBLOCK", 0x24,
+	                       0x00, 0x00, NULL);
+}
+
+SSCARD_API sscard_rc sscard_pin_reload(sscard_card *card, sscard_keys *keys, const char *df,
+                                       const char *new_pin)
+{
+	if (!new_pin)
+		return SSCARD_E_INVALID_ARG;
+	return one_mac_command(card, keys, df, NULL, SSCARD_KEY_UNBLOCK, "PIN RELOAD", 0x24,
+	                       0x00, 0x01, new_pin);
+}
+
 /* ---- protected writes ---------------------------------------------------- */
 
-/* READ RECORD by identifier (the tag) and SFI; the value into `value`. */
+/* Make the element's EF current when it is addressed by record number
+ * (EF0D: 00 A4 00 00 02 EF0D, as field code does). */
+static sscard_rc select_ef(sscard_card *card, const sscard_file_info *fi)
+{
+	uint8_t fid[2] = { (uint8_t)(fi->fid >> 8), (uint8_t)fi->fid }, resp[RESP_MAX];
+	sscard_apdu a = { 0x00, 0xA4, 0x00, 0x00, fid, 2, 0, 0 };
+	size_t n = 0;
+
+	return sscard_card_cmd(card, "SELECT EF", &a, resp, sizeof(resp), &n);
+}
+
+/* READ RECORD by identifier (the tag) and SFI, or by number in the
+ * selected EF; the value into `value`. */
 static sscard_rc read_element(sscard_card *card, const sscard_element *e,
                               uint8_t value[SSCARD_ELEM_VALUE_MAX], size_t *len)
 {
-	sscard_apdu a = { 0x00, 0xB2, e->tag, (uint8_t)(e->sfi << 3), NULL, 0,
-	                  2u + e->len, 0 };
+	const sscard_file_info *fi = sscard_file_info_of(e->ef);
+	sscard_apdu a = { 0x00, 0xB2, e->tag, (uint8_t)(e->sfi << 3), NULL, 0, 2u + e->len, 0 };
 	uint8_t resp[RESP_MAX];
 	char detail[SSCARD_DETAIL_MAX];
 	sscard_tlv tlv;
 	size_t n = 0;
-	sscard_rc rc = sscard_card_cmd(card, "READ RECORD", &a, resp, sizeof(resp), &n);
+	sscard_rc rc = SSCARD_OK;
 
+	if (fi->by_record) {
+		a.p1 = e->record;
+		a.p2 = 0x04;
+		rc = select_ef(card, fi);
+	}
+	if (rc == SSCARD_OK)
+		rc = sscard_card_cmd(card, "READ RECORD", &a, resp, sizeof(resp), &n);
 	if (rc != SSCARD_OK)
 		return rc;
 	rc = sscard_tlv_parse_record(resp, n, e->tag, e->len, &tlv, detail, sizeof(detail));
@@ -777,20 +967,18 @@ static sscard_rc read_element(sscard_card *card, const sscard_element *e,
 	return SSCARD_OK;
 }
 
-/* Read, authenticating first when the file needs it (3.0 cards' EF06). */
+/* Read, authenticating with the read key first when the file needs it
+ * (3.0 cards' EF06: RKSSSE). */
 static sscard_rc read_element_auth(sscard_sm *sm, const sscard_element *e,
-                                   uint8_t value[SSCARD_ELEM_VALUE_MAX], size_t *len,
-                                   bool *authenticated)
+                                   uint8_t value[SSCARD_ELEM_VALUE_MAX], size_t *len)
 {
-	sscard_auth_verdict v;
 	sscard_rc rc = read_element(sm->card, e, value, len);
 
-	if (rc != SSCARD_E_SECURITY || *authenticated)
+	if (rc != SSCARD_E_SECURITY)
 		return rc;
-	rc = sscard_sm_authenticate(sm, &v);
+	rc = sm_external(sm, SSCARD_KEY_EXTERNAL, "READ RECORD");
 	if (rc != SSCARD_OK)
 		return rc;
-	*authenticated = true;
 	return read_element(sm->card, e, value, len);
 }
 
@@ -799,24 +987,41 @@ static bool same_value(const uint8_t *a, size_t alen, const uint8_t *b, size_t b
 	return alen == blen && CRYPTO_memcmp(a, b, alen) == 0;
 }
 
-/* The write itself: 04 DC <tag> <SFI<<3> Lc <tag len value> <MAC>. A card
- * that vanishes mid-command may hold half the record: a torn write. */
+/* Whether a failure after the command went out may have torn the record. */
+static bool may_have_torn(sscard_rc rc)
+{
+	return rc == SSCARD_E_CARD_REMOVED || rc == SSCARD_E_CARD_RESET || rc == SSCARD_E_MUTE ||
+	       rc == SSCARD_E_TRANSPORT || rc == SSCARD_E_TIMEOUT;
+}
+
+/* EXTERNAL AUTHENTICATE with the file's update key, then the plain write
+ * 00 DC <tag> <SFI<<3> (or <record> 04 in the selected EF) <tag len value>.
+ * A card that vanishes mid-command may hold half the record: a torn write. */
 static sscard_rc update_element(sscard_sm *sm, const sscard_element *e,
                                 const uint8_t *value, size_t len)
 {
-	uint8_t rec[2 + SSCARD_ELEM_VALUE_MAX];
+	const sscard_file_info *fi = sscard_file_info_of(e->ef);
+	uint8_t rec[2 + SSCARD_ELEM_VALUE_MAX], resp[RESP_MAX];
+	sscard_apdu a = { 0x00, 0xDC, e->tag, (uint8_t)(e->sfi << 3), rec, 2 + len, 0, 0 };
+	size_t n = 0;
 	sscard_rc rc;
 
+	sm->command_sent = false;
+	rc = sm_external(sm, fi->update_key, "UPDATE RECORD");
+	if (rc == SSCARD_OK && fi->by_record) {
+		a.p1 = e->record;
+		a.p2 = 0x04;
+		rc = select_ef(sm->card, fi);
+	}
+	if (rc != SSCARD_OK)
+		return rc; /* nothing written yet: the error as it is */
 	rec[0] = e->tag;
 	rec[1] = (uint8_t)len;
 	memcpy(rec + 2, value, len);
-	rc = sscard_sm_send_mac(sm, SSCARD_KEY_LINE, "UPDATE RECORD", 0x04, 0xDC, e->tag,
-	                        (uint8_t)(e->sfi << 3), rec, 2 + len, 0);
-	/* A card lost before the UPDATE went out (at GET CHALLENGE) wrote
-	 * nothing: that is the transport error as it is, not a torn write. */
-	if (sm->mac_command_sent &&
-	    (rc == SSCARD_E_CARD_REMOVED || rc == SSCARD_E_CARD_RESET || rc == SSCARD_E_MUTE ||
-	     rc == SSCARD_E_TRANSPORT || rc == SSCARD_E_TIMEOUT))
+	sm->command_sent = true;
+	rc = sscard_card_cmd(sm->card, "UPDATE RECORD", &a, resp, sizeof(resp), &n);
+	OPENSSL_cleanse(rec, sizeof(rec));
+	if (may_have_torn(rc))
 		return sscard_card_fail(sm->card, SSCARD_E_TORN_WRITE,
 		                        "writing %s (tag %02X) was interrupted (%s): the element "
 		                        "may be damaged; run the same write again to repair it",
@@ -829,8 +1034,7 @@ static sscard_rc write_in_session(sscard_sm *sm, const sscard_element *e,
 {
 	uint8_t now[SSCARD_ELEM_VALUE_MAX];
 	size_t nowlen = 0;
-	bool authenticated = false;
-	sscard_rc rc = read_element_auth(sm, e, now, &nowlen, &authenticated);
+	sscard_rc rc = read_element_auth(sm, e, now, &nowlen);
 
 	/* Unreadable (e.g. a torn record) is no reason not to write it. */
 	if (rc == SSCARD_OK && same_value(now, nowlen, value, len)) {
@@ -841,13 +1045,17 @@ static sscard_rc write_in_session(sscard_sm *sm, const sscard_element *e,
 		return rc;
 	rc = update_element(sm, e, value, len);
 	if (rc == SSCARD_OK)
-		rc = read_element_auth(sm, e, now, &nowlen, &authenticated);
+		rc = read_element_auth(sm, e, now, &nowlen);
 	if (rc == SSCARD_OK && !same_value(now, nowlen, value, len))
 		rc = sscard_card_fail(sm->card, SSCARD_E_VERIFY_FAILED,
 		                      "%s (tag %02X) reads back different from what was written",
 		                      e->key, e->tag);
 	if (rc == SSCARD_OK)
 		*written = 1;
+	/* the identification code and the version are what the session
+	 * learnt the factors and the algorithm from */
+	if (e->tag == 0x01 || e->tag == 0x03)
+		memset(&sm->card->ssc_cache, 0, sizeof(sm->card->ssc_cache));
 	OPENSSL_cleanse(now, sizeof(now));
 	return rc;
 }
@@ -878,7 +1086,7 @@ SSCARD_API sscard_rc sscard_write_element(sscard_card *card, sscard_keys *keys,
 	rc = sscard_card_begin(card);
 	if (rc != SSCARD_OK)
 		return rc;
-	rc = sscard_sm_open(card, keys, "SSSE", NULL, false, &sm);
+	rc = sscard_sm_open(card, keys, sscard_file_info_of(e->ef)->df, NULL, 0, &sm);
 	if (rc == SSCARD_OK)
 		rc = write_in_session(&sm, e, value, len, &done);
 	sscard_sm_close(&sm);

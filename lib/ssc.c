@@ -18,6 +18,10 @@
 /* card->selected values owned by this module (0 = unknown): SSSE, or an
  * application DF below it by its FID (0xDF04). */
 enum { SSC_SELECTED_SSSE = 1 };
+/* SSSE selected with one of its EFs current by SELECT (EF0D): its FID in
+ * the bits above, so records by number need no second SELECT. */
+#define SSC_SELECTED_SSSE_EF(fid) (SSC_SELECTED_SSSE | (int)((unsigned)(fid) << 8))
+#define SSC_SSSE_IS_SELECTED(sel) (((sel) & 0xFF) == SSC_SELECTED_SSSE)
 
 /* "sx1.sh." + GBK "社会保障" */
 static const uint8_t ssse_name[] = {
@@ -86,24 +90,57 @@ SSCARD_API int sscard_element_length(size_t i)
 
 /* ---- selection and one record ------------------------------------------------ */
 
-SSCARD_API sscard_rc sscard_ssc_select(sscard_card *card, int force)
+/* SELECT SSSE by name; with `fci` (Le 00) its FCI is kept, else a 61xx
+ * answer is success as it is (one APDU instead of SELECT + GET RESPONSE). */
+static sscard_rc select_ssse(sscard_card *card, uint8_t *fci, size_t fcisz, size_t *fcilen)
 {
-	if (card == NULL)
-		return SSCARD_E_INVALID_ARG;
-	if (!force && card->selected == SSC_SELECTED_SSSE)
-		return SSCARD_OK;
-	/* No Le: the FCI is not needed, and a 61xx answer is success as it is
-	 * (one APDU instead of SELECT + GET RESPONSE). */
 	const sscard_apdu select = { .cla = 0x00, .ins = 0xA4, .p1 = 0x04, .p2 = 0x00,
-	                             .data = ssse_name, .nc = sizeof(ssse_name) };
+	                             .data = ssse_name, .nc = sizeof(ssse_name),
+	                             .ne = fci ? 256u : 0u };
 	uint8_t resp[2];
 	size_t rlen = 0;
 	card->selected = 0;
-	sscard_rc rc = sscard_card_cmd(card, "SELECT SSSE", &select, resp, sizeof(resp), &rlen);
+	sscard_rc rc = sscard_card_cmd(card, "SELECT SSSE", &select, fci ? fci : resp,
+	                               fci ? fcisz : sizeof(resp), fci ? fcilen : &rlen);
 	if (rc != SSCARD_OK)
 		return rc;
 	card->selected = SSC_SELECTED_SSSE;
 	return SSCARD_OK;
+}
+
+SSCARD_API sscard_rc sscard_ssc_select(sscard_card *card, int force)
+{
+	if (card == NULL)
+		return SSCARD_E_INVALID_ARG;
+	if (!force && SSC_SSSE_IS_SELECTED(card->selected))
+		return SSCARD_OK;
+	return select_ssse(card, NULL, 0, NULL);
+}
+
+sscard_rc sscard_ssc_select_fci(sscard_card *card, uint8_t *fci, size_t fcisz,
+                                size_t *fcilen)
+{
+	if (card == NULL || fci == NULL || fcilen == NULL)
+		return SSCARD_E_INVALID_ARG;
+	*fcilen = 0;
+	return select_ssse(card, fci, fcisz, fcilen);
+}
+
+/* SELECT an EF of SSSE by FID (00 A4 00 00 02 EF0D), SSSE being selected:
+ * the DF stays current, so SFI reads of its other EFs still work. */
+static sscard_rc select_ef(sscard_card *card, const sscard_file_info *fi)
+{
+	const uint8_t fid[2] = { (uint8_t)(fi->fid >> 8), (uint8_t)fi->fid };
+	const sscard_apdu sel = { .cla = 0x00, .ins = 0xA4, .p1 = 0x00, .p2 = 0x00,
+	                          .data = fid, .nc = 2 };
+	uint8_t resp[2];
+	size_t rlen = 0;
+	if (card->selected == SSC_SELECTED_SSSE_EF(fi->fid))
+		return SSCARD_OK;
+	sscard_rc rc = sscard_card_cmd(card, "SELECT EF", &sel, resp, sizeof(resp), &rlen);
+	if (rc == SSCARD_OK && SSC_SSSE_IS_SELECTED(card->selected))
+		card->selected = SSC_SELECTED_SSSE_EF(fi->fid);
+	return rc;
 }
 
 /*
@@ -143,13 +180,22 @@ static sscard_rc select_df_of(sscard_card *card, const sscard_element *e)
 static sscard_rc read_record(sscard_card *card, const sscard_element *e,
                              uint8_t value[SSCARD_ELEM_VALUE_MAX], size_t *len)
 {
-	const sscard_apdu rr = { .cla = 0x00, .ins = 0xB2, .p1 = e->tag,
-	                         .p2 = (uint8_t)(e->sfi << 3), .ne = e->len + 2u };
+	const sscard_file_info *fi = sscard_file_info_of(e->ef);
+	/* by SFI and identifier, or (EF0D) by number in the selected EF */
+	const sscard_apdu rr = { .cla = 0x00, .ins = 0xB2,
+	                         .p1 = fi->by_record ? e->record : e->tag,
+	                         .p2 = fi->by_record ? 0x04 : (uint8_t)(e->sfi << 3),
+	                         .ne = e->len + 2u };
 	uint8_t resp[256];
 	size_t rlen = 0;
 	char what[48];
 	snprintf(what, sizeof(what), "READ RECORD %02X (%s)", e->tag, e->key);
-	sscard_rc rc = sscard_card_cmd(card, what, &rr, resp, sizeof(resp), &rlen);
+	sscard_rc rc = fi->by_record ? select_ef(card, fi) : SSCARD_OK;
+	/* a read by SFI makes that EF current (ISO 7816-4) */
+	if (!fi->by_record && SSC_SSSE_IS_SELECTED(card->selected))
+		card->selected = SSC_SELECTED_SSSE;
+	if (rc == SSCARD_OK)
+		rc = sscard_card_cmd(card, what, &rr, resp, sizeof(resp), &rlen);
 	if (rc == SSCARD_E_BAD_RESPONSE) { /* the exchange's detail lacks the tag */
 		char said[SSCARD_DETAIL_MAX - 48];
 		snprintf(said, sizeof(said), "%s", sscard_card_last_detail(card));

@@ -80,3 +80,77 @@ sscard_rc sscard_tlv_next(const uint8_t *buf, size_t len, size_t *off,
 	*out = t;
 	return SSCARD_OK;
 }
+
+/* ---- BER-TLV (ISO 7816-4 FCI) ------------------------------------------- */
+
+/* One BER-TLV header at *off: tag (1 or 2 bytes), length (1..3 bytes). */
+static bool ber_header(const uint8_t *buf, size_t len, size_t *off, unsigned *tag,
+                       size_t *vlen)
+{
+	size_t o = *off;
+
+	if (o >= len)
+		return false;
+	*tag = buf[o++];
+	if ((*tag & 0x1Fu) == 0x1Fu) { /* two-byte tag (9F0C) */
+		if (o >= len || (buf[o] & 0x80u))
+			return false; /* longer tags: none in a card's FCI */
+		*tag = (*tag << 8) | buf[o++];
+	}
+	if (o >= len)
+		return false;
+	if (buf[o] < 0x80u) {
+		*vlen = buf[o++];
+	} else if (buf[o] == 0x81u && o + 1 < len) {
+		*vlen = buf[o + 1];
+		o += 2;
+	} else if (buf[o] == 0x82u && o + 2 < len) {
+		*vlen = (size_t)buf[o + 1] << 8 | buf[o + 2];
+		o += 3;
+	} else {
+		return false;
+	}
+	if (*vlen > len - o)
+		return false;
+	*off = o;
+	return true;
+}
+
+/* Whether a tag's value is itself TLVs: constructed tags, and 9F0C, the
+ * proprietary data in which social security cards put their algorithm
+ * (design.md s.8). */
+static bool ber_nests(unsigned tag)
+{
+	unsigned first = tag > 0xFFu ? tag >> 8 : tag;
+
+	return (first & 0x20u) != 0 || tag == 0x9F0Cu;
+}
+
+static bool ber_find_depth(const uint8_t *buf, size_t len, unsigned want,
+                           const uint8_t **value, size_t *vlen, unsigned depth)
+{
+	size_t off = 0, n = 0;
+	unsigned tag = 0;
+
+	if (depth > 4)
+		return false;
+	while (off < len && ber_header(buf, len, &off, &tag, &n)) {
+		if (tag == want) {
+			*value = buf + off;
+			*vlen = n;
+			return true;
+		}
+		if (ber_nests(tag) && ber_find_depth(buf + off, n, want, value, vlen, depth + 1))
+			return true;
+		off += n;
+	}
+	return false;
+}
+
+bool sscard_ber_find(const uint8_t *buf, size_t len, unsigned tag, const uint8_t **value,
+                     size_t *vlen)
+{
+	if (!buf || !value || !vlen)
+		return false;
+	return ber_find_depth(buf, len, tag, value, vlen, 0);
+}

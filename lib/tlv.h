@@ -7,6 +7,7 @@
 #ifndef SSCARD_TLV_H
 #define SSCARD_TLV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,5 +41,14 @@ sscard_rc sscard_tlv_parse_record(const uint8_t *rec, size_t reclen,
  */
 sscard_rc sscard_tlv_next(const uint8_t *buf, size_t len, size_t *off,
                           sscard_tlv *out, char *detail, size_t detailsz);
+
+/*
+ * Find `tag` (one or two bytes, e.g. 0x86 or 0x9F0C) in BER-TLV data such
+ * as an FCI, looking inside constructed tags and 9F0C (at most 4 levels).
+ * Every length is checked against the buffer; malformed data is simply
+ * "not found". On true, value and vlen point into buf.
+ */
+bool sscard_ber_find(const uint8_t *buf, size_t len, unsigned tag, const uint8_t **value,
+                     size_t *vlen);
 
 #endif

@@ -165,6 +165,7 @@ static void sm_usage(FILE *f, const sm_command *c)
 	           "                       readable by its owner only (chmod 600)\n"
 	           "  -P, --psam READER    keys from the PSAM in READER (e.g. the reader's second\n"
 	           "                       slot, or sim:PROFILE); --keystore is then its map\n"
+	           "                       (without one: the ministry's key index table)\n"
 	           "  -d, --df DF          the DF: SSSE (default), DF01 .. DF07\n",
 	        c->usage);
 	if (c->run == do_lock)

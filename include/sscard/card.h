@@ -104,6 +104,9 @@ SSCARD_API sscard_rc sscard_card_end(sscard_card *card);
 #define SSCARD_APDU_SENSITIVE 0x1u /* data is a PIN or key: masked in traces */
 #define SSCARD_APDU_EXTENDED 0x2u  /* use extended length fields */
 #define SSCARD_APDU_CHAIN 0x4u     /* send data over 255 bytes by command chaining */
+#define SSCARD_APDU_CASE3 0x8u     /* send without Le (ISO case 3, as field code
+                                      sends e.g. a PSAM's 80 FA) and collect up
+                                      to ne bytes the card announces with 61xx */
 
 #define SSCARD_APDU_MAX_SHORT_NC 255u
 #define SSCARD_APDU_MAX_NC 65535u

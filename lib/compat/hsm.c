@@ -24,16 +24,16 @@
 #include <ctype.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <openssl/crypto.h>
 
 #include <sscard/sm.h>
 
 #include "compat_int.h"
 
 #define BLOCK_MAX 16u
+#define BLOCK 8u /* every two-step value: 8 bytes, 16 hex digits */
 /* One pKey field: the answer and the original, one block each, as hex. */
 #define KEY_FIELD_MAX (4u * BLOCK_MAX)
 /* The whole pKey: two fields and their '|' (longer is refused). */
@@ -61,7 +61,7 @@ static void pending_free(void *arg)
 		compat_busy_release(p->s.reader);
 	sscard_auth_request_free(&p->req);
 	compat_session_close(&p->s); /* resets a card that granted access */
-	OPENSSL_cleanse(p, sizeof(*p));
+	explicit_bzero(p, sizeof(*p));
 	free(p);
 }
 
@@ -99,17 +99,16 @@ static void hex_field(compat_out *o, const uint8_t *bytes, size_t len)
 }
 
 /*
- * region | historical bytes | algorithm flag | card id | random1 |
- * random2 | random3 | random4 |, as sscard-compat(3) defines them:
- * random1 our INTERNAL AUTHENTICATE random, random2 the card's challenge,
- * random3 the card factor (last 8 ATR bytes), random4 empty.
+ * region | historical bytes | algorithm flag | card id | internal process
+ * factor | internal original | external process factor | external
+ * original |, as design.md s.8 quotes the ministry text: each value 16 hex
+ * digits, the external ones empty on cards below 3.00.
  */
 static long step1_output(hsm_pending *p, char *out)
 {
-	char region[SSCARD_COMPAT_REGION_LEN + 1], hist[SSCARD_COMPAT_HIST_LEN + 1];
-	const uint8_t *id, *rnd, *chal;
-	size_t idlen = 0, rlen = 0, clen = 0;
-	sscard_div_factors f;
+	char region[SSCARD_COMPAT_REGION_LEN + 1], hist[SSCARD_COMPAT_HIST_LEN + 1], flag[3];
+	const uint8_t *id;
+	size_t idlen = 0;
 	compat_out o;
 
 	id = sscard_auth_request_card_id(p->req, &idlen);
@@ -120,19 +119,17 @@ static long step1_output(hsm_pending *p, char *out)
 		return compat_fail(out, SSCARD_COMPAT_BAD_CARD_ID, 0);
 	if (compat_historical_hex(p->s.card, hist, sizeof(hist)) != SSCARD_OK)
 		return compat_fail(out, SSCARD_COMPAT_NOT_POWERED, 0);
-	rnd = sscard_auth_request_random(p->req, &rlen);
-	chal = sscard_auth_request_challenge(p->req, &clen);
-	sscard_auth_request_factors(p->req, &f);
+	snprintf(flag, sizeof(flag), "%02X", (unsigned)sscard_auth_request_alg(p->req) & 0xFFu);
 	compat_out_init(&o, out, SSCARD_COMPAT_HSM_STEP1_MAX);
 	compat_out_field(&o, region, SSCARD_COMPAT_REGION_LEN);
 	compat_out_field(&o, hist, SSCARD_COMPAT_HIST_LEN);
-	compat_out_field(&o, sscard_auth_request_alg(p->req) == SSCARD_ALG_3DES ? "03" : "04",
-	                 SSCARD_COMPAT_ALGFLAG_LEN);
+	compat_out_field(&o, flag, SSCARD_COMPAT_ALGFLAG_LEN);
 	compat_out_field(&o, p->card_id, SSCARD_COMPAT_CARDID_LEN);
-	hex_field(&o, rnd, rlen);
-	hex_field(&o, chal, clen);
-	hex_field(&o, f.card, f.have_card ? sizeof(f.card) : 0);
-	compat_out_field(&o, "", SSCARD_COMPAT_RANDOM_LEN);
+	for (int v = SSCARD_AUTH_INTERNAL_FACTOR; v <= SSCARD_AUTH_EXTERNAL_ORIGINAL; v++) {
+		size_t len = 0;
+		const uint8_t *value = sscard_auth_request_value(p->req, (sscard_auth_value)v, &len);
+		hex_field(&o, value, len);
+	}
 	if (o.failed) {
 		memset(out, 0, o.len + 1);
 		return compat_fail(out, SSCARD_COMPAT_DATA_INVALID, 0);
@@ -203,40 +200,48 @@ static bool key_field(const char *in, size_t bs, uint8_t *answer, uint8_t *origi
 		memcpy(answer, bytes, bs);
 		memcpy(original, bytes + bs, bs);
 	}
-	OPENSSL_cleanse(bytes, sizeof(bytes));
-	OPENSSL_cleanse(hex, sizeof(hex));
+	explicit_bzero(bytes, sizeof(bytes));
+	explicit_bzero(hex, sizeof(hex));
 	*next = in + digits + 1;
 	return ok;
 }
 
 /* An original must be what Step1 issued: otherwise the answers were
  * computed for another Step1 (or another card). */
-static bool same_original(const uint8_t *original, const uint8_t *issued, size_t len,
-                          size_t bs)
+static bool same_original(const hsm_pending *p, sscard_auth_value which,
+                          const uint8_t *original)
 {
-	return issued && len == bs && memcmp(original, issued, bs) == 0;
+	size_t len = 0;
+	const uint8_t *issued = sscard_auth_request_value(p->req, which, &len);
+
+	return issued && len == BLOCK && memcmp(original, issued, BLOCK) == 0;
 }
 
 /*
- * pKey = "<expected internal answer><random1>|<cryptogram><random2>|",
- * each value one block (8 bytes 3DES, 16 SM4) in hex, nothing else.
+ * pKey = "<internal result><internal original>|<external cryptogram>
+ * <external original>|", each value 16 hex digits (66 characters); on a
+ * card without the external part (below 3.00) only the first field counts
+ * and the rest may be anything, as the ministry text says.
  */
 static long parse_key(const hsm_pending *p, const char *pKey, uint8_t *expected,
-                      uint8_t *cryptogram, char *out)
+                      uint8_t *cryptogram, bool *external, char *out)
 {
-	uint8_t random[BLOCK_MAX], challenge[BLOCK_MAX];
-	size_t bs = sscard_auth_request_alg(p->req) == SSCARD_ALG_3DES ? 8u : 16u;
-	size_t rlen = 0, clen = 0;
-	const uint8_t *issued_random = sscard_auth_request_random(p->req, &rlen);
-	const uint8_t *issued_challenge = sscard_auth_request_challenge(p->req, &clen);
+	uint8_t in_original[BLOCK], ex_original[BLOCK];
+	size_t xlen = 0;
 	const char *next = pKey;
+	bool ok;
 
-	if (strnlen(pKey, KEY_MAX + 1) != 2 * (4 * bs + 1) ||
-	    !key_field(next, bs, expected, random, &next) ||
-	    !key_field(next, bs, cryptogram, challenge, &next) || *next != '\0')
+	sscard_auth_request_value(p->req, SSCARD_AUTH_EXTERNAL_FACTOR, &xlen);
+	*external = xlen != 0;
+	/* the form first, whole; then whether it answers this Step1 */
+	ok = strnlen(pKey, KEY_MAX + 1) <= KEY_MAX &&
+	     key_field(next, BLOCK, expected, in_original, &next) &&
+	     (!*external ||
+	      (key_field(next, BLOCK, cryptogram, ex_original, &next) && *next == '\0'));
+	if (!ok)
 		return compat_fail_about(out, SSCARD_COMPAT_BAD_PARAM, 0, "pKey");
-	if (!same_original(random, issued_random, rlen, bs) ||
-	    !same_original(challenge, issued_challenge, clen, bs))
+	if (!same_original(p, SSCARD_AUTH_INTERNAL_ORIGINAL, in_original) ||
+	    (*external && !same_original(p, SSCARD_AUTH_EXTERNAL_ORIGINAL, ex_original)))
 		return compat_fail_about(out, SSCARD_COMPAT_DATA_MISMATCH, 0, "pKey");
 	return SSCARD_COMPAT_OK;
 }
@@ -245,19 +250,19 @@ static long parse_key(const hsm_pending *p, const char *pKey, uint8_t *expected,
  * resets it between the two. */
 static long step2_finish(hsm_pending *p, const char *pKey, char *out)
 {
-	uint8_t expected[BLOCK_MAX], cryptogram[BLOCK_MAX];
-	size_t bs = 0;
+	uint8_t expected[BLOCK], cryptogram[BLOCK];
+	bool external = false;
 	sscard_rc rc;
-	long code = parse_key(p, pKey, expected, cryptogram, out);
+	long code = parse_key(p, pKey, expected, cryptogram, &external, out);
 
-	sscard_auth_request_challenge(p->req, &bs);
 	if (code != SSCARD_COMPAT_OK)
 		return code;
 	rc = sscard_card_begin(p->s.card);
 	if (rc != SSCARD_OK) {
 		code = compat_fail_rc(out, &p->s, rc);
 	} else {
-		rc = sscard_auth_finish(p->s.card, p->req, cryptogram, bs, expected, bs, NULL);
+		rc = sscard_auth_finish(p->s.card, p->req, external ? cryptogram : NULL,
+		                        external ? BLOCK : 0, expected, BLOCK, NULL);
 		/* the card's INTERNAL AUTHENTICATE answer is not the result the
 		 * security module computed: -25 in these forms (design.md s.8) */
 		if (rc == SSCARD_E_NOT_GENUINE)
@@ -269,8 +274,8 @@ static long step2_finish(hsm_pending *p, const char *pKey, char *out)
 			code = compat_read_format(&p->s, NULL, p->card_id, out);
 		sscard_card_end(p->s.card);
 	}
-	OPENSSL_cleanse(expected, sizeof(expected));
-	OPENSSL_cleanse(cryptogram, sizeof(cryptogram));
+	explicit_bzero(expected, sizeof(expected));
+	explicit_bzero(cryptogram, sizeof(cryptogram));
 	return code;
 }
 

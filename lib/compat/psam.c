@@ -31,6 +31,10 @@ static bool bcd_digits(const uint8_t *in, size_t len, char *out)
 sscard_rc compat_psam_terminal(sscard_ctx *ctx, const char *reader, bool *reached,
                                char out[SSCARD_COMPAT_TERMNO_LEN + 1])
 {
+	/* EF16 hangs under the PSAM's MF: select it first, since the key
+	 * provider leaves the PSAM in its DES or SM4 application */
+	static const uint8_t mf[] = { 0x3F, 0x00 };
+	static const sscard_apdu select_mf = { 0x00, 0xA4, 0x00, 0x00, mf, sizeof(mf), 0, 0 };
 	static const sscard_apdu read_ef16 = { 0x00, 0xB0, 0x96, 0x00, NULL, 0, TERMNO_BYTES, 0 };
 	uint8_t resp[TERMNO_BYTES];
 	sscard_card *psam = NULL;
@@ -40,6 +44,10 @@ sscard_rc compat_psam_terminal(sscard_ctx *ctx, const char *reader, bool *reache
 
 	out[0] = '\0';
 	*reached = rc == SSCARD_OK;
+	if (rc == SSCARD_OK)
+		rc = sscard_exchange(psam, &select_mf, resp, sizeof(resp), &n, &sw);
+	if (rc == SSCARD_OK && (sw >> 8) != 0x61)
+		rc = sscard_sw_rc(sw);
 	if (rc == SSCARD_OK)
 		rc = sscard_exchange(psam, &read_ef16, resp, sizeof(resp), &n, &sw);
 	if (rc == SSCARD_OK)

@@ -40,6 +40,8 @@ void sim_reset_state(sscard_sim *sim)
 	sim->cur_ef = SIM_NO_FILE;
 	sim->pin_ok = false;
 	sim->auth_df = SIM_NO_FILE;
+	sim->psam_env = 0;
+	sim_forget_line_key(sim);
 	OPENSSL_cleanse(sim->challenge, sizeof(sim->challenge));
 	sim->challenge_len = 0;
 	sim->pending_len = 0;
@@ -177,12 +179,16 @@ static int find_path(const sscard_sim *sim, int from, const uint8_t *p, size_t n
 }
 
 /* FCI of a DF (6F: 84 name, A5 proprietary) or FCP of an EF (62: 82 file
- * descriptor, 83 FID, 80 size). */
-static size_t file_info(const sim_file *f, uint8_t *out)
+ * descriptor, 83 FID, 80 size). The social security application's A5
+ * holds 9F0C 03 86 01 <algorithm flag>, where field code looks for the
+ * card's algorithm (design.md s.8; its place inside A5: verify). */
+static size_t file_info(const sscard_sim *sim, const sim_file *f, uint8_t *out)
 {
 	size_t n = 2;
 
 	if (f->type == SIM_DF) {
+		bool ssse = strcmp(f->path, "SSSE") == 0 && !sim->psam;
+
 		out[0] = 0x6F;
 		if (f->aid_len > 0) {
 			out[n++] = 0x84;
@@ -191,7 +197,13 @@ static size_t file_info(const sim_file *f, uint8_t *out)
 			n += f->aid_len;
 		}
 		out[n++] = 0xA5;
-		out[n++] = 0x00;
+		out[n++] = ssse ? 0x06 : 0x00;
+		if (ssse) {
+			static const uint8_t alg_tag[] = { 0x9F, 0x0C, 0x03, 0x86, 0x01 };
+			memcpy(out + n, alg_tag, sizeof(alg_tag));
+			n += sizeof(alg_tag);
+			out[n++] = (uint8_t)sim->alg;
+		}
 	} else {
 		size_t size = f->type == SIM_EF_BINARY ? f->size : f->nrec;
 
@@ -297,7 +309,7 @@ static void cmd_select(sscard_sim *sim, const sim_cmd *c, sim_resp *r)
 		set_sw(r, SW_OK);
 		return;
 	}
-	sim_out(sim, c, r, fci, file_info(&sim->files[target], fci), c->nc > 0);
+	sim_out(sim, c, r, fci, file_info(sim, &sim->files[target], fci), c->nc > 0);
 }
 
 /* ---- record and binary commands ---------------------------------------- */
@@ -327,12 +339,9 @@ static int resolve_ef(const sscard_sim *sim, uint8_t sfi, sim_ftype want,
 }
 
 /* Access check; returns SW_OK or the SW that refuses the command. */
-static uint16_t access_sw(const sscard_sim *sim, const sim_file *f, bool write,
-                          bool mac_ok)
+static uint16_t access_sw(const sscard_sim *sim, const sim_file *f, bool write)
 {
-	sim_ac ac = write ? f->write_ac : f->read_ac;
-
-	return sim_ac_ok(sim, f, ac, mac_ok) ? SW_OK : sim_ac_sw(ac);
+	return sim_ac_ok(sim, f, write) ? SW_OK : sim_ac_sw(write ? f->write_ac : f->read_ac);
 }
 
 /* Record index from P1/P2 (by number: P2 b3-b1 = 100, by identifier = 000),
@@ -363,7 +372,7 @@ static int open_record_ef(sscard_sim *sim, const sim_cmd *c, bool write, sim_res
 	uint16_t sw = SW_OK;
 	int ef = resolve_ef(sim, (uint8_t)(c->p2 >> 3), SIM_EF_RECORD, write, &sw);
 
-	if (ef == SIM_NO_FILE || (sw = access_sw(sim, &sim->files[ef], write, c->mac_ok)) != SW_OK) {
+	if (ef == SIM_NO_FILE || (sw = access_sw(sim, &sim->files[ef], write)) != SW_OK) {
 		set_sw(r, sw);
 		return SIM_NO_FILE;
 	}
@@ -521,7 +530,7 @@ static void cmd_read_binary(sscard_sim *sim, const sim_cmd *c, sim_resp *r)
 	int ef;
 
 	ef = binary_target(sim, c, false, &offset, &sw);
-	if (ef == SIM_NO_FILE || (sw = access_sw(sim, &sim->files[ef], false, c->mac_ok)) != SW_OK) {
+	if (ef == SIM_NO_FILE || (sw = access_sw(sim, &sim->files[ef], false)) != SW_OK) {
 		set_sw(r, sw);
 		return;
 	}
@@ -556,7 +565,7 @@ static void cmd_update_binary(sscard_sim *sim, const sim_cmd *c, sim_resp *r)
 		return;
 	}
 	ef = binary_target(sim, c, true, &offset, &sw);
-	if (ef == SIM_NO_FILE || (sw = access_sw(sim, &sim->files[ef], true, c->mac_ok)) != SW_OK) {
+	if (ef == SIM_NO_FILE || (sw = access_sw(sim, &sim->files[ef], true)) != SW_OK) {
 		set_sw(r, sw);
 		return;
 	}
@@ -577,24 +586,27 @@ static void cmd_update_binary(sscard_sim *sim, const sim_cmd *c, sim_resp *r)
 
 /* ---- the table ----------------------------------------------------------- */
 
+/* Data commands take CLA 00 only: a real card's writes are plain after
+ * EXTERNAL AUTHENTICATE with the file's update key (a CLA 04 "MAC'd"
+ * write is refused, 6E00). CLA 84 + MAC: the lifecycle commands. */
 static const cmd_entry commands[] = {
 	{ 0xA4, FOR_ALL, { 0x00 }, cmd_select, SIM_KEY_NONE, false, true, "SELECT" },
 	{ 0xB2, FOR_SSC, { 0x00 }, cmd_read_record, SIM_KEY_NONE, false, false, "READ RECORD" },
-	{ 0xDC, FOR_SSC, { 0x00, 0x04 }, cmd_update_record, SIM_KEY_LINE, true, false, "UPDATE RECORD" },
-	{ 0xE2, FOR_SSC, { 0x00, 0x04 }, cmd_append_record, SIM_KEY_LINE, true, false, "APPEND RECORD" },
+	{ 0xDC, FOR_SSC, { 0x00 }, cmd_update_record, SIM_KEY_NONE, true, false, "UPDATE RECORD" },
+	{ 0xE2, FOR_SSC, { 0x00 }, cmd_append_record, SIM_KEY_NONE, true, false, "APPEND RECORD" },
 	{ 0xB0, FOR_ALL, { 0x00 }, cmd_read_binary, SIM_KEY_NONE, false, false, "READ BINARY" },
-	{ 0xD6, FOR_SSC, { 0x00, 0x04 }, cmd_update_binary, SIM_KEY_LINE, true, false, "UPDATE BINARY" },
+	{ 0xD6, FOR_SSC, { 0x00 }, cmd_update_binary, SIM_KEY_NONE, true, false, "UPDATE BINARY" },
 	{ 0xC0, FOR_ALL, { 0x00 }, cmd_get_response, SIM_KEY_NONE, false, true, "GET RESPONSE" },
 	{ 0x84, FOR_ALL, { 0x00 }, sim_get_challenge, SIM_KEY_NONE, false, true, "GET CHALLENGE" },
 	{ 0x82, FOR_SSC, { 0x00 }, sim_external_auth, SIM_KEY_NONE, false, false, "EXTERNAL AUTHENTICATE" },
 	{ 0x88, FOR_SSC, { 0x00 }, sim_internal_auth, SIM_KEY_NONE, false, false, "INTERNAL AUTHENTICATE" },
 	{ 0x20, FOR_SSC, { 0x00 }, sim_verify, SIM_KEY_NONE, false, false, "VERIFY" },
 	{ 0x5E, FOR_SSC, { 0x80 }, sim_change_pin, SIM_KEY_NONE, false, false, "CHANGE PIN" },
-	{ 0x24, FOR_SSC, { 0x84 }, sim_unblock_pin, SIM_KEY_UNBLOCK, false, false, "PIN UNBLOCK/RELOAD" },
+	{ 0x24, FOR_SSC, { 0x84 }, sim_unblock_pin, SIM_KEY_LINE, false, false, "PIN UNBLOCK/RELOAD" },
 	{ 0x1E, FOR_SSC, { 0x84 }, sim_app_block, SIM_KEY_LINE, false, false, "APPLICATION BLOCK" },
 	{ 0x18, FOR_SSC, { 0x84 }, sim_app_unblock, SIM_KEY_LINE, false, true, "APPLICATION UNBLOCK" },
-	{ 0x1A, FOR_PSAM, { 0x80 }, sim_psam_des_init, SIM_KEY_NONE, false, false, "DES INIT" },
-	{ 0xFA, FOR_PSAM, { 0x80 }, sim_psam_des_crypt, SIM_KEY_NONE, false, false, "DES CRYPT" },
+	{ 0xDE, FOR_PSAM, { 0xBF }, sim_psam_init, SIM_KEY_NONE, false, false, "PSAM INIT" },
+	{ 0xFA, FOR_PSAM, { 0x80 }, sim_psam_crypt, SIM_KEY_NONE, false, false, "PSAM CRYPT" },
 };
 
 static const cmd_entry *find_command(const sscard_sim *sim, uint8_t ins)
@@ -619,6 +631,17 @@ static bool cla_accepted(const cmd_entry *e, uint8_t cla)
 }
 
 /* Run one command: class and instruction, lifecycle, MAC, then the handler. */
+/* A challenge is good for the next command only: whatever else comes
+ * (refused or not), it is gone, GET CHALLENGE itself and the GET RESPONSE
+ * fetching it aside. */
+void sim_spend_challenge(sscard_sim *sim, const sim_cmd *cmd)
+{
+	if (cmd && (cmd->ins == 0x84 || cmd->ins == 0xC0) && cmd->cla == 0x00)
+		return;
+	OPENSSL_cleanse(sim->challenge, sizeof(sim->challenge));
+	sim->challenge_len = 0;
+}
+
 void sim_cmd_run(sscard_sim *sim, const sim_cmd *cmd, sim_resp *r)
 {
 	const cmd_entry *e = find_command(sim, cmd->ins);
@@ -643,7 +666,7 @@ void sim_cmd_run(sscard_sim *sim, const sim_cmd *cmd, sim_resp *r)
 		set_sw(r, life == SIM_LIFE_LOCKED ? SW_APP_LOCKED : SW_APP_BLOCKED);
 		return;
 	}
-	if (c.cla & 0x04u) {
+	if (e->mac_key != SIM_KEY_NONE && (c.cla & 0x04u)) {
 		uint8_t hdr[5] = { c.cla, c.ins, c.p1, c.p2, (uint8_t)c.nc };
 		uint16_t sw = sim_check_mac(sim, e->mac_key, hdr, c.data, c.nc);
 
@@ -655,4 +678,5 @@ void sim_cmd_run(sscard_sim *sim, const sim_cmd *cmd, sim_resp *r)
 		c.mac_ok = true;
 	}
 	e->run(sim, &c, r);
+	sim_forget_line_key(sim);
 }

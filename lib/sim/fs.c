@@ -22,32 +22,43 @@ typedef struct layout_entry {
 	uint8_t sfi;
 	uint8_t aid_last; /* DFs under SSSE: D156000005 <aid_last> */
 	sim_ac read_v2, read_v3, write;
+	uint8_t read_key, write_key; /* SIM_AC_EXT: the key id (key index table) */
 	int min_version;
 	size_t maxrec; /* record EFs: room for APPEND RECORD */
 } layout_entry;
 
+/* Access as the ministry's file-structure document (v2.0) gives it, with
+ * 3.0 cards' EF06 behind RKSSSE (0A): writes after the file's update key
+ * (UKSSSE 04; UK1SSSE 0D for EF0D; UK1DF04 85, UK2DF04 86), EF07/EF08 read
+ * after RKSSSE. Keys of DF01-DF03/DF05/DF07 files: (verify). */
+#define FREE SIM_AC_FREE
+#define EXT SIM_AC_EXT
+#define NEVER SIM_AC_NEVER
 static const layout_entry layout[] = {
-	{ "MF", SIM_DF, 0x3F00, 0, 0, SIM_AC_FREE, SIM_AC_FREE, SIM_AC_NEVER, 2, 0 },
-	{ "SSSE", SIM_DF, 0, 0, 0, SIM_AC_FREE, SIM_AC_FREE, SIM_AC_NEVER, 2, 0 },
-	{ "SSSE/EF05", SIM_EF_RECORD, 0xEF05, 5, 0, SIM_AC_FREE, SIM_AC_FREE, SIM_AC_MAC, 2, 16 },
-	{ "SSSE/EF06", SIM_EF_RECORD, 0xEF06, 6, 0, SIM_AC_FREE, SIM_AC_EXT, SIM_AC_MAC, 2, 16 },
-	{ "SSSE/EF07", SIM_EF_BINARY, 0xEF07, 7, 0, SIM_AC_FREE, SIM_AC_EXT, SIM_AC_MAC, 2, 0 },
-	{ "SSSE/EF08", SIM_EF_BINARY, 0xEF08, 8, 0, SIM_AC_FREE, SIM_AC_EXT, SIM_AC_MAC, 2, 0 },
-	{ "SSSE/EF0D", SIM_EF_RECORD, 0xEF0D, 13, 0, SIM_AC_FREE, SIM_AC_FREE, SIM_AC_MAC, 3, 16 },
-	{ "SSSE/DF01", SIM_DF, 0xDF01, 0, 0x00, SIM_AC_FREE, SIM_AC_FREE, SIM_AC_NEVER, 2, 0 },
-	{ "SSSE/DF01/EF05", SIM_EF_RECORD, 0xEF05, 5, 0, SIM_AC_FREE, SIM_AC_FREE, SIM_AC_MAC, 2, 16 },
-	{ "SSSE/DF02", SIM_DF, 0xDF02, 0, 0x02, SIM_AC_FREE, SIM_AC_FREE, SIM_AC_NEVER, 2, 0 },
-	{ "SSSE/DF02/EF05", SIM_EF_RECORD, 0xEF05, 5, 0, SIM_AC_FREE, SIM_AC_FREE, SIM_AC_MAC, 2, 16 },
-	{ "SSSE/DF03", SIM_DF, 0xDF03, 0, 0x03, SIM_AC_FREE, SIM_AC_FREE, SIM_AC_NEVER, 2, 0 },
-	{ "SSSE/DF03/EF05", SIM_EF_RECORD, 0xEF05, 5, 0, SIM_AC_FREE, SIM_AC_FREE, SIM_AC_MAC, 2, 16 },
-	{ "SSSE/DF04", SIM_DF, 0xDF04, 0, 0x04, SIM_AC_FREE, SIM_AC_FREE, SIM_AC_NEVER, 2, 0 },
-	{ "SSSE/DF04/EF05", SIM_EF_RECORD, 0xEF05, 5, 0, SIM_AC_FREE, SIM_AC_FREE, SIM_AC_MAC, 2, 16 },
-	{ "SSSE/DF04/EF06", SIM_EF_RECORD, 0xEF06, 6, 0, SIM_AC_PIN, SIM_AC_PIN, SIM_AC_MAC, 2, 16 },
-	{ "SSSE/DF05", SIM_DF, 0xDF05, 0, 0x05, SIM_AC_FREE, SIM_AC_FREE, SIM_AC_NEVER, 2, 0 },
-	{ "SSSE/DF05/EF05", SIM_EF_RECORD, 0xEF05, 5, 0, SIM_AC_FREE, SIM_AC_FREE, SIM_AC_MAC, 2, 16 },
-	{ "SSSE/DF07", SIM_DF, 0xDF07, 0, 0x07, SIM_AC_FREE, SIM_AC_FREE, SIM_AC_NEVER, 2, 0 },
-	{ "SSSE/DF07/EF05", SIM_EF_RECORD, 0xEF05, 5, 0, SIM_AC_FREE, SIM_AC_FREE, SIM_AC_MAC, 2, 16 },
+	{ "MF", SIM_DF, 0x3F00, 0, 0, FREE, FREE, NEVER, 0, 0, 2, 0 },
+	{ "SSSE", SIM_DF, 0, 0, 0, FREE, FREE, NEVER, 0, 0, 2, 0 },
+	{ "SSSE/EF05", SIM_EF_RECORD, 0xEF05, 5, 0, FREE, FREE, EXT, 0, 0x04, 2, 16 },
+	{ "SSSE/EF06", SIM_EF_RECORD, 0xEF06, 6, 0, FREE, EXT, EXT, 0x0A, 0x04, 2, 16 },
+	{ "SSSE/EF07", SIM_EF_BINARY, 0xEF07, 7, 0, EXT, EXT, EXT, 0x0A, 0x04, 2, 0 },
+	{ "SSSE/EF08", SIM_EF_BINARY, 0xEF08, 8, 0, EXT, EXT, EXT, 0x0A, 0x04, 2, 0 },
+	{ "SSSE/EF0D", SIM_EF_RECORD, 0xEF0D, 13, 0, FREE, FREE, EXT, 0, 0x0D, 3, 16 },
+	{ "SSSE/DF01", SIM_DF, 0xDF01, 0, 0x00, FREE, FREE, NEVER, 0, 0, 2, 0 },
+	{ "SSSE/DF01/EF05", SIM_EF_RECORD, 0xEF05, 5, 0, FREE, FREE, EXT, 0, 0x83, 2, 16 },
+	{ "SSSE/DF02", SIM_DF, 0xDF02, 0, 0x02, FREE, FREE, NEVER, 0, 0, 2, 0 },
+	{ "SSSE/DF02/EF05", SIM_EF_RECORD, 0xEF05, 5, 0, FREE, FREE, EXT, 0, 0x83, 2, 16 },
+	{ "SSSE/DF03", SIM_DF, 0xDF03, 0, 0x03, FREE, FREE, NEVER, 0, 0, 2, 0 },
+	{ "SSSE/DF03/EF05", SIM_EF_RECORD, 0xEF05, 5, 0, FREE, FREE, EXT, 0, 0x86, 2, 16 },
+	{ "SSSE/DF04", SIM_DF, 0xDF04, 0, 0x04, FREE, FREE, NEVER, 0, 0, 2, 0 },
+	{ "SSSE/DF04/EF05", SIM_EF_RECORD, 0xEF05, 5, 0, FREE, FREE, EXT, 0, 0x85, 2, 16 },
+	{ "SSSE/DF04/EF06", SIM_EF_RECORD, 0xEF06, 6, 0, SIM_AC_PIN, SIM_AC_PIN, EXT, 0, 0x86, 2, 16 },
+	{ "SSSE/DF05", SIM_DF, 0xDF05, 0, 0x05, FREE, FREE, NEVER, 0, 0, 2, 0 },
+	{ "SSSE/DF05/EF05", SIM_EF_RECORD, 0xEF05, 5, 0, FREE, FREE, EXT, 0, 0x83, 2, 16 },
+	{ "SSSE/DF07", SIM_DF, 0xDF07, 0, 0x07, FREE, FREE, NEVER, 0, 0, 2, 0 },
+	{ "SSSE/DF07/EF05", SIM_EF_RECORD, 0xEF05, 5, 0, FREE, FREE, EXT, 0, 0x86, 2, 16 },
 };
+#undef FREE
+#undef EXT
+#undef NEVER
 
 static const uint8_t dfs_aid_prefix[] = { 0xD1, 0x56, 0x00, 0x00, 0x05 };
 
@@ -103,6 +114,8 @@ int sim_fs_build_layout(sscard_sim *sim)
 		f = &sim->files[idx];
 		f->read_ac = sim->version >= 3 ? e->read_v3 : e->read_v2;
 		f->write_ac = e->write;
+		f->read_key = e->read_key;
+		f->write_key = e->write_key;
 		if (strcmp(e->path, "SSSE") == 0) {
 			memcpy(f->aid, ssse_name, sizeof(ssse_name));
 			f->aid_len = sizeof(ssse_name);

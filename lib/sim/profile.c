@@ -206,13 +206,16 @@ static bool load_pin(sim_loader *ld, json_object *root)
 
 /* ---- files: raw records, binary contents, access conditions ---------------- */
 
-static bool parse_ac(sim_loader *ld, json_object *v, const char *field, sim_ac *out)
+/* "free", "pin", "never", or "ext:XX" (after EXTERNAL AUTHENTICATE with
+ * key id XX). */
+static bool parse_ac(sim_loader *ld, json_object *v, const char *field, sim_ac *out,
+                     uint8_t *key)
 {
 	static const struct { const char *name; sim_ac ac; } acs[] = {
-		{ "free", SIM_AC_FREE }, { "pin", SIM_AC_PIN }, { "ext", SIM_AC_EXT },
-		{ "mac", SIM_AC_MAC },   { "never", SIM_AC_NEVER },
+		{ "free", SIM_AC_FREE }, { "pin", SIM_AC_PIN }, { "never", SIM_AC_NEVER },
 	};
 	const char *s;
+	size_t n = 0;
 
 	if (!sim_pstr(ld, v, field, &s))
 		return false;
@@ -221,7 +224,12 @@ static bool parse_ac(sim_loader *ld, json_object *v, const char *field, sim_ac *
 			*out = acs[i].ac;
 			return true;
 		}
-	return sim_pfail(ld, field, "\"%s\" is not one of free, pin, ext, mac, never", s);
+	if (strncmp(s, "ext:", 4) == 0 && strlen(s) == 6 &&
+	    sscard_hex_decode(s + 4, key, 1, &n) == SSCARD_OK && n == 1) {
+		*out = SIM_AC_EXT;
+		return true;
+	}
+	return sim_pfail(ld, field, "\"%s\" is not one of free, pin, never, ext:XX (key id)", s);
 }
 
 /* Records as hex strings, each stored as written (they may be corrupt on
@@ -292,12 +300,12 @@ static bool load_one_file(sim_loader *ld, const char *path, json_object *spec)
 	}
 	if (json_object_object_get_ex(spec, "read", &v)) {
 		snprintf(field, sizeof(field), "files.%s.read", path);
-		if (!parse_ac(ld, v, field, &f->read_ac))
+		if (!parse_ac(ld, v, field, &f->read_ac, &f->read_key))
 			return false;
 	}
 	if (json_object_object_get_ex(spec, "write", &v)) {
 		snprintf(field, sizeof(field), "files.%s.write", path);
-		if (!parse_ac(ld, v, field, &f->write_ac))
+		if (!parse_ac(ld, v, field, &f->write_ac, &f->write_key))
 			return false;
 	}
 	return true;
@@ -358,6 +366,7 @@ static bool parse_key_class(sim_loader *ld, json_object *v, const char *field,
 	static const struct { const char *name; sim_key_class cls; } classes[] = {
 		{ "external", SIM_KEY_EXTERNAL }, { "internal", SIM_KEY_INTERNAL },
 		{ "unblock", SIM_KEY_UNBLOCK },   { "line", SIM_KEY_LINE },
+		{ "update", SIM_KEY_UPDATE },     { "update-ef0d", SIM_KEY_UPDATE_EF0D },
 	};
 	const char *s;
 
@@ -368,7 +377,8 @@ static bool parse_key_class(sim_loader *ld, json_object *v, const char *field,
 			*out = classes[i].cls;
 			return true;
 		}
-	return sim_pfail(ld, field, "\"%s\" is not external, internal, unblock or line", s);
+	return sim_pfail(ld, field, "\"%s\" is not external, internal, unblock, line, update "
+	                 "or update-ef0d", s);
 }
 
 /* The card identification code (tag 01 in SSSE/EF05): the city and

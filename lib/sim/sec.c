@@ -23,17 +23,19 @@ static uint16_t tries_sw(int tries)
 	return tries <= 0 ? SW_BLOCKED : (uint16_t)(SW_TRIES_LEFT | (tries & 0x0F));
 }
 
-bool sim_ac_ok(const sscard_sim *sim, const sim_file *f, sim_ac ac, bool mac_ok)
+bool sim_ac_ok(const sscard_sim *sim, const sim_file *f, bool write)
 {
-	switch (ac) {
+	switch (write ? f->write_ac : f->read_ac) {
 	case SIM_AC_FREE:
 		return true;
 	case SIM_AC_PIN:
 		return sim->pin_ok;
 	case SIM_AC_EXT:
-		return sim->auth_df != SIM_NO_FILE && sim_fs_is_below(sim, f->parent, sim->auth_df);
-	case SIM_AC_MAC:
-		return mac_ok;
+		/* the security register holds the file's key, granted in its DF
+		 * or above */
+		return sim->auth_df != SIM_NO_FILE &&
+		       sim_fs_is_below(sim, f->parent, sim->auth_df) &&
+		       sim->auth_key == (write ? f->write_key : f->read_key);
 	case SIM_AC_NEVER:
 	default:
 		return false;
@@ -60,23 +62,36 @@ const sim_key *sim_find_key(const sscard_sim *sim, sim_key_class cls, uint8_t id
 	return NULL;
 }
 
+/* The keys EXTERNAL AUTHENTICATE may name: the read, update and unblock
+ * keys (not IRK, not STK). */
+static sim_key *find_auth_key(sscard_sim *sim, uint8_t id)
+{
+	static const sim_key_class classes[] = { SIM_KEY_EXTERNAL, SIM_KEY_UPDATE,
+		                                 SIM_KEY_UPDATE_EF0D, SIM_KEY_UNBLOCK };
+
+	for (size_t i = 0; i < sizeof(classes) / sizeof(classes[0]); i++) {
+		const sim_key *k = sim_find_key(sim, classes[i], id, false);
+		if (k)
+			return (sim_key *)k;
+	}
+	return NULL;
+}
+
 static void consume_challenge(sscard_sim *sim)
 {
 	OPENSSL_cleanse(sim->challenge, sizeof(sim->challenge));
 	sim->challenge_len = 0;
 }
 
-/* The challenge as one cipher block, zero padded (4- or 8-byte challenges
- * on a 16-byte SM4 card). */
-static size_t challenge_block(const sscard_sim *sim, uint8_t out[SIM_CHALLENGE_MAX])
+void sim_forget_line_key(sscard_sim *sim)
 {
-	size_t bs = sscard_alg_block(sim->alg);
-
-	memset(out, 0, SIM_CHALLENGE_MAX);
-	memcpy(out, sim->challenge, sim->challenge_len < bs ? sim->challenge_len : bs);
-	return bs;
+	OPENSSL_cleanse(sim->line_pk, sizeof(sim->line_pk));
 }
 
+/* A CLA 84 command: the MAC (last 4 bytes) over the header and data, by
+ * the line key's process key for the card's challenge (design.md s.4,
+ * lib/session.h); the process key is kept for the command (PIN reload
+ * decrypts with it) until sim_forget_line_key(). */
 uint16_t sim_check_mac(sscard_sim *sim, sim_key_class cls, const uint8_t *hdr,
                        const uint8_t *data, size_t nc)
 {
@@ -87,7 +102,7 @@ uint16_t sim_check_mac(sscard_sim *sim, sim_key_class cls, const uint8_t *hdr,
 
 	if (nc < SSCARD_MAC_LEN || nc > 255u)
 		return SW_WRONG_LENGTH;
-	if (sim->challenge_len == 0)
+	if (sim->challenge_len != SSCARD_PROCESS_LEN)
 		return SW_RANDOM_INVALID;
 	k = sim_find_key(sim, cls, 0, true);
 	if (k == NULL) {
@@ -98,28 +113,32 @@ uint16_t sim_check_mac(sscard_sim *sim, sim_key_class cls, const uint8_t *hdr,
 	memcpy(input, hdr, 5);
 	if (n > 0)
 		memcpy(input + 5, data, n);
-	if (sscard_crypto_mac(sim->alg, k->value, sim->challenge, sim->challenge_len, input,
-	                      5 + n, mac) != SSCARD_OK)
+	if (sscard_session_key(sim->alg, k->value, sim->challenge, sim->line_pk) != SSCARD_OK ||
+	    sscard_session_mac(sim->alg, sim->line_pk, input, 5 + n, mac) != SSCARD_OK)
 		sw = SW_DATA_INVALID;
 	else if (CRYPTO_memcmp(mac, data + n, SSCARD_MAC_LEN) != 0)
 		sw = SW_MAC_WRONG;
+	if (sw != SW_OK)
+		sim_forget_line_key(sim);
 	consume_challenge(sim);
 	OPENSSL_cleanse(mac, sizeof(mac));
+	OPENSSL_cleanse(input, sizeof(input));
 	return sw;
 }
 
 /* ---- GET CHALLENGE / authentication ---------------------------------- */
 
+/* 00 84 00 00 08 (4 accepted too); 16 bytes is the PKI application's
+ * form, never the social security application's: refused. */
 void sim_get_challenge(sscard_sim *sim, const sim_cmd *c, sim_resp *r)
 {
 	size_t ne = c->has_le ? c->ne : (sim->protocol == 0 ? 256u : 0u);
-	bool ok_len = ne == 4 || ne == 8 || (ne == 16 && sim->alg == SSCARD_ALG_SM4);
 
 	if (c->p1 != 0 || c->p2 != 0) {
 		set_sw(r, SW_WRONG_P1P2);
 		return;
 	}
-	if (c->nc != 0 || !ok_len) {
+	if (c->nc != 0 || (ne != 4 && ne != SSCARD_PROCESS_LEN)) {
 		set_sw(r, SW_WRONG_LENGTH);
 		return;
 	}
@@ -142,20 +161,21 @@ static uint16_t auth_failed(sim_key *k)
 	return tries_sw(k->tries);
 }
 
-/* Data: the cryptogram E(K, challenge) alone, or followed by the plaintext
- * challenge (the two-step HIS form "cryptogram + original"). */
+/* 00 82 00 <key id> 10 <cryptogram 8><original 8> (Lc 11: a key-version
+ * byte follows, as field code sends on SM4 cards). The cryptogram must be
+ * the original under the process key the key derives from the card's
+ * challenge. Success puts the key in the security register. */
 void sim_external_auth(sscard_sim *sim, const sim_cmd *c, sim_resp *r)
 {
-	uint8_t plain[SIM_CHALLENGE_MAX], expect[SIM_CHALLENGE_MAX];
+	uint8_t expect[SSCARD_CRYPTOGRAM_LEN];
 	sim_key *k;
-	size_t bs;
 	bool ok;
 
 	if (c->p1 != 0) {
 		set_sw(r, SW_WRONG_P1P2);
 		return;
 	}
-	k = (sim_key *)sim_find_key(sim, SIM_KEY_EXTERNAL, c->p2, false);
+	k = find_auth_key(sim, c->p2);
 	if (k == NULL) {
 		set_sw(r, SW_KEY_NOT_FOUND);
 		return;
@@ -164,39 +184,38 @@ void sim_external_auth(sscard_sim *sim, const sim_cmd *c, sim_resp *r)
 		set_sw(r, SW_BLOCKED);
 		return;
 	}
-	bs = sscard_alg_block(sim->alg);
-	if (c->nc != bs && c->nc != 2 * bs) {
+	if (c->nc != 2 * SSCARD_CRYPTOGRAM_LEN && c->nc != 2 * SSCARD_CRYPTOGRAM_LEN + 1) {
 		set_sw(r, SW_WRONG_LENGTH);
 		return;
 	}
-	if (sim->challenge_len == 0) {
+	if (sim->challenge_len != SSCARD_PROCESS_LEN) {
+		consume_challenge(sim);
 		set_sw(r, SW_RANDOM_INVALID);
 		return;
 	}
-	challenge_block(sim, plain);
+	ok = sscard_session_cryptogram(sim->alg, k->value, sim->challenge,
+	                               c->data + SSCARD_CRYPTOGRAM_LEN, expect) == SSCARD_OK &&
+	     CRYPTO_memcmp(expect, c->data, SSCARD_CRYPTOGRAM_LEN) == 0;
 	consume_challenge(sim);
-	if (sscard_crypto_ecb(sim->alg, k->value, true, plain, bs, expect) != SSCARD_OK) {
-		set_sw(r, SW_DATA_INVALID);
-		return;
-	}
-	ok = CRYPTO_memcmp(expect, c->data, bs) == 0 &&
-	     (c->nc == bs || CRYPTO_memcmp(plain, c->data + bs, bs) == 0);
 	OPENSSL_cleanse(expect, sizeof(expect));
+	sim->auth_df = SIM_NO_FILE; /* a failed attempt clears the register */
 	if (!ok) {
 		set_sw(r, auth_failed(k));
 		return;
 	}
 	k->tries = k->max_tries;
 	sim->auth_df = k->df;
+	sim->auth_key = k->id;
+	sim->auth_cls = k->cls;
 	set_sw(r, SW_OK);
 }
 
-/* Answer E(IRK, random zero padded to whole blocks). */
+/* 00 88 00 <IRK id> 10 <process factor 8><original 8>: the answer is the
+ * original's cryptogram under the process key of the factor (8 bytes). */
 void sim_internal_auth(sscard_sim *sim, const sim_cmd *c, sim_resp *r)
 {
-	uint8_t in[32] = { 0 }, out[32];
+	uint8_t out[SSCARD_CRYPTOGRAM_LEN];
 	const sim_key *k;
-	size_t bs, n;
 
 	if (c->p1 != 0) {
 		set_sw(r, SW_WRONG_P1P2);
@@ -207,18 +226,17 @@ void sim_internal_auth(sscard_sim *sim, const sim_cmd *c, sim_resp *r)
 		set_sw(r, SW_KEY_NOT_FOUND);
 		return;
 	}
-	if (c->nc == 0 || c->nc > sizeof(in)) {
+	if (c->nc != 2 * SSCARD_CRYPTOGRAM_LEN && c->nc != 2 * SSCARD_CRYPTOGRAM_LEN + 1) {
 		set_sw(r, SW_WRONG_LENGTH);
 		return;
 	}
-	bs = sscard_alg_block(sim->alg);
-	n = (c->nc + bs - 1) / bs * bs;
-	memcpy(in, c->data, c->nc);
-	if (sscard_crypto_ecb(sim->alg, k->value, true, in, n, out) != SSCARD_OK) {
+	if (sscard_session_cryptogram(sim->alg, k->value, c->data,
+	                              c->data + SSCARD_CRYPTOGRAM_LEN, out) != SSCARD_OK) {
 		set_sw(r, SW_DATA_INVALID);
 		return;
 	}
-	sim_out(sim, c, r, out, n, true);
+	sim_out(sim, c, r, out, sizeof(out), true);
+	OPENSSL_cleanse(out, sizeof(out));
 }
 
 /* ---- PIN --------------------------------------------------------------- */
@@ -332,17 +350,16 @@ out:
 }
 
 /* The reload block: <digit count> <BCD PIN, F-padded> 80 00.., encrypted
- * (ECB) with the PIN unblock key. */
+ * (ECB) under the line key's process key of this command's challenge. */
 static bool decrypt_reload(const sscard_sim *sim, const uint8_t *enc, size_t n,
                            char pin[SIM_PIN_MAX_DIGITS + 1])
 {
 	uint8_t plain[32];
-	const sim_key *k = sim_find_key(sim, SIM_KEY_UNBLOCK, 0, true);
 	size_t bs = sscard_alg_block(sim->alg), digits, bytes;
 	bool ok = false;
 
-	if (k == NULL || n == 0 || n > sizeof(plain) || n % bs != 0 ||
-	    sscard_crypto_ecb(sim->alg, k->value, false, enc, n, plain) != SSCARD_OK)
+	if (n == 0 || n > sizeof(plain) || n % bs != 0 ||
+	    sscard_session_decrypt(sim->alg, sim->line_pk, enc, n, plain) != SSCARD_OK)
 		goto out;
 	digits = plain[0];
 	bytes = (digits + 1) / 2;
@@ -355,14 +372,20 @@ out:
 	return ok;
 }
 
-/* 84 24 00 00 04 <MAC>: unblock (reset the counter); 84 24 00 01 Lc
- * <encrypted new PIN> <MAC>: reload with a new PIN. */
+/* After EXTERNAL AUTHENTICATE with the PUK: 84 24 00 00 04 <MAC> unblock
+ * (reset the counter); 84 24 00 01 Lc <encrypted new PIN> <MAC> reload
+ * with a new PIN. */
 void sim_unblock_pin(sscard_sim *sim, const sim_cmd *c, sim_resp *r)
 {
 	char pin[SIM_PIN_MAX_DIGITS + 1];
 
 	if (c->p1 != 0 || c->p2 > 1) {
 		set_sw(r, SW_WRONG_P1P2);
+		return;
+	}
+	/* the PUK first (EXTERNAL AUTHENTICATE, key 06), then the line MAC */
+	if (sim->auth_df == SIM_NO_FILE || sim->auth_cls != SIM_KEY_UNBLOCK) {
+		set_sw(r, SW_SECURITY);
 		return;
 	}
 	if (c->p2 == 0) {

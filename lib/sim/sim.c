@@ -168,12 +168,17 @@ sscard_rc sscard_sim_apdu(sscard_sim *sim, const uint8_t *capdu, size_t clen,
 	r = calloc(1, sizeof(*r));
 	if (r == NULL)
 		return SSCARD_E_NOMEM;
-	if (!parse_command(capdu, clen, &c))
+	if (!parse_command(capdu, clen, &c)) {
 		r->sw = SW_WRONG_LENGTH;
-	else if (sim->faults.flaky_rate > 0 && flaky_next(&sim->faults) < sim->faults.flaky_rate)
+		sim_spend_challenge(sim, NULL);
+	} else if (sim->faults.flaky_rate > 0 &&
+	           flaky_next(&sim->faults) < sim->faults.flaky_rate) {
 		r->sw = sim->faults.flaky_sw;
-	else
+		sim_spend_challenge(sim, NULL);
+	} else {
 		sim_cmd_run(sim, &c, r);
+		sim_spend_challenge(sim, &c);
+	}
 	if (r->torn) {
 		sscard_sim_power_off(sim); /* power lost mid-write */
 		rc = SSCARD_E_CARD_REMOVED;

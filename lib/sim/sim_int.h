@@ -14,6 +14,7 @@
 
 #include "crypto.h"
 #include "keys.h"
+#include "session.h"
 #include "sim/sim.h"
 
 #define SIM_MAX_FILES 48u
@@ -64,8 +65,8 @@ typedef enum sim_ftype { SIM_DF = 0, SIM_EF_RECORD, SIM_EF_BINARY } sim_ftype;
 typedef enum sim_ac {
 	SIM_AC_FREE = 0, /* always */
 	SIM_AC_PIN,      /* after VERIFY with the holder PIN */
-	SIM_AC_EXT,      /* after EXTERNAL AUTHENTICATE in the file's DF (or above) */
-	SIM_AC_MAC,      /* only with CLA x4 and a valid line-protection MAC */
+	SIM_AC_EXT,      /* after EXTERNAL AUTHENTICATE with the file's key (its
+	                    read_key / write_key) in the file's DF (or above) */
 	SIM_AC_NEVER     /* not allowed */
 } sim_ac;
 
@@ -78,10 +79,12 @@ typedef enum sim_life {
 /* Key classes (design.md s.4 "Security"). */
 typedef enum sim_key_class {
 	SIM_KEY_NONE = 0,
-	SIM_KEY_EXTERNAL, /* RK/UK: EXTERNAL AUTHENTICATE */
-	SIM_KEY_INTERNAL, /* IRK: INTERNAL AUTHENTICATE */
-	SIM_KEY_UNBLOCK,  /* PUK: PIN unblock / reload MAC and PIN encryption */
-	SIM_KEY_LINE      /* STK: MAC of protected UPDATE and application block */
+	SIM_KEY_EXTERNAL,   /* RK: EXTERNAL AUTHENTICATE to read */
+	SIM_KEY_INTERNAL,   /* IRK: INTERNAL AUTHENTICATE */
+	SIM_KEY_UNBLOCK,    /* PUK: EXTERNAL AUTHENTICATE before PIN unblock/reload */
+	SIM_KEY_LINE,       /* STK: line MACs and the reloaded PIN's encryption */
+	SIM_KEY_UPDATE,     /* UK: EXTERNAL AUTHENTICATE to write EF05/EF06 */
+	SIM_KEY_UPDATE_EF0D /* 0D: EXTERNAL AUTHENTICATE to write EF0D */
 } sim_key_class;
 
 typedef struct sim_record {
@@ -99,6 +102,7 @@ typedef struct sim_file {
 	uint8_t aid[SIM_NAME_MAX];
 	size_t aid_len;
 	sim_ac read_ac, write_ac;
+	uint8_t read_key, write_key; /* SIM_AC_EXT: the key id it needs */
 	sim_life life; /* DFs */
 	/* record EF */
 	sim_record *records;
@@ -166,13 +170,21 @@ struct sscard_sim {
 	/* volatile state: lost on reset */
 	int cur_df, cur_ef;
 	bool pin_ok;
-	int auth_df; /* DF where EXTERNAL AUTHENTICATE succeeded, or SIM_NO_FILE */
+	/* the security register: the key (DF, id, class) of the last
+	 * successful EXTERNAL AUTHENTICATE, one at a time */
+	int auth_df; /* SIM_NO_FILE: none */
+	uint8_t auth_key;
+	sim_key_class auth_cls;
+	/* the line key's process key while a CLA 84 command runs */
+	uint8_t line_pk[SSCARD_KEY_LEN];
 	uint8_t challenge[SIM_CHALLENGE_MAX];
 	size_t challenge_len; /* 0 = none (consumed or never asked) */
 	uint8_t pending[SIM_RESP_MAX]; /* data waiting for GET RESPONSE */
 	size_t pending_len;
 
-	/* PSAM: the key set up by DES INIT (80 1A) for DES CRYPT (80 FA) */
+	/* PSAM: the application selected (its algorithm, 0: none) and the
+	 * process key BF DE set up for 80 FA */
+	sscard_alg psam_env;
 	uint8_t psam_key[SSCARD_KEY_LEN];
 	sscard_alg psam_alg;
 	bool psam_ready;
@@ -237,12 +249,17 @@ uint16_t sim_check_mac(sscard_sim *sim, sim_key_class cls, const uint8_t *hdr,
                        const uint8_t *data, size_t nc);
 const sim_key *sim_find_key(const sscard_sim *sim, sim_key_class cls, uint8_t id,
                             bool any_id);
-bool sim_ac_ok(const sscard_sim *sim, const sim_file *f, sim_ac ac, bool mac_ok);
+bool sim_ac_ok(const sscard_sim *sim, const sim_file *f, bool write);
 uint16_t sim_ac_sw(sim_ac ac);
+/* Forget the challenge unless `cmd` is GET CHALLENGE or GET RESPONSE
+ * (NULL: a malformed command): it is good for the next command only. */
+void sim_spend_challenge(sscard_sim *sim, const sim_cmd *cmd);
+/* The line key's process key, once a CLA 84 command's MAC is checked. */
+void sim_forget_line_key(sscard_sim *sim);
 
 /* psam.c: the terminal security module's commands and file system */
-void sim_psam_des_init(sscard_sim *sim, const sim_cmd *c, sim_resp *r);
-void sim_psam_des_crypt(sscard_sim *sim, const sim_cmd *c, sim_resp *r);
+void sim_psam_init(sscard_sim *sim, const sim_cmd *c, sim_resp *r);
+void sim_psam_crypt(sscard_sim *sim, const sim_cmd *c, sim_resp *r);
 int sim_fs_build_psam(sscard_sim *sim, const uint8_t *terminal, size_t len);
 
 /* keys.c */

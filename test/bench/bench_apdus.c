@@ -12,15 +12,21 @@
  * one per file that refuses (6982/6A82: its first refusal tells the rest);
  * elements the card's version does not have cost nothing. PIN tries and
  * VERIFY: one command each. GET RESPONSE and 6Cxx resends are overhead.
- * authenticate: SELECT (cold), READ RECORD 01 (the card identification
- * code the keys are diversified by), INTERNAL AUTHENTICATE (+ its GET
- * RESPONSE on a T=0 card), GET CHALLENGE, EXTERNAL AUTHENTICATE.
- * write_element (a protected write of the name): the element read to
- * compare (a write that is not needed is not made), GET CHALLENGE, the
- * MAC'd UPDATE RECORD and the read-back the rules demand; cold, also
- * SELECT and READ RECORD 01 and, when the card withholds the element
- * without authentication, GET CHALLENGE + EXTERNAL AUTHENTICATE (access
- * needs only the terminal's key: INTERNAL AUTHENTICATE is not required).
+ * authenticate (the field forms of design.md s.4): SELECT SSSE with its
+ * FCI, which names the algorithm (+ its GET RESPONSE on a T=0 card), READ
+ * RECORD 01 (the card identification code the keys are diversified by),
+ * INTERNAL AUTHENTICATE (+ its GET RESPONSE on T=0), GET CHALLENGE,
+ * EXTERNAL AUTHENTICATE.
+ * write_element (the name): the element read to compare (a write that is
+ * not needed is not made), GET CHALLENGE + EXTERNAL AUTHENTICATE with the
+ * update key, the plain UPDATE RECORD and the read-back the rules demand;
+ * cold, also SELECT (+ FCI) and READ RECORD 01. When the card withholds
+ * the element without its read key (3.0 EF06), each read that finds the
+ * read key no longer granted costs the refused READ, GET CHALLENGE and
+ * EXTERNAL AUTHENTICATE with the read key: the card holds one key's grant
+ * at a time (the simulator's model, the strictest; verify on a real card).
+ * After an authentication the same connection knows the algorithm and the
+ * card id, and the read key is granted for the first read.
  * Keys: vectors/sm/healthy-v3.keys for SM4 profiles, vectors/sm/v2.keys
  * for 3DES ones (copied to a private 0600 file, as the keystore demands).
  *
@@ -65,13 +71,15 @@ static sscard_keys *keys_for(const char *profile)
 	return k;
 }
 
-/* The 3.0-only element (design.md s.4: tag 4E) on a card below 3.00. */
+/* The 3.0-only elements (design.md s.4: tag 4E, EF0D's EA and EB) on a
+ * card below 3.00. */
 static int not_on_this_version(const sscard_basic *b, size_t i)
 {
 	const char *version = sscard_basic_get(b, "spec_version");
+	const char *key = sscard_element_key(i);
 
-	return strcmp(sscard_element_key(i), "name_ext") == 0 && version != NULL &&
-	       version[0] >= '0' && version[0] < '3';
+	return (strcmp(key, "name_ext") == 0 || strcmp(sscard_element_file(i), "SSSE/EF0D") == 0) &&
+	       version != NULL && version[0] >= '0' && version[0] < '3';
 }
 
 /* Minimum for a read_basic whose outcome is `b`: see the header comment. */
@@ -88,6 +96,10 @@ static long read_basic_minimum(const sscard_basic *b, int cold)
 			continue;
 		if (sscard_basic_status(b, i) == SSCARD_ELEM_NOT_READ || not_on_this_version(b, i))
 			continue;
+		/* EF0D is read by record number after selecting it (once) */
+		if (strcmp(file, "SSSE/EF0D") == 0 && (i == 0 ||
+		    strcmp(sscard_element_file(i - 1), "SSSE/EF0D") != 0))
+			n++;
 		n++;
 		if (why == SSCARD_E_SECURITY || why == SSCARD_E_FILE_NOT_FOUND)
 			refused_file = file;
@@ -138,7 +150,9 @@ static op_result op_pin_verify(sscard_card *card, const char *profile, int cold)
 
 static long auth_minimum(sscard_card *card, int cold)
 {
-	return (cold ? 1 : 0) + 1 + 1 + (sscard_card_protocol(card) == 0 ? 1 : 0) + 1 + 1;
+	long t0 = sscard_card_protocol(card) == 0 ? 1 : 0;
+
+	return (cold ? 1 + t0 + 1 : 0) + 1 + t0 + 1 + 1;
 }
 
 static op_result op_authenticate(sscard_card *card, const char *profile, int cold)
@@ -187,8 +201,14 @@ static op_result op_write(sscard_card *card, const char *profile, int cold)
 	if (keys == NULL)
 		return r;
 	r.rc = sscard_write_element(card, keys, "name", "王五", &written);
-	if (r.rc == SSCARD_OK && written)
-		r.minimum = 4 + (cold ? 2 + (name_withheld(profile) ? 2 : 0) : 0);
+	if (r.rc == SSCARD_OK && written) {
+		long withheld = name_withheld(profile) ? 3 : 0; /* READ 6982, GC, EXT */
+		long t0 = sscard_card_protocol(card) == 0 ? 1 : 0;
+
+		/* READ, GC + EXT (update key), UPDATE, READ back; the read-back
+		 * finds the read key's grant gone on a withholding card */
+		r.minimum = 5 + withheld + (cold ? 1 + t0 + 1 + withheld : 0);
+	}
 	sscard_keys_free(&keys);
 	return r;
 }

@@ -116,10 +116,8 @@ static void reads(void *lib)
 	code = call_read(lib, 1, "DF04EF05|84|80|8B|$DF04EF06|90|93|$", out);
 	expect("iReadCard DF04 with the PIN", code, out, 0,
 	       "DF04EF05|110100|20210315|1101000000000019|$DF04EF06|1|02|$");
-	/* EF0D's elements (EA, EB) are the secure channel's to add to the
-	 * element table (issue 14); until then the reason, not a guess */
 	code = call_read(lib, 1, "SSSEEF0D|EA|EB|$", out);
-	expect("iReadCard EF0D", code, out, -13, "不支持该操作(SSSEEF0D/EA");
+	expect("iReadCard EF0D", code, out, 0, "SSSEEF0D|110101000017|110100|$");
 	unsetenv("SSCARD_COMPAT_PIN");
 }
 

@@ -18,7 +18,7 @@ if [ "${1:-}" != --inner ]; then
 	build=$(cd "${1:-${SSCARD_BUILD:-$src/build}}" && pwd)
 	keys=$(mktemp -d /tmp/sscard-sm-it-XXXXXX)
 	trap 'rm -rf "$keys"' EXIT
-	for k in v2.keys healthy-v3.keys wrong.keys psam-sm4.map psam-3des.map; do
+	for k in v2.keys healthy-v3.keys wrong.keys psam-sm4.map psam-wrong.map; do
 		cp "$src/vectors/sm/$k" "$keys/$k"
 		chmod 600 "$keys/$k"
 	done
@@ -33,7 +33,7 @@ if [ "${1:-}" != --inner ]; then
 	run auth-3des vectors/sm/v2-3des.json
 	run auth-sm4 vectors/cards/healthy-v3.json
 	run not-genuine vectors/sm/v2-forged.json
-	run write-mac vectors/cards/healthy-v3.json
+	run write-key vectors/cards/healthy-v3.json
 	run torn-write vectors/sm/v2-torn.json
 	run lock-unlock vectors/cards/healthy-v3.json
 	run psam-sm4 vectors/cards/healthy-v3.json vectors/cards/psam.json
@@ -69,13 +69,18 @@ auth-sm4)
 not-genuine)
 	expect 1 NOT_GENUINE ct auth -k "$keys/v2.keys"
 	;;
-write-mac)
-	# no MAC at all (plain UPDATE RECORD of the card number), then a wrong MAC
+write-key)
+	# a plain UPDATE RECORD without the update key's EXTERNAL AUTHENTICATE,
+	# and the old MAC'd form (CLA 04): both refused by the card
 	expect 1 6982 ct apdu --script - <<'APDU'
 00A404000F7378312E73682EC9E7BBE1B1A3D5CF = 61XX
 00DC07280B07095A3030303030303031 = 9000
 APDU
-	expect 1 "MAC" ct write card_number Z00000001 -k "$keys/wrong.keys"
+	expect 1 6E00 ct apdu --script - <<'APDU'
+00A404000F7378312E73682EC9E7BBE1B1A3D5CF = 61XX
+04DC07280F07095A303030303030303111223344 = 9000
+APDU
+	expect 1 "update key" ct write card_number Z00000001 -k "$keys/wrong.keys"
 	expect 0 A00000019 ct read card_number
 	expect 0 "written and verified" ct write card_number Z00000001 -k "$keys/healthy-v3.keys"
 	expect 0 Z00000001 ct read card_number
@@ -101,13 +106,16 @@ psam-sm4)
 	# keys from the PSAM in the reader's second slot, two virtual readers
 	psam=(--psam "$SSCARD_SANDBOX_READER2")
 	expect 0 GENUINE ct auth "${psam[@]}" -k "$keys/psam-sm4.map"
-	expect 1 KEYS_MISMATCH ct auth "${psam[@]}" -k "$keys/psam-3des.map"
+	expect 1 KEYS_MISMATCH ct auth "${psam[@]}" -k "$keys/psam-wrong.map"
+	# no map: the ministry's key index table (BF DE 47 0A, 67 08, ...)
+	expect 0 GENUINE ct auth "${psam[@]}"
 	expect 0 "written and verified" ct write card_number Z00000002 "${psam[@]}" \
 		-k "$keys/psam-sm4.map"
 	expect 0 Z00000002 ct read card_number
 	;;
 psam-3des)
-	expect 0 GENUINE ct auth --psam "$SSCARD_SANDBOX_READER2" -k "$keys/psam-3des.map"
+	# the same PSAM in its DES application, without a map
+	expect 0 GENUINE ct auth --psam "$SSCARD_SANDBOX_READER2"
 	;;
 *) fail "unknown case" ;;
 esac

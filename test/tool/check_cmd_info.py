@@ -32,6 +32,7 @@ BASE = {
 EF05 = ["card_id", "card_type", "spec_version", "issuer", "issue_date",
         "expiry_date", "card_number"]
 EF06 = ["ssn", "name", "sex", "ethnicity", "birthplace", "birth_date"]
+EF0D = ["person_id", "first_region"]  # 3.0 cards, free to read
 
 problems = []
 
@@ -75,7 +76,8 @@ def check_info(ct, vectors, tmp):
     code, j = run_json(ct, v3, "info")
     check(code == 0, "healthy-v3 info exit %d" % code)
     check(sorted(k for k in j if k not in ("valid", "problems", "unavailable"))
-          == sorted(EF05), "healthy-v3 keys %s" % sorted(j))
+          == sorted(EF05 + EF0D), "healthy-v3 keys %s" % sorted(j))
+    check(j.get("person_id") == "110101000017", "healthy-v3 person_id %r" % j.get("person_id"))
     check(j.get("valid") is True and j.get("problems") == [], "healthy-v3 valid %r" % j)
     check(j.get("issue_date") == "2021-03-15", "healthy-v3 issue_date")
     withheld = [u["element"] for u in j.get("unavailable", []) if u["status"] == "WITHHELD"]
@@ -126,7 +128,8 @@ def check_read(ct, tmp):
           "read 0D %r" % j)
     code, j = run_json(ct, v2, "read", "--all")
     els = j.get("elements", [])
-    check(len(els) == 14 and els[8]["element"] == "name" and els[8]["value"] == "欧阳娜娜",
+    # every element of the table, EF0D's two (3.0) included
+    check(len(els) == 16 and els[8]["element"] == "name" and els[8]["value"] == "欧阳娜娜",
           "read --all %r" % els[:1])
     code, _, _ = run(ct, v2, "read", "photo")
     check(code == 2, "read of an unknown element: exit %d" % code)

@@ -17,6 +17,7 @@
 
 #include "crypto.h"
 #include "keys.h"
+#include "session.h"
 
 /* The keystore vectors/sm/<name> (read as text: the test copy in git is
  * not mode 600, and the back end is not the library's file loader). */
@@ -37,19 +38,23 @@ static sscard_keystore *backend_load(const char *name)
 	return ks;
 }
 
-/* E(K', in) with K' the card's key of `usage` in SSSE: the keystore's
- * master diversified with the card's factors, as an HSM does. */
-static void backend_encrypt(const sscard_keystore *ks, sscard_key_usage usage,
-                            const sscard_div_factors *f, const uint8_t *in, size_t len,
-                            uint8_t *out)
+/* The cryptogram of `original` under the process key of `process` with
+ * K', the card's key of `usage` in SSSE: the keystore's master
+ * diversified with the card's factors, as an HSM does (lib/session.h). */
+static void backend_cryptogram(const sscard_keystore *ks, sscard_key_usage usage,
+                               const sscard_div_factors *f, const uint8_t *process,
+                               const uint8_t *original, uint8_t out[8])
 {
 	const sscard_ks_entry *e = sscard_keystore_find(ks, usage, "SSSE");
 	uint8_t key[SSCARD_KEY_LEN];
 
 	assert_non_null(e);
+	assert_non_null(process);
+	assert_non_null(original);
 	assert_int_equal(sscard_card_key(e->alg, e->key, e->levels, e->nlevels, f, key),
 	                 SSCARD_OK);
-	assert_int_equal(sscard_crypto_ecb(e->alg, key, true, in, len, out), SSCARD_OK);
+	assert_int_equal(sscard_session_cryptogram(e->alg, key, process, original, out),
+	                 SSCARD_OK);
 	OPENSSL_cleanse(key, sizeof(key));
 }
 

@@ -33,6 +33,8 @@ static const enc_case good[] = {
 	{ "ethnicity", "01", "01", NULL },
 	{ "birthplace", "11010", "11010F", NULL },
 	{ "birth_date", "1949-12-31", "19491231", NULL },
+	{ "person_id", "110101000017", "313130313031303030303137", NULL },
+	{ "first_region", "110100", "110100", NULL },
 };
 
 static void to_hex(const uint8_t *b, size_t n, char *out)

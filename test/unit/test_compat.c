@@ -595,37 +595,47 @@ static void hex_to(const char *hex, uint8_t *out, size_t want)
 }
 
 /*
- * The back end: from Step1's fields alone (region, algorithm flag,
- * random1 = our random for the card's internal authentication, random2
- * = the card's challenge, random3 = the card factor) and the issuer's
- * test master keys, the pKey Step2 takes.
+ * The back end: from Step1's fields alone (region, historical bytes whose
+ * last 8 bytes are the card factor, algorithm flag, card id, internal
+ * process factor, internal original, external process factor, external
+ * original) and the issuer's test master keys, the pKey Step2 takes:
+ * "<internal result><internal original>|<external cryptogram><external
+ * original>|" (design.md s.8); the second part "|" alone when Step1 gave
+ * no external values.
  */
 static void hsm_backend(const char *keysfile, char f[8][80], int flip, char *pkey,
                         size_t pkeysz)
 {
 	sscard_keystore *ks = backend_load(keysfile);
-	size_t bs = strcmp(f[2], "03") == 0 ? 8 : 16;
-	uint8_t rnd[16], chal[16], expected[16], cryptogram[16];
-	char h[4][33];
+	uint8_t v[4][8], hist[16], expected[8], cryptogram[8];
+	char h[2][17];
 	sscard_div_factors df;
+	size_t n = 0;
 
 	memset(&df, 0, sizeof(df));
-	hex_to(f[6], df.card, 8);
+	assert_int_equal(sscard_hex_decode(f[1], hist, sizeof(hist), &n), SSCARD_OK);
+	assert_true(n >= 8);
+	memcpy(df.card, hist + n - 8, 8); /* the ATR's last 8 bytes */
 	memcpy(df.city, f[0], 6);
 	memcpy(df.city + 6, "sx", 2);
 	memcpy(df.province, f[0], 2);
 	memcpy(df.province + 2, "0000sh", 6);
 	df.have_card = df.have_region = 1;
-	hex_to(f[4], rnd, bs);
-	hex_to(f[5], chal, bs);
-	backend_encrypt(ks, SSCARD_KEY_INTERNAL, &df, rnd, bs, expected);
-	backend_encrypt(ks, SSCARD_KEY_EXTERNAL, &df, chal, bs, cryptogram);
+	for (int i = 0; i < 2; i++)
+		hex_to(f[4 + i], v[i], 8);
+	backend_cryptogram(ks, SSCARD_KEY_INTERNAL, &df, v[0], v[1], expected);
+	sscard_hex_encode(expected, 8, h[0], sizeof(h[0]));
+	if (f[6][0] == '\0') {
+		snprintf(pkey, pkeysz, "%s%s||", h[0], f[5]);
+		sscard_keystore_free(ks);
+		return;
+	}
+	for (int i = 2; i < 4; i++)
+		hex_to(f[4 + i], v[i], 8);
+	backend_cryptogram(ks, SSCARD_KEY_EXTERNAL, &df, v[2], v[3], cryptogram);
 	cryptogram[0] ^= (uint8_t)flip;
-	sscard_hex_encode(expected, bs, h[0], 33);
-	sscard_hex_encode(rnd, bs, h[1], 33);
-	sscard_hex_encode(cryptogram, bs, h[2], 33);
-	sscard_hex_encode(chal, bs, h[3], 33);
-	snprintf(pkey, pkeysz, "%s%s|%s%s|", h[0], h[1], h[2], h[3]);
+	sscard_hex_encode(cryptogram, 8, h[1], sizeof(h[1]));
+	snprintf(pkey, pkeysz, "%s%s|%s%s|", h[0], f[5], h[1], f[7]);
 	sscard_keystore_free(ks);
 }
 
@@ -668,13 +678,14 @@ static void test_hsm_two_step_v3(void **state)
 	assert_int_equal(hsm_step1(out, f), 0);
 	assert_string_equal(f[0], "110100");
 	assert_string_equal(f[1], "00905431168660130425001C4E");
-	assert_string_equal(f[2], "04");
+	assert_string_equal(f[2], "03"); /* SM4, from the FCI's 86 01 03 */
 	assert_string_equal(f[3], "110100D15600000500A1B2C3D4E5F607");
-	assert_int_equal(strlen(f[4]), 32);
-	assert_int_equal(strlen(f[5]), 32);
+	/* internal process factor, internal original, external process
+	 * factor (the card's challenge) and original: 16 hex digits each */
+	for (int i = 4; i < 8; i++)
+		assert_int_equal(strlen(f[i]), 16);
 	assert_string_not_equal(f[4], f[5]);
-	assert_string_equal(f[6], "8660130425001C4E"); /* the ATR's last 8 bytes */
-	assert_string_equal(f[7], "");
+	assert_string_equal(f[6], f[7]); /* the challenge is the original */
 	hsm_backend("healthy-v3.keys", f, 0, pkey, sizeof(pkey));
 	assert_int_equal(hsm_step2(pkey, out, sizeof(out)), 0);
 	assert_string_equal(out, "110100|110101198101011117|A00000019|"
@@ -685,7 +696,8 @@ static void test_hsm_two_step_v3(void **state)
 	assert_string_equal(out, "未建立连接(卡被其他程序占用)(本线程未调用iReadCardBas_HSM_Step1)");
 }
 
-/* A 2.0 (3DES) card: 8-byte values, flag 03. */
+/* A 2.0 (DES) card: flag 01, no external values (EF06 is free to read):
+ * Step2 only checks the card's internal authentication. */
 static void test_hsm_two_step_v2(void **state)
 {
 	char out[1024], f[8][80], pkey[200];
@@ -693,11 +705,13 @@ static void test_hsm_two_step_v2(void **state)
 	(void)state;
 	use_contact("healthy-v2");
 	assert_int_equal(hsm_step1(out, f), 0);
-	assert_string_equal(f[2], "03");
+	assert_string_equal(f[2], "01");
 	assert_int_equal(strlen(f[4]), 16);
 	assert_int_equal(strlen(f[5]), 16);
-	assert_string_equal(f[6], "8649618C009773F5");
+	assert_string_equal(f[6], "");
+	assert_string_equal(f[7], "");
 	hsm_backend("v2.keys", f, 0, pkey, sizeof(pkey));
+	assert_int_equal(strlen(pkey), 34); /* "<32 hex>||" */
 	for (char *c = pkey; *c; c++) /* hex in either case */
 		*c = (char)tolower((unsigned char)*c);
 	assert_int_equal(hsm_step2(pkey, out, sizeof(out)), 0);
@@ -743,14 +757,14 @@ static void test_hsm_bad_key(void **state)
 	size_t n;
 
 	(void)state;
-	use_contact("healthy-v2");
+	use_contact("healthy-v3");
 	expect_bad_key("", SSCARD_COMPAT_BAD_PARAM);
 	expect_bad_key("|", SSCARD_COMPAT_BAD_PARAM);
 	expect_bad_key("||", SSCARD_COMPAT_BAD_PARAM);
 	expect_bad_key("00|00|", SSCARD_COMPAT_BAD_PARAM);
 	/* well-formed answers for this Step1, then spoilt one way each */
 	assert_int_equal(hsm_step1(out, f), 0);
-	hsm_backend("v2.keys", f, 0, good, sizeof(good));
+	hsm_backend("healthy-v3.keys", f, 0, good, sizeof(good));
 	assert_int_equal(hsm_step2(good, out, sizeof(out)), 0);
 	n = strlen(good);
 	assert_int_equal(n, 66);
@@ -775,7 +789,7 @@ static void test_hsm_bad_key(void **state)
 	memset(bad, 'A', sizeof(bad) - 1); /* far too long */
 	bad[sizeof(bad) - 1] = '\0';
 	expect_bad_key(bad, SSCARD_COMPAT_BAD_PARAM);
-	/* SM4-sized answers on a 3DES card */
+	/* 16-byte values (the old SM4 form): every value is 8 bytes now */
 	snprintf(bad, sizeof(bad), "%.64s|%.64s|",
 	         "0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF",
 	         "0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF");

@@ -17,6 +17,7 @@
 
 #include "crypto.h"
 #include "internal.h"
+#include "session.h"
 
 #define FIELD_MAX 8
 #define VALUE_MAX 1024
@@ -120,6 +121,30 @@ static void run_mac_block(const vector *v)
 	expect_bytes(v, out, outlen, 3);
 }
 
+/* session-cg ALG KEY PROCESS ORIGINAL CG: the keystore convention */
+static void run_session_cg(const vector *v)
+{
+	uint8_t out[SSCARD_CRYPTOGRAM_LEN];
+
+	key_field(v, 0);
+	assert_int_equal(v->len[1], SSCARD_PROCESS_LEN);
+	assert_int_equal(v->len[2], SSCARD_CRYPTOGRAM_LEN);
+	assert_int_equal(sscard_session_cryptogram(v->alg, v->val[0], v->val[1], v->val[2], out),
+	                 SSCARD_OK);
+	expect_bytes(v, out, sizeof(out), 3);
+}
+
+/* session-mac ALG KEY PROCESS DATA MAC */
+static void run_session_mac(const vector *v)
+{
+	uint8_t pk[SSCARD_KEY_LEN], mac[SSCARD_MAC_LEN];
+
+	key_field(v, 0);
+	assert_int_equal(sscard_session_key(v->alg, v->val[0], v->val[1], pk), SSCARD_OK);
+	assert_int_equal(sscard_session_mac(v->alg, pk, v->val[2], v->len[2], mac), SSCARD_OK);
+	expect_bytes(v, mac, sizeof(mac), 3);
+}
+
 /* "error OP ALG KEY IV DATA": the fields are shifted by one (op is ALG). */
 static void run_error(const vector *v)
 {
@@ -155,6 +180,8 @@ static const struct {
 	{ "div", 3, run_div },
 	{ "mac", 4, run_mac },
 	{ "mac-block", 4, run_mac_block },
+	{ "session-cg", 4, run_session_cg },
+	{ "session-mac", 4, run_session_mac },
 	{ "error", 4, run_error },
 };
 
@@ -262,7 +289,8 @@ static void test_alg_block(void **state)
 	assert_int_equal(sscard_alg_block(SSCARD_ALG_3DES), 8);
 	assert_int_equal(sscard_alg_block(SSCARD_ALG_SM4), 16);
 	assert_int_equal(sscard_alg_block((sscard_alg)0), 0);
-	assert_int_equal(sscard_alg_block((sscard_alg)3), 0);
+	assert_int_equal(sscard_alg_block(SSCARD_ALG_SSF33), 0); /* not in OpenSSL */
+	assert_int_equal(sscard_alg_block((sscard_alg)4), 0);
 }
 
 static void test_null_arguments(void **state)

@@ -14,7 +14,7 @@
 static const char *const json_keys[] = {
 	"card_id", "card_type", "spec_version", "issuer", "issue_date",
 	"expiry_date", "card_number", "ssn", "name", "name_ext", "sex",
-	"ethnicity", "birthplace", "birth_date",
+	"ethnicity", "birthplace", "birth_date", "person_id", "first_region",
 };
 
 static void test_every_key_present_once(void **state)

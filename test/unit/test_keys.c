@@ -105,24 +105,32 @@ static void test_diversified_answers(void **state)
 	assert_int_equal(sscard_crypto_diversify(SSCARD_ALG_SM4, master, f.province, 8, k), SSCARD_OK);
 	assert_int_equal(sscard_crypto_diversify(SSCARD_ALG_SM4, k, f.city, 8, next), SSCARD_OK);
 	assert_int_equal(sscard_crypto_diversify(SSCARD_ALG_SM4, next, f.card, 8, k), SSCARD_OK);
-	assert_int_equal(sscard_crypto_ecb(SSCARD_ALG_SM4, k, true, in, 16, want), SSCARD_OK);
-	assert_int_equal(sscard_keys_encrypt(keys, SSCARD_KEY_EXTERNAL, "SSSE", &f, in, 16, got),
-	                 SSCARD_OK);
-	assert_memory_equal(got, want, 16);
-	assert_int_equal(sscard_crypto_mac(SSCARD_ALG_SM4, k, in, 8, in, 5, mac_want), SSCARD_OK);
-	assert_int_equal(sscard_keys_mac(keys, SSCARD_KEY_EXTERNAL, "SSSE", &f, in, 8, in, 5,
-	                                 mac_got), SSCARD_OK);
-	assert_memory_equal(mac_got, mac_want, 4);
+	/* the process key for the challenge `in`, then ECB / the line MAC */
+	{
+		uint8_t pk[16];
+		sscard_key_use use = { SSCARD_KEY_EXTERNAL, "SSSE", SSCARD_ALG_SM4, &f, in };
 
-	/* no region factors: a key diversified by city cannot be used */
-	assert_int_equal(sscard_div_factors_make(atr, sizeof(atr), NULL, 0, &f), SSCARD_OK);
-	assert_int_equal(sscard_keys_encrypt(keys, SSCARD_KEY_EXTERNAL, "SSSE", &f, in, 16, got),
-	                 SSCARD_E_BAD_DATA);
-	/* ... but a card-level one can */
-	assert_int_equal(sscard_keys_encrypt(keys, SSCARD_KEY_INTERNAL, "SSSE", &f, in, 16, got),
-	                 SSCARD_OK);
-	assert_int_equal(sscard_keys_encrypt(keys, SSCARD_KEY_UNBLOCK, "SSSE", &f, in, 16, got),
-	                 SSCARD_E_KEY_NOT_FOUND);
+		assert_int_equal(sscard_session_key(SSCARD_ALG_SM4, k, in, pk), SSCARD_OK);
+		assert_int_equal(sscard_crypto_ecb(SSCARD_ALG_SM4, pk, true, in, 16, want), SSCARD_OK);
+		assert_int_equal(sscard_keys_encrypt(keys, &use, in, 16, got), SSCARD_OK);
+		assert_memory_equal(got, want, 16);
+		assert_int_equal(sscard_session_mac(SSCARD_ALG_SM4, pk, in, 5, mac_want), SSCARD_OK);
+		assert_int_equal(sscard_keys_mac(keys, &use, in, 5, mac_got), SSCARD_OK);
+		assert_memory_equal(mac_got, mac_want, 4);
+		/* a DES card with this SM4 key: the provider refuses */
+		use.alg = SSCARD_ALG_3DES;
+		assert_int_equal(sscard_keys_encrypt(keys, &use, in, 16, got), SSCARD_E_KEYS_MISMATCH);
+
+		/* no region factors: a key diversified by city cannot be used */
+		assert_int_equal(sscard_div_factors_make(atr, sizeof(atr), NULL, 0, &f), SSCARD_OK);
+		use.alg = SSCARD_ALG_SM4;
+		assert_int_equal(sscard_keys_encrypt(keys, &use, in, 16, got), SSCARD_E_BAD_DATA);
+		/* ... but a card-level one can */
+		use.usage = SSCARD_KEY_INTERNAL;
+		assert_int_equal(sscard_keys_encrypt(keys, &use, in, 16, got), SSCARD_OK);
+		use.usage = SSCARD_KEY_UNBLOCK;
+		assert_int_equal(sscard_keys_encrypt(keys, &use, in, 16, got), SSCARD_E_KEY_NOT_FOUND);
+	}
 	sscard_keys_free(&keys);
 }
 
@@ -148,10 +156,17 @@ static const struct {
 	{ "sscard-keystore 1\nkey external SSSE 08 SM4 card " MASTER "\n"
 	  "key external SSSE 09 SM4 card " MASTER "\n", "line 3: a second" },
 	{ "sscard-keystore 1\npassword secret\n", "unknown item" },
-	{ "sscard-keystore 1\npsam external SSSE 01 SM4 card 1\n", "PSAM key index" },
-	{ "sscard-keystore 1\npsam external SSSE 01 SM4 card\n", "a psam line has 7 fields" },
+	{ "sscard-keystore 1\npsam external SSSE 0A 47 1\n", "PSAM key index" },
+	{ "sscard-keystore 1\npsam external SSSE 0A 47\n", "a psam line has 6 fields" },
+	{ "sscard-keystore 1\npsam external SSSE 0A 47 0A 01\n", "a psam line has 6 fields" },
+	/* the old form with ALG and DIVERSIFY: named */
+	{ "sscard-keystore 1\npsam external SSSE 01 SM4 card\n", "usage byte" },
+	/* a usage byte naming no diversification level */
+	{ "sscard-keystore 1\npsam external SSSE 0A 07 0A\n", "usage byte" },
+	{ "sscard-keystore 1\nkey update-ef0 SSSE 0D SM4 card " MASTER "\n", "unknown usage" },
+	{ "sscard-keystore 1\nkey external DF06 0A SM4 card " MASTER "\n", "DF must be" },
 	/* a PSAM map is not a software keystore */
-	{ "sscard-keystore 1\npsam external SSSE 01 SM4 card 01\n", "PSAM provider" },
+	{ "sscard-keystore 1\npsam external SSSE 0A 47 0A\n", "PSAM provider" },
 };
 
 static void test_bad_keystores(void **state)

@@ -21,11 +21,14 @@
 #include "elements.h"
 #include "internal.h"
 #include "keys.h"
+#include "session.h"
 #include "sim/sim_int.h"
 #include "validate.h"
 
 #define SSSE_SELECT "00A404000F7378312E73682EC9E7BBE1B1A3D5CF"
-#define SSSE_FCI "6F1384" "0F7378312E73682EC9E7BBE1B1A3D5CF" "A500"
+/* the FCI of SSSE: name, and in A5 the algorithm (9F0C 03 86 01 <flag>) */
+#define SSSE_FCI_ALG(flag) "6F1984" "0F7378312E73682EC9E7BBE1B1A3D5CF" "A5069F0C038601" flag
+#define SSSE_FCI SSSE_FCI_ALG("03")
 
 /* ---- helpers ------------------------------------------------------------- */
 
@@ -89,30 +92,115 @@ static sscard_rc tx_rc(sscard_sim *sim, const char *capdu_hex)
 	return sscard_sim_apdu(sim, c, clen, r, &rlen);
 }
 
+/* SELECT SSSE and its FCI (whose last byte names the algorithm: 01 DES,
+ * 03 SM4, the profile's). */
 static void select_ssse(sscard_sim *sim)
 {
-	expect(sim, SSSE_SELECT, "6115");
-	expect(sim, "00C0000015", SSSE_FCI "9000");
+	const char *got;
+
+	expect(sim, SSSE_SELECT, "611B");
+	got = tx(sim, "00C000001B");
+	if (strncmp(got, SSSE_FCI, strlen(SSSE_FCI) - 2) != 0 || strlen(got) != 27 * 2 + 4 ||
+	    strcmp(got + strlen(got) - 4, "9000") != 0)
+		fail_msg("SSSE FCI: %s", got);
 }
 
-/* The card's key of a profile's master, diversified province, city, card
- * as the profile says: computed here from the ATR and tag 01. */
-static void card_key(sscard_sim *sim, const char *master_hex, uint8_t out[SSCARD_KEY_LEN])
+/* ---- the keystore convention, computed here from lib/crypto.h ------------ */
+
+#define CITY_CARD 2u      /* most keys: diversified city, card */
+#define PROV_CITY_CARD 3u /* IRK, RK1DF04: province, city, card */
+
+static void card_factors(sscard_sim *sim, sscard_div_factors *f)
 {
-	static const sscard_div_level levels[] = { SSCARD_LEVEL_PROVINCE, SSCARD_LEVEL_CITY,
-	                                           SSCARD_LEVEL_CARD };
-	uint8_t master[SSCARD_KEY_LEN], card_id[16];
-	size_t n = 0;
 	int ef = sim_fs_by_path(sim, "SSSE/EF05");
 	int rec;
 
-	assert_int_equal(sscard_hex_decode(master_hex, master, sizeof(master), &n), SSCARD_OK);
+	assert_true(ef != SIM_NO_FILE);
 	rec = sim_fs_record_by_tag(&sim->files[ef], 0x01);
 	assert_true(rec >= 0);
-	memcpy(card_id, sim->files[ef].records[rec].data + 2, 16);
-	assert_int_equal(sim_card_key(sim->alg, master, levels, 3, sim->atr, sim->atr_len,
-	                              card_id, out),
+	assert_int_equal(sscard_div_factors_make(sim->atr, sim->atr_len,
+	                                         sim->files[ef].records[rec].data + 2, 16, f),
 	                 SSCARD_OK);
+}
+
+/* The card's key of a profile's master, diversified with the profile's
+ * levels (2: city, card; 3: province, city, card), one
+ * sscard_crypto_diversify() step a level, factors from the ATR and tag 01. */
+static void card_key(sscard_sim *sim, const char *master_hex, size_t nlevels,
+                     uint8_t out[SSCARD_KEY_LEN])
+{
+	uint8_t next[SSCARD_KEY_LEN];
+	const uint8_t *factor[3];
+	sscard_div_factors f;
+	size_t n = 0;
+
+	assert_true(nlevels == CITY_CARD || nlevels == PROV_CITY_CARD);
+	assert_int_equal(sscard_hex_decode(master_hex, out, SSCARD_KEY_LEN, &n), SSCARD_OK);
+	assert_int_equal(n, SSCARD_KEY_LEN);
+	card_factors(sim, &f);
+	factor[0] = f.province;
+	factor[1] = f.city;
+	factor[2] = f.card;
+	for (size_t i = 3 - nlevels; i < 3; i++) {
+		assert_int_equal(sscard_crypto_diversify(sim->alg, out, factor[i], SSCARD_FACTOR_LEN,
+		                                         next),
+		                 SSCARD_OK);
+		memcpy(out, next, SSCARD_KEY_LEN);
+	}
+}
+
+/* The process key: E(K', process || 00.. to a block); DES: the 8 bytes as
+ * a single-DES key (doubled). */
+static void process_key(sscard_alg alg, const uint8_t key[SSCARD_KEY_LEN],
+                        const uint8_t process[8], uint8_t pk[SSCARD_KEY_LEN])
+{
+	uint8_t in[16] = { 0 };
+	size_t bs = sscard_alg_block(alg);
+
+	memcpy(in, process, 8);
+	assert_int_equal(sscard_crypto_ecb(alg, key, true, in, bs, pk), SSCARD_OK);
+	if (bs == 8)
+		memcpy(pk + 8, pk, 8);
+}
+
+/* The cryptogram: the original (SM4: || 00 x8) under the process key,
+ * SM4 folded to 8 bytes by XOR of the halves. */
+static void cryptogram(sscard_alg alg, const uint8_t key[SSCARD_KEY_LEN], const uint8_t process[8],
+                       const uint8_t original[8], uint8_t out[8])
+{
+	uint8_t pk[SSCARD_KEY_LEN], in[16] = { 0 }, enc[16], lib[8];
+	size_t bs = sscard_alg_block(alg);
+
+	process_key(alg, key, process, pk);
+	memcpy(in, original, 8);
+	assert_int_equal(sscard_crypto_ecb(alg, pk, true, in, bs, enc), SSCARD_OK);
+	memcpy(out, enc, 8);
+	for (size_t i = 0; bs == 16 && i < 8; i++)
+		out[i] ^= enc[8 + i];
+	/* the library's convention (lib/session.c) agrees */
+	assert_int_equal(sscard_session_cryptogram(alg, key, process, original, lib), SSCARD_OK);
+	assert_memory_equal(out, lib, 8);
+}
+
+/* The line MAC: 80-padding, CBC from a zero IV block by block under the
+ * process key; DES the first 4 bytes, SM4 the XOR of the four words. */
+static void line_mac(sscard_alg alg, const uint8_t pk[SSCARD_KEY_LEN], const uint8_t *data,
+                     size_t len, uint8_t mac[SSCARD_MAC_LEN])
+{
+	uint8_t x[16] = { 0 }, lib[SSCARD_MAC_LEN];
+	size_t bs = sscard_alg_block(alg), padded = (len / bs + 1) * bs;
+
+	for (size_t off = 0; off < padded; off += bs) {
+		for (size_t i = 0; i < bs; i++)
+			x[i] ^= off + i < len ? data[off + i] : (off + i == len ? 0x80 : 0x00);
+		assert_int_equal(sscard_crypto_ecb(alg, pk, true, x, bs, x), SSCARD_OK);
+	}
+	memcpy(mac, x, SSCARD_MAC_LEN);
+	for (size_t w = 1; bs == 16 && w < 4; w++)
+		for (size_t i = 0; i < SSCARD_MAC_LEN; i++)
+			mac[i] ^= x[w * SSCARD_MAC_LEN + i];
+	assert_int_equal(sscard_session_mac(alg, pk, data, len, lib), SSCARD_OK);
+	assert_memory_equal(mac, lib, SSCARD_MAC_LEN);
 }
 
 static size_t challenge(sscard_sim *sim, size_t len, uint8_t *out)
@@ -131,24 +219,80 @@ static size_t challenge(sscard_sim *sim, size_t len, uint8_t *out)
 	return len;
 }
 
-/* A MAC-protected command: GET CHALLENGE, then header + data + MAC. */
-static const char *tx_mac(sscard_sim *sim, const uint8_t key[SSCARD_KEY_LEN],
-                          const char *hdr4_hex, const char *data_hex)
-{
-	uint8_t ch[18], input[300], mac[SSCARD_MAC_LEN];
-	size_t dlen = 0, n;
-	char cmd[700], machex[9];
+static const uint8_t original[8] = { 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88 };
 
-	challenge(sim, 4, ch);
-	assert_int_equal(sscard_hex_decode(hdr4_hex, input, 4, &n), SSCARD_OK);
-	assert_int_equal(sscard_hex_decode(data_hex, input + 5, sizeof(input) - 5, &dlen),
-	                 SSCARD_OK);
-	input[4] = (uint8_t)(dlen + SSCARD_MAC_LEN);
-	assert_int_equal(sscard_crypto_mac(sim->alg, key, ch, 4, input, 5 + dlen, mac), SSCARD_OK);
-	sscard_hex_encode(mac, sizeof(mac), machex, sizeof(machex));
-	snprintf(cmd, sizeof(cmd), "%s%02zX%s%s", hdr4_hex, dlen + SSCARD_MAC_LEN, data_hex, machex);
+/* 00 82 00 <id> Lc <cryptogram of `original` under `key` for the challenge
+ * `ch`><original><tail> (tail: a key-version byte, Lc 11). */
+static void ext_auth_cmd(sscard_alg alg, const uint8_t key[SSCARD_KEY_LEN], uint8_t id,
+                         const uint8_t ch[8], const char *tail, char cmd[80])
+{
+	uint8_t cg[8];
+	char cg_hex[17], orig_hex[17];
+
+	cryptogram(alg, key, ch, original, cg);
+	sscard_hex_encode(cg, 8, cg_hex, sizeof(cg_hex));
+	sscard_hex_encode(original, 8, orig_hex, sizeof(orig_hex));
+	snprintf(cmd, 80, "008200%02X%02zX%s%s%s", id, 16 + strlen(tail) / 2, cg_hex, orig_hex,
+	         tail);
+}
+
+/* EXTERNAL AUTHENTICATE in the field form: GET CHALLENGE (8), then the
+ * command above; the answer. */
+static const char *ext_auth_tail(sscard_sim *sim, const uint8_t key[SSCARD_KEY_LEN], uint8_t id,
+                                 const char *tail)
+{
+	uint8_t ch[8];
+	char cmd[80];
+
+	challenge(sim, 8, ch);
+	ext_auth_cmd(sim->alg, key, id, ch, tail, cmd);
 	return tx(sim, cmd);
 }
+
+static const char *ext_auth(sscard_sim *sim, const uint8_t key[SSCARD_KEY_LEN], uint8_t id)
+{
+	return ext_auth_tail(sim, key, id, "");
+}
+
+/* A CLA 84 command: GET CHALLENGE (8); the data, encrypted (ECB) under
+ * the line key's process key when `encrypt` (PIN RELOAD); the MAC over the
+ * header (Lc counting the MAC) and the data, under that process key. */
+static const char *tx_line(sscard_sim *sim, const uint8_t stk[SSCARD_KEY_LEN],
+                           const char *hdr4_hex, const char *data_hex, bool encrypt)
+{
+	uint8_t ch[8], pk[SSCARD_KEY_LEN], input[300];
+	size_t dlen = 0, n = 0;
+	static char cmd[700];
+
+	challenge(sim, 8, ch);
+	process_key(sim->alg, stk, ch, pk);
+	assert_int_equal(sscard_hex_decode(hdr4_hex, input, 4, &n), SSCARD_OK);
+	assert_int_equal(sscard_hex_decode(data_hex, input + 5, 200, &dlen), SSCARD_OK);
+	if (encrypt) {
+		assert_true(dlen > 0 && dlen % sscard_alg_block(sim->alg) == 0);
+		assert_int_equal(sscard_crypto_ecb(sim->alg, pk, true, input + 5, dlen, input + 5),
+		                 SSCARD_OK);
+	}
+	input[4] = (uint8_t)(dlen + SSCARD_MAC_LEN);
+	line_mac(sim->alg, pk, input, 5 + dlen, input + 5 + dlen);
+	sscard_hex_encode(input, 5 + dlen + SSCARD_MAC_LEN, cmd, sizeof(cmd));
+	return tx(sim, cmd);
+}
+
+/* The test masters of healthy-v2.json (DES) and healthy-v3.json (SM4). */
+#define V2_RK "0F1E2D3C4B5A69788796A5B4C3D2E1F0"      /* RKSSSE 0A, city card */
+#define V2_IRK "F0E1D2C3B4A5968778695A4B3C2D1E0F"     /* IRK 00, province city card */
+#define V2_PUK "A1A1A1A1A1A1A1A1B2B2B2B2B2B2B2B2"     /* PUK 06 */
+#define V2_STK "C3C3C3C3C3C3C3C3D4D4D4D4D4D4D4D4"     /* STK 02 */
+#define V2_UK "1357913579135791246802468024680A"      /* UKSSSE 04 */
+#define V2_RK1DF04 "E5E5E5E5E5E5E5E5F6F6F6F6F6F6F6F6" /* RK1DF04 84, province city card */
+#define V2_STKDF04 "0707070707070707F8F8F8F8F8F8F8F8" /* STKDF04 82 */
+#define V3_RK "00112233445566778899AABBCCDDEEFF"
+#define V3_IRK "0123456789ABCDEFFEDCBA9876543210"
+#define V3_STK "33333333333333334444444444444444"
+#define V3_UK "99999999999999990000000000000000"
+#define V3_UK1 "ABABABABABABABABCDCDCDCDCDCDCDCD"     /* UK1SSSE 0D (EF0D) */
+#define V3_RK1DF04 "55555555555555556666666666666666"
 
 /* ---- power and ATR -------------------------------------------------------- */
 
@@ -218,13 +362,14 @@ static void test_select_forms(void **state)
 
 	(void)state;
 	/* by DF name: 61xx then the FCI by GET RESPONSE, in pieces too */
-	expect(sim, SSSE_SELECT, "6115");
-	expect(sim, "00C0000016", "6C15");
-	expect(sim, "00C0000005", "6F13840F736110");
-	expect(sim, "00C0000010", "78312E73682EC9E7BBE1B1A3D5CFA5009000");
+	expect(sim, SSSE_SELECT, "611B");
+	expect(sim, "00C000001C", "6C1B");
+	expect(sim, "00C0000005", "6F19840F736116");
+	/* ... whose A5 names the algorithm: 9F0C 03 86 01 03 (SM4) */
+	expect(sim, "00C0000016", "78312E73682EC9E7BBE1B1A3D5CFA5069F0C0386010390" "00");
 	expect(sim, "00C0000001", "6985"); /* nothing left */
 	/* partial DF name */
-	expect(sim, "00A40400077378312E73682E", "6115");
+	expect(sim, "00A40400077378312E73682E", "611B");
 	/* by FID: DF04 beside SSSE's EFs, then its EF06 */
 	expect(sim, "00A4000C02DF04", "9000");
 	expect(sim, "00A4000002EF06", "610D");
@@ -287,7 +432,7 @@ static void test_t1(void **state)
 	(void)state;
 	/* case 4 without Le: selected, no data; with Le: the FCI at once */
 	expect(sim, SSSE_SELECT, "9000");
-	expect(sim, SSSE_SELECT "00", SSSE_FCI "9000");
+	expect(sim, SSSE_SELECT "00", SSSE_FCI_ALG("01") "9000");
 	/* Le 00 = up to 256 */
 	expect(sim, "00B2083000", "0812" "363330313032313937353033313530303235" "9000");
 	/* a short Le: what fits, the rest by GET RESPONSE */
@@ -306,7 +451,9 @@ static void test_status_words(void **state)
 	select_ssse(sim);
 	expect(sim, "00FE000000", "6D00");        /* INS not supported */
 	expect(sim, "A0B2083014", "6E00");        /* CLA not supported */
-	expect(sim, "00DC08300100", "6982");        /* MAC-protected file */
+	expect(sim, "00DC08300100", "6982");      /* EF06 is written after UKSSSE (04) */
+	expect(sim, "04DC0830050100000000", "6E00"); /* no MAC'd (CLA 04) write */
+	expect(sim, "0084000010", "6700");        /* a 16-byte challenge */
 	expect(sim, "00B2083014", "6982");        /* 3.0: EF06 needs external auth */
 	expect(sim, "00B20830", "6982");
 	expect(sim, "00B207280B", "0709" "413030303030303139" "9000");
@@ -332,22 +479,32 @@ static void test_status_words(void **state)
 static void test_read_binary(void **state)
 {
 	sscard_sim *sim = load("healthy-v2.json");
-	uint8_t stk[SSCARD_KEY_LEN];
+	uint8_t rk[SSCARD_KEY_LEN], uk[SSCARD_KEY_LEN];
 
 	(void)state;
 	select_ssse(sim);
+	card_key(sim, V2_RK, CITY_CARD, rk);
+	card_key(sim, V2_UK, CITY_CARD, uk);
+	/* EF08 (the photo) is read after RKSSSE (0A), on every card */
+	expect(sim, "00B0880004", "6982");
+	assert_string_equal(ext_auth(sim, rk, 0x0A), "9000");
 	/* EF08 by SFI: 22 bytes */
 	expect(sim, "00B0880004", "FFD8FFE09000");
 	expect(sim, "00B0880000", "6C16");
 	expect(sim, "00B0001402", "FFD99000"); /* offset 20 in the current EF */
 	expect(sim, "00B0001602", "6B00");     /* offset = size */
 	expect(sim, "00B0001404", "6C02");
-	/* UPDATE BINARY needs the MAC; with it the bytes change */
+	/* UPDATE BINARY: RKSSSE does not open it, UKSSSE (04) does, CLA 00 */
 	expect(sim, "00D6000002AAAA", "6982");
-	card_key(sim, "C3C3C3C3C3C3C3C3D4D4D4D4D4D4D4D4", stk);
-	assert_string_equal(tx_mac(sim, stk, "04D60000", "1234"), "9000");
+	assert_string_equal(ext_auth(sim, uk, 0x04), "9000");
+	expect(sim, "04D60000061234" "00000000", "6E00"); /* no MAC'd form */
+	expect(sim, "00D60000021234", "9000");
+	expect(sim, "00D6001503123456", "6700"); /* past the end */
+	/* the register now holds 04 only: reading needs RKSSSE again */
+	expect(sim, "00B0000002", "6982");
+	assert_string_equal(ext_auth(sim, rk, 0x0A), "9000");
 	expect(sim, "00B0000002", "12349000");
-	assert_string_equal(tx_mac(sim, stk, "04D60015", "123456"), "6700");
+	expect(sim, "00D60000025678", "6982");
 	assert_int_equal(sscard_sim_write_count(sim), 1);
 	sscard_sim_free(&sim);
 }
@@ -394,74 +551,125 @@ static void test_pin(void **state)
 static void test_pin_unblock_and_reload(void **state)
 {
 	sscard_sim *sim = load("pin-blocked.json");
-	uint8_t puk[SSCARD_KEY_LEN], block[8] = { 6, 0x65, 0x43, 0x21, 0x80, 0, 0, 0 };
-	uint8_t enc[8];
-	char enc_hex[17];
+	uint8_t puk[SSCARD_KEY_LEN], stk[SSCARD_KEY_LEN], rk[SSCARD_KEY_LEN], wrong[SSCARD_KEY_LEN];
 
 	(void)state;
 	select_ssse(sim);
-	card_key(sim, "A1A1A1A1A1A1A1A1B2B2B2B2B2B2B2B2", puk);
+	card_key(sim, V2_PUK, CITY_CARD, puk);
+	card_key(sim, V2_STK, CITY_CARD, stk);
+	card_key(sim, V2_RK, CITY_CARD, rk);
+	memset(wrong, 0x5A, sizeof(wrong));
 	expect(sim, "842400000400000000", "6984"); /* no challenge */
-	expect(sim, "0024000000", "6E00");
-	assert_string_equal(tx_mac(sim, puk, "84240000", ""), "9000");
+	expect(sim, "0024000000", "6E00");        /* CLA 84 only */
+	/* a right line MAC, but the PUK is not in the security register */
+	assert_string_equal(tx_line(sim, stk, "84240000", "", false), "6982");
+	assert_string_equal(ext_auth(sim, rk, 0x0A), "9000");
+	assert_string_equal(tx_line(sim, stk, "84240000", "", false), "6982"); /* RKSSSE is no PUK */
+	/* EXTERNAL AUTHENTICATE with the PUK (06) first */
+	assert_string_equal(ext_auth(sim, puk, 0x06), "9000");
+	/* the MAC is the line key's (STK): under the PUK or a wrong key, 6988 */
+	assert_string_equal(tx_line(sim, puk, "84240000", "", false), "6988");
+	assert_string_equal(tx_line(sim, wrong, "84240000", "", false), "6988");
+	expect(sim, "00200000", "6983"); /* still blocked */
+	assert_string_equal(tx_line(sim, stk, "84240000", "", false), "9000");
 	expect(sim, "00200000", "63C3");
 	expect(sim, "0020000003123456", "9000");
-	/* a wrong MAC */
-	{
-		uint8_t wrong[SSCARD_KEY_LEN];
-
-		memset(wrong, 0x5A, sizeof(wrong));
-		assert_string_equal(tx_mac(sim, wrong, "84240000", ""), "6988");
-	}
-	/* reload: the new PIN encrypted under the PUK */
-	assert_int_equal(sscard_crypto_ecb(SSCARD_ALG_3DES, puk, true, block, 8, enc), SSCARD_OK);
-	sscard_hex_encode(enc, 8, enc_hex, sizeof(enc_hex));
-	assert_string_equal(tx_mac(sim, puk, "84240001", enc_hex), "9000");
+	/* reload: the PIN block (count, BCD, 80 00..) encrypted under the
+	 * STK's process key of this command's challenge, then the MAC */
+	assert_string_equal(tx_line(sim, stk, "84240001", "0665432180000000", true), "9000");
 	expect(sim, "0020000003123456", "63C2");
 	expect(sim, "0020000003654321", "9000");
-	assert_string_equal(tx_mac(sim, puk, "84240001", "0011223344556677"), "6A80");
-	assert_string_equal(tx_mac(sim, puk, "84240002", ""), "6A86");
+	assert_string_equal(tx_line(sim, stk, "84240001", "0011223344556677", true), "6A80");
+	assert_string_equal(tx_line(sim, stk, "84240001", "06654321800000", false), "6A80");
+	assert_string_equal(tx_line(sim, stk, "84240002", "", false), "6A86");
+	/* a failed EXTERNAL AUTHENTICATE empties the register */
+	assert_string_equal(ext_auth(sim, wrong, 0x06), "6300");
+	assert_string_equal(tx_line(sim, stk, "84240000", "", false), "6982");
 	sscard_sim_free(&sim);
 }
 
 /* ---- authentication -------------------------------------------------------------------- */
 
+#define V3_SSN_REC "0812" "313130313031313938313031303131313137"
+
 static void test_external_auth(void **state)
 {
 	sscard_sim *sim = load("healthy-v3.json");
-	uint8_t rk[SSCARD_KEY_LEN], ch[18], crypt[16];
-	char cmd[100], hex[33], plain_hex[33];
+	uint8_t rk[SSCARD_KEY_LEN], uk[SSCARD_KEY_LEN], rk1df04[SSCARD_KEY_LEN],
+		stk[SSCARD_KEY_LEN], ch[8], in[16] = { 0 }, enc[16], cg[8];
+	char cmd[100], hex[33], ch_hex[17];
 
 	(void)state;
 	select_ssse(sim);
-	card_key(sim, "00112233445566778899AABBCCDDEEFF", rk);
+	card_key(sim, V3_RK, CITY_CARD, rk);
+	card_key(sim, V3_UK, CITY_CARD, uk);
+	card_key(sim, V3_STK, CITY_CARD, stk);
+	card_key(sim, V3_RK1DF04, PROV_CITY_CARD, rk1df04);
 	/* no challenge yet */
-	expect(sim, "008200011000000000000000000000000000000000", "6984");
-	/* SM4: a 16-byte challenge, E(RK, challenge) */
-	challenge(sim, 16, ch);
-	assert_int_equal(sscard_crypto_ecb(SSCARD_ALG_SM4, rk, true, ch, 16, crypt), SSCARD_OK);
-	sscard_hex_encode(crypt, 16, hex, sizeof(hex));
-	snprintf(cmd, sizeof(cmd), "0082000110%s", hex);
+	expect(sim, "0082000A1000000000000000000000000000000000", "6984");
+	/* GET CHALLENGE: 4 or 8 bytes (SM4 cards too); 16 is refused */
+	expect(sim, "0084000010", "6700");
+	challenge(sim, 4, ch);
+	/* 3.0: EF06 and EF07 behind RKSSSE (0A) */
+	expect(sim, "00B2083014", "6982");
+	expect(sim, "00B0870004", "6982");
+	challenge(sim, 8, ch);
+	ext_auth_cmd(sim->alg, rk, 0x0A, ch, "", cmd);
 	expect(sim, cmd, "9000");
-	/* now the holder's file opens */
-	expect(sim, "00B2083014", "0812" "313130313031313938313031303131313137" "9000");
+	expect(sim, "00B2083014", V3_SSN_REC "9000");
 	expect(sim, "00B0870004", "46494E479000");
 	/* the challenge was used up */
 	expect(sim, cmd, "6984");
-	/* cryptogram + plaintext (the two-step form) */
-	challenge(sim, 16, ch);
-	assert_int_equal(sscard_crypto_ecb(SSCARD_ALG_SM4, rk, true, ch, 16, crypt), SSCARD_OK);
-	sscard_hex_encode(crypt, 16, hex, sizeof(hex));
-	sscard_hex_encode(ch, 16, plain_hex, sizeof(plain_hex));
-	snprintf(cmd, sizeof(cmd), "0082000120%s%s", hex, plain_hex);
-	expect(sim, cmd, "9000");
-	/* a wrong cryptogram: 6300; wrong key id: 6A88; wrong length: 6700 */
-	challenge(sim, 16, ch);
-	expect(sim, "008200011000000000000000000000000000000000", "6300");
-	expect(sim, "008200091000000000000000000000000000000000", "6A88");
-	challenge(sim, 16, ch);
-	expect(sim, "00820001080000000000000000", "6700");
+	/* ... and is good for the next command only */
+	challenge(sim, 8, ch);
+	ext_auth_cmd(sim->alg, rk, 0x0A, ch, "", cmd);
+	expect(sim, "00B207280B", "0709" "413030303030303139" "9000");
+	expect(sim, cmd, "6984");
+	/* Lc 11: a key-version byte after the original (SM4 field form) */
+	assert_string_equal(ext_auth_tail(sim, rk, 0x0A, "01"), "9000");
+	expect(sim, "00B2083014", V3_SSN_REC "9000");
+	/* the old forms are refused: Lc 08 (a bare cryptogram) ... */
+	challenge(sim, 8, ch);
+	cryptogram(sim->alg, rk, ch, original, cg);
+	sscard_hex_encode(cg, 8, hex, sizeof(hex));
+	snprintf(cmd, sizeof(cmd), "0082000A08%s", hex);
+	expect(sim, cmd, "6700");
+	/* ... Lc 20 (a 16-byte cryptogram and challenge) ... */
+	challenge(sim, 8, ch);
+	expect(sim, "0082000A20" "0000000000000000000000000000000000000000000000000000000000000000",
+	       "6700");
+	/* ... and E(K, challenge) with the challenge where the original goes:
+	 * 6300, and the failed attempt empties the security register */
+	challenge(sim, 8, ch);
+	memcpy(in, ch, 8);
+	assert_int_equal(sscard_crypto_ecb(SSCARD_ALG_SM4, rk, true, in, 16, enc), SSCARD_OK);
+	for (size_t i = 0; i < 8; i++)
+		enc[i] ^= enc[8 + i];
+	sscard_hex_encode(enc, 8, hex, sizeof(hex));
+	sscard_hex_encode(ch, 8, ch_hex, sizeof(ch_hex));
+	snprintf(cmd, sizeof(cmd), "0082000A10%s%s", hex, ch_hex);
+	expect(sim, cmd, "6300");
+	expect(sim, "00B2083014", "6982");
+	/* keys EXTERNAL AUTHENTICATE cannot name: unknown, IRK (00), STK (02),
+	 * RK1DF04 outside DF04 */
+	assert_string_equal(ext_auth(sim, rk, 0x09), "6A88");
+	assert_string_equal(ext_auth(sim, rk, 0x00), "6A88");
+	assert_string_equal(ext_auth(sim, stk, 0x02), "6A88");
+	assert_string_equal(ext_auth(sim, rk1df04, 0x84), "6A88");
+	challenge(sim, 8, ch);
+	expect(sim, "0082010A1000000000000000000000000000000000", "6A86");
+	/* the register holds the last key only: UKSSSE replaces RKSSSE */
+	assert_string_equal(ext_auth(sim, rk, 0x0A), "9000");
+	expect_sw(sim, "00B2083014", "9000");
+	assert_string_equal(ext_auth(sim, uk, 0x04), "9000");
+	expect(sim, "00B2083014", "6982");
+	/* RK1DF04 (84, province city card) in DF04 */
+	assert_string_equal(ext_auth(sim, rk, 0x0A), "9000");
+	expect(sim, "00A4000C02DF04", "9000");
+	assert_string_equal(ext_auth(sim, rk, 0x84), "6300");
+	assert_string_equal(ext_auth(sim, rk1df04, 0x84), "9000");
 	/* leaving for the MF drops the authentication */
+	assert_string_equal(ext_auth(sim, rk, 0x0A), "9000");
 	expect(sim, "00A40000023F00", "6104");
 	select_ssse(sim);
 	expect(sim, "00B2083014", "6982");
@@ -470,22 +678,42 @@ static void test_external_auth(void **state)
 
 static void test_internal_auth(void **state)
 {
-	sscard_sim *sim = load("healthy-v2.json");
-	uint8_t irk[SSCARD_KEY_LEN], rnd[8] = { 1, 2, 3, 4, 5, 6, 7, 8 }, out[8];
-	char want[40];
+	static const char *const profiles[] = { "healthy-v2.json", "healthy-v3.json" };
+	static const char *const masters[] = { V2_IRK, V3_IRK };
+	static const uint8_t factor[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
 
 	(void)state;
-	select_ssse(sim);
-	card_key(sim, "F0E1D2C3B4A5968778695A4B3C2D1E0F", irk);
-	assert_int_equal(sscard_crypto_ecb(SSCARD_ALG_3DES, irk, true, rnd, 8, out), SSCARD_OK);
-	sscard_hex_encode(out, 8, want, sizeof(want));
-	strcat(want, "9000");
-	expect(sim, "00880001080102030405060708", "6108");
-	expect(sim, "00C0000008", want);
-	expect(sim, "00880002080102030405060708", "6A88");
-	expect(sim, "0088000100", "6700");
-	expect(sim, "00880101080102030405060708", "6A86");
-	sscard_sim_free(&sim);
+	for (size_t p = 0; p < 2; p++) {
+		sscard_sim *sim = load(profiles[p]);
+		uint8_t irk[SSCARD_KEY_LEN], out[8], old[16] = { 0 };
+		char want[40], old_hex[40];
+
+		select_ssse(sim);
+		/* IRK: province, city, card */
+		card_key(sim, masters[p], PROV_CITY_CARD, irk);
+		cryptogram(sim->alg, irk, factor, original, out);
+		sscard_hex_encode(out, 8, want, sizeof(want));
+		strcat(want, "9000");
+		expect(sim, "0088000010" "0102030405060708" "1122334455667788", "6108");
+		expect(sim, "00C0000008", want);
+		/* not the old E(IRK, random) */
+		memcpy(old, factor, 8);
+		assert_int_equal(sscard_crypto_ecb(sim->alg, irk, true, old, sscard_alg_block(sim->alg),
+		                                   old),
+		                 SSCARD_OK);
+		sscard_hex_encode(old, 8, old_hex, sizeof(old_hex));
+		assert_true(strncmp(want, old_hex, 16) != 0);
+		/* with a trailing key-version byte */
+		expect(sim, "0088000011" "0102030405060708" "1122334455667788" "01", "6108");
+		expect(sim, "00C0000008", want);
+		expect(sim, "008800001001020304050607081122334455667788", "6108");
+		expect(sim, "0088000A10" "0102030405060708" "1122334455667788", "6A88"); /* RKSSSE */
+		expect(sim, "0088000110" "0102030405060708" "1122334455667788", "6A88");
+		expect(sim, "00880000080102030405060708", "6700"); /* the old 8-byte form */
+		expect(sim, "0088000000", "6700");
+		expect(sim, "0088010010" "0102030405060708" "1122334455667788", "6A86");
+		sscard_sim_free(&sim);
+	}
 }
 
 /* ---- writes ------------------------------------------------------------------------------ */
@@ -493,45 +721,75 @@ static void test_internal_auth(void **state)
 static void test_protected_update(void **state)
 {
 	sscard_sim *sim = load("healthy-v2.json");
-	uint8_t stk[SSCARD_KEY_LEN], wrong[SSCARD_KEY_LEN];
-	const char *sex2 = "0A0131";
+	uint8_t uk[SSCARD_KEY_LEN], rk[SSCARD_KEY_LEN], stk[SSCARD_KEY_LEN], wrong[SSCARD_KEY_LEN],
+		uk1[SSCARD_KEY_LEN];
 
 	(void)state;
 	select_ssse(sim);
-	card_key(sim, "C3C3C3C3C3C3C3C3D4D4D4D4D4D4D4D4", stk);
+	card_key(sim, V2_UK, CITY_CARD, uk);
+	card_key(sim, V2_RK, CITY_CARD, rk);
+	card_key(sim, V2_STK, CITY_CARD, stk);
 	memset(wrong, 0x11, sizeof(wrong));
-	expect(sim, "00DC0A30030A0131", "6982");       /* no MAC */
-	expect(sim, "04DC0A30070A013100000000", "6984"); /* MAC without a challenge */
-	assert_string_equal(tx_mac(sim, wrong, "04DC0A30", sex2), "6988");
+	expect(sim, "00DC0A30030A0131", "6982"); /* no update key yet */
+	/* the MAC'd write (CLA 04) is no form of a real card: refused, even
+	 * with a right line MAC */
+	assert_string_equal(tx_line(sim, stk, "04DC0A30", "0A0131", false), "6E00");
+	expect(sim, "04DC0A30070A013100000000", "6E00");
+	expect(sim, "04E20028079901990000000000", "6E00");
+	/* RKSSSE does not open writes; a wrong UKSSSE cryptogram neither */
+	assert_string_equal(ext_auth(sim, rk, 0x0A), "9000");
+	expect(sim, "00DC0A30030A0131", "6982");
+	assert_string_equal(ext_auth(sim, wrong, 0x04), "6300");
+	expect(sim, "00DC0A30030A0131", "6982");
 	assert_int_equal(sscard_sim_write_count(sim), 0);
-	assert_string_equal(tx_mac(sim, stk, "04DC0A30", sex2), "9000");
+	/* EXTERNAL AUTHENTICATE with UKSSSE (04), then plain writes */
+	assert_string_equal(ext_auth(sim, uk, 0x04), "9000");
+	expect(sim, "00DC0A30030A0131", "9000");
 	expect(sim, "00B20A3003", "0A01319000");
 	/* by record number, and the checks */
-	assert_string_equal(tx_mac(sim, stk, "04DC0334", "0A0132"), "9000");
+	expect(sim, "00DC0334030A0132", "9000");
 	expect(sim, "00B20A3003", "0A01329000");
-	assert_string_equal(tx_mac(sim, stk, "04DC0A30", "0B0131"), "6A80"); /* tag mismatch */
-	assert_string_equal(tx_mac(sim, stk, "04DC0A30", "0A023132"), "6700"); /* too long */
-	assert_string_equal(tx_mac(sim, stk, "04DC7730", "770131"), "6A83");
-	assert_string_equal(tx_mac(sim, stk, "04DC0A31", "0A0131"), "6A86");
+	expect(sim, "00DC0A30030B0131", "6A80");   /* tag mismatch */
+	expect(sim, "00DC0A30040A023132", "6700"); /* too long */
+	expect(sim, "00DC773003770131", "6A83");
+	expect(sim, "00DC0A31030A0131", "6A86");
 	/* APPEND RECORD */
-	assert_string_equal(tx_mac(sim, stk, "04E20028", "990199"), "9000");
+	expect(sim, "00E2002803990199", "9000");
 	expect(sim, "00B2992803", "9901999000");
 	assert_int_equal(sscard_sim_write_count(sim), 3);
 	assert_int_equal(sscard_sim_write_commands(sim), 10);
+	sscard_sim_free(&sim);
+
+	/* 3.0: EF0D is written after UK1SSSE (0D), not UKSSSE */
+	sim = load("healthy-v3.json");
+	select_ssse(sim);
+	card_key(sim, V3_UK, CITY_CARD, uk);
+	card_key(sim, V3_UK1, CITY_CARD, uk1);
+	assert_string_equal(ext_auth(sim, uk, 0x04), "9000");
+	expect(sim, "00E2006803E10100", "6982");
+	assert_string_equal(ext_auth(sim, uk1, 0x0D), "9000");
+	expect(sim, "00E2006803E10100", "9000");
+	expect(sim, "00B2E16803", "E101009000");
+	/* ... which in turn does not open EF05 (04, Lc 11 form here) */
+	expect(sim, "00E2002803E00100", "6982");
+	assert_string_equal(ext_auth_tail(sim, uk, 0x04, "01"), "9000");
+	expect(sim, "00E2002803E00100", "9000");
+	assert_int_equal(sscard_sim_write_count(sim), 2);
 	sscard_sim_free(&sim);
 }
 
 static void test_append_until_full(void **state)
 {
 	sscard_sim *sim = load("healthy-v2.json");
-	uint8_t stk[SSCARD_KEY_LEN];
+	uint8_t uk[SSCARD_KEY_LEN];
 
 	(void)state;
 	select_ssse(sim);
-	card_key(sim, "C3C3C3C3C3C3C3C3D4D4D4D4D4D4D4D4", stk);
+	card_key(sim, V2_UK, CITY_CARD, uk);
+	assert_string_equal(ext_auth(sim, uk, 0x04), "9000");
 	for (int i = 7; i < 16; i++) /* EF05 holds 7 of 16 records */
-		assert_string_equal(tx_mac(sim, stk, "04E20028", "E00100"), "9000");
-	assert_string_equal(tx_mac(sim, stk, "04E20028", "E00100"), "6A84");
+		expect(sim, "00E2002803E00100", "9000");
+	expect(sim, "00E2002803E00100", "6A84");
 	expect(sim, "00B2102C03", "E001009000"); /* record 16 */
 	sscard_sim_free(&sim);
 }
@@ -542,41 +800,32 @@ static void test_key_error_counter(void **state)
 	static const char profile[] =
 		"{\"version\": 2, \"algorithm\": \"3des\", \"atr\": \"3B6D00000087CF20018649618C009773F5\","
 		" \"pin\": {\"value\": \"123456\"}, \"keys\": [{\"df\": \"SSSE\", \"class\": \"external\","
-		" \"id\": 2, \"tries\": 2, \"master\": \"00112233445566778899AABBCCDDEEFF\", \"test\": true}]}";
-	uint8_t atr[40], ch[8], crypt[8], key[SSCARD_KEY_LEN];
+		" \"id\": 10, \"tries\": 2, \"master\": \"00112233445566778899AABBCCDDEEFF\", \"test\": true}]}";
+	uint8_t atr[40], key[SSCARD_KEY_LEN], wrong[SSCARD_KEY_LEN];
 	size_t atrlen = sizeof(atr), n = 0;
-	char err[256], cmd[64], hex[17];
+	char err[256];
 	sscard_sim *sim = NULL;
 
 	(void)state;
 	assert_int_equal(sscard_sim_load_string("k.json", profile, &sim, err, sizeof(err)), SSCARD_OK);
 	assert_int_equal(sscard_sim_power_on(sim, 1, atr, &atrlen), SSCARD_OK);
 	select_ssse(sim);
+	/* no "diversify": the card's key is the master */
 	assert_int_equal(sscard_hex_decode("00112233445566778899AABBCCDDEEFF", key, sizeof(key), &n),
 	                 SSCARD_OK);
-	challenge(sim, 8, ch);
-	expect(sim, "00820002080000000000000000", "63C1");
+	memset(wrong, 0x22, sizeof(wrong));
+	assert_string_equal(ext_auth(sim, wrong, 0x0A), "63C1");
 	/* the right cryptogram resets the counter */
-	challenge(sim, 8, ch);
-	assert_int_equal(sscard_crypto_ecb(SSCARD_ALG_3DES, key, true, ch, 8, crypt), SSCARD_OK);
-	sscard_hex_encode(crypt, 8, hex, sizeof(hex));
-	snprintf(cmd, sizeof(cmd), "0082000208%s", hex);
-	expect(sim, cmd, "9000");
-	challenge(sim, 8, ch);
-	expect(sim, "00820002080000000000000000", "63C1");
-	challenge(sim, 8, ch);
-	expect(sim, "00820002080000000000000000", "6983");
-	challenge(sim, 8, ch);
-	assert_int_equal(sscard_crypto_ecb(SSCARD_ALG_3DES, key, true, ch, 8, crypt), SSCARD_OK);
-	sscard_hex_encode(crypt, 8, hex, sizeof(hex));
-	snprintf(cmd, sizeof(cmd), "0082000208%s", hex);
-	expect(sim, cmd, "6983");
+	assert_string_equal(ext_auth(sim, key, 0x0A), "9000");
+	assert_string_equal(ext_auth(sim, wrong, 0x0A), "63C1");
+	assert_string_equal(ext_auth(sim, wrong, 0x0A), "6983");
+	assert_string_equal(ext_auth(sim, key, 0x0A), "6983");
 	sscard_sim_free(&sim);
 }
 
 static void test_read_only_probe_writes_nothing(void **state)
 {
-	static const char *const probe[] = { SSSE_SELECT, "00C0000015", "00B2012C12",
+	static const char *const probe[] = { SSSE_SELECT, "00C000001B", "00B2012C12",
 		                             "00B2083014", "00B2093020", "00200000",
 		                             "00A4000C02DF04", "00B2802C03" };
 	sscard_sim *sim = load("healthy-v2.json");
@@ -597,26 +846,50 @@ static void test_read_only_probe_writes_nothing(void **state)
 static void test_app_block_unblock(void **state)
 {
 	sscard_sim *sim = load("healthy-v2.json");
-	uint8_t stk[SSCARD_KEY_LEN];
+	uint8_t stk[SSCARD_KEY_LEN], stkdf04[SSCARD_KEY_LEN];
 
 	(void)state;
 	select_ssse(sim);
-	card_key(sim, "C3C3C3C3C3C3C3C3D4D4D4D4D4D4D4D4", stk);
+	card_key(sim, V2_STK, CITY_CARD, stk);
 	expect(sim, "841E000004", "6700");
-	assert_string_equal(tx_mac(sim, stk, "841E0000", ""), "9000");
+	expect(sim, "841E00000400000000", "6984"); /* no challenge */
+	assert_string_equal(tx_line(sim, stk, "841E0000", "", false), "9000");
 	expect(sim, "00B2083014", "6283");
 	expect(sim, SSSE_SELECT, "6283");
 	expect(sim, "0020000003123456", "6283");
-	assert_string_equal(tx_mac(sim, stk, "84180000", ""), "9000");
+	assert_string_equal(tx_line(sim, stk, "84180000", "", false), "9000");
 	expect(sim, "00B2083014", "0812" "363330313032313937353033313530303235" "9000");
 	/* permanent: nothing brings it back */
-	assert_string_equal(tx_mac(sim, stk, "841E0001", ""), "9000");
+	assert_string_equal(tx_line(sim, stk, "841E0001", "", false), "9000");
 	expect(sim, "00B2083014", "9303");
 	expect(sim, SSSE_SELECT, "9303");
-	assert_string_equal(tx_mac(sim, stk, "84180000", ""), "9303");
+	assert_string_equal(tx_line(sim, stk, "84180000", "", false), "9303");
 	/* the MF is no application */
 	expect(sim, "00A40000023F00", "6104");
-	assert_string_equal(tx_mac(sim, stk, "841E0000", ""), "6A88"); /* no STK in the MF */
+	assert_string_equal(tx_line(sim, stk, "841E0000", "", false), "6A88"); /* no STK in the MF */
+	sscard_sim_free(&sim);
+
+	/* DF04's line key is its own STKDF04 (82) */
+	sim = load("healthy-v2.json");
+	select_ssse(sim);
+	card_key(sim, V2_STK, CITY_CARD, stk);
+	card_key(sim, V2_STKDF04, CITY_CARD, stkdf04);
+	expect(sim, "00A4000C02DF04", "9000");
+	assert_string_equal(tx_line(sim, stk, "841E0000", "", false), "6988");
+	assert_string_equal(tx_line(sim, stkdf04, "841E0000", "", false), "9000");
+	expect(sim, "00B2012C03", "6283");
+	expect_sw(sim, SSSE_SELECT, "611B");
+	expect_sw(sim, "00B207280B", "9000");
+	sscard_sim_free(&sim);
+
+	/* SM4: the MAC folded by XOR of the four words */
+	sim = load("healthy-v3.json");
+	select_ssse(sim);
+	card_key(sim, V3_STK, CITY_CARD, stk);
+	assert_string_equal(tx_line(sim, stk, "841E0000", "", false), "9000");
+	expect(sim, "00B207280B", "6283");
+	assert_string_equal(tx_line(sim, stk, "84180000", "", false), "9000");
+	expect_sw(sim, "00B207280B", "9000");
 	sscard_sim_free(&sim);
 
 	sim = load("app-locked.json");
@@ -643,7 +916,7 @@ static void test_fault_mute_after(void **state)
 	assert_int_equal(tx_rc(sim, "00B2083014"), SSCARD_E_MUTE);
 	/* a power cycle revives it for 3 more */
 	assert_int_equal(sscard_sim_power_on(sim, 1, atr, &atrlen), SSCARD_OK);
-	expect(sim, SSSE_SELECT, "6115");
+	expect(sim, SSSE_SELECT, "611B");
 	sscard_sim_free(&sim);
 }
 
@@ -673,24 +946,16 @@ static void test_fault_removed(void **state)
 static void test_fault_torn_write(void **state)
 {
 	sscard_sim *sim = load("torn-write.json");
-	uint8_t stk[SSCARD_KEY_LEN], atr[40];
+	uint8_t uk[SSCARD_KEY_LEN], atr[40];
 	size_t atrlen = sizeof(atr);
-	uint8_t c[60], r[10], ch[4], input[40], mac[4];
-	size_t clen = 0, rlen = sizeof(r), n = 0;
-	/* a new SSN over the old 630102197503150025 */
-	const char *rec = "0812" "313130313031313938313031303131313137";
 
 	(void)state;
 	select_ssse(sim);
-	card_key(sim, "C3C3C3C3C3C3C3C3D4D4D4D4D4D4D4D4", stk);
-	challenge(sim, 4, ch);
-	memcpy(input, "\x04\xDC\x08\x30\x18", 5);
-	assert_int_equal(sscard_hex_decode(rec, input + 5, 20, &n), SSCARD_OK);
-	assert_int_equal(sscard_crypto_mac(SSCARD_ALG_3DES, stk, ch, 4, input, 5 + 20, mac), SSCARD_OK);
-	memcpy(c, input, 25);
-	memcpy(c + 25, mac, 4);
-	clen = 29;
-	assert_int_equal(sscard_sim_apdu(sim, c, clen, r, &rlen), SSCARD_E_CARD_REMOVED);
+	card_key(sim, V2_UK, CITY_CARD, uk);
+	assert_string_equal(ext_auth(sim, uk, 0x04), "9000");
+	/* a new SSN over the old 630102197503150025: power lost mid-write */
+	assert_int_equal(tx_rc(sim, "00DC083014" "0812" "313130313031313938313031303131313137"),
+	                 SSCARD_E_CARD_REMOVED);
 	assert_int_equal(sscard_sim_write_count(sim), 0);
 	/* power is gone until the next power-on */
 	assert_int_equal(tx_rc(sim, "00B2083014"), SSCARD_E_CARD_REMOVED);
@@ -891,6 +1156,9 @@ static const struct {
 	{ BASE_HEAD "\"files\": {\"SSSE/EF08\": {\"records\": []}}, " BASE_PIN "}", "field files.SSSE/EF08.records: not a record file" },
 	{ BASE_HEAD "\"files\": {\"SSSE/EF05\": {\"records\": [\"0Z\"]}}, " BASE_PIN "}", "field files.SSSE/EF05.records[0]: not hex" },
 	{ BASE_HEAD "\"files\": {\"SSSE/EF05\": {\"read\": \"maybe\"}}, " BASE_PIN "}", "field files.SSSE/EF05.read: \"maybe\" is not one of" },
+	{ BASE_HEAD "\"files\": {\"SSSE/EF05\": {\"write\": \"mac\"}}, " BASE_PIN "}", "field files.SSSE/EF05.write: \"mac\" is not one of free, pin, never, ext:XX" },
+	{ BASE_HEAD "\"files\": {\"SSSE/EF05\": {\"read\": \"ext:0\"}}, " BASE_PIN "}", "field files.SSSE/EF05.read: \"ext:0\" is not one of" },
+	{ BASE_HEAD "\"files\": {\"SSSE/EF05\": {\"read\": \"ext:ZZ\"}}, " BASE_PIN "}", "field files.SSSE/EF05.read: \"ext:ZZ\" is not one of" },
 	{ BASE_HEAD BASE_PIN KEY("\"master\": \"00112233445566778899AABBCCDDEEFF\""), "field keys[0].test: must be true" },
 	{ BASE_HEAD BASE_PIN KEY("\"master\": \"0011\", \"test\": true"), "field keys[0].master: a key is 16 bytes" },
 	{ BASE_HEAD BASE_PIN ", \"keys\": [{\"df\": \"DF09\", \"class\": \"line\", \"id\": 1, " GOOD_KEY "}]}", "field keys[0].df: \"DF09\" is not a DF" },
@@ -947,85 +1215,225 @@ static void test_profile_file_errors(void **state)
 
 		assert_int_equal(sscard_sim_power_on(sim, 1, atr, &atrlen), SSCARD_OK);
 	}
-	expect_sw(sim, SSSE_SELECT, "6115");
+	expect_sw(sim, SSSE_SELECT, "611B");
 	expect(sim, "00B2083014", "0812" "000000000000000000000000000000000000" "9000");
 	sscard_sim_free(&sim);
 }
 
 /* ---- the PSAM ------------------------------------------------------------------------------- */
 
-/* DES INIT data: province, city and card factors of a card profile. */
-static void factors_hex(sscard_sim *card, char out[3 * 16 + 1])
-{
-	int ef = sim_fs_by_path(card, "SSSE/EF05");
-	int rec = sim_fs_record_by_tag(&card->files[ef], 0x01);
-	sscard_div_factors f;
+#define PSAM_DES_SELECT "00A4040C06D15600000590"
+#define PSAM_SM4_SELECT "00A4040C0F7378332E73682EC9E7BBE1B1A3D5CF"
+#define PSAM_SM4_DF01 "00A4000C02DF01"
 
-	assert_int_equal(sscard_div_factors_make(card->atr, card->atr_len,
-	                                         card->files[ef].records[rec].data + 2, 16, &f),
-	                 SSCARD_OK);
-	sscard_hex_encode(f.province, 8, out, 17);
-	sscard_hex_encode(f.city, 8, out + 16, 17);
-	sscard_hex_encode(f.card, 8, out + 32, 17);
+/* BF DE <usage> <index> Lc <the card's factors, lowest level first: card,
+ * city[, province], as many as usage >> 5> <process block: the 8 bytes,
+ * SM4 || 00 x8>; the answer. */
+static const char *psam_init(sscard_sim *psam, sscard_sim *card, uint8_t usage, uint8_t index,
+                             const uint8_t process[8])
+{
+	static char cmd[200];
+	uint8_t data[48] = { 0 };
+	size_t levels = (size_t)(usage >> 5), bs = sscard_alg_block(card->alg), n;
+	sscard_div_factors f;
+	const uint8_t *factor[3];
+
+	card_factors(card, &f);
+	factor[0] = f.card;
+	factor[1] = f.city;
+	factor[2] = f.province;
+	for (size_t i = 0; i < levels && i < 3; i++)
+		memcpy(data + 8 * i, factor[i], 8);
+	memcpy(data + 8 * levels, process, 8);
+	n = 8 * levels + bs;
+	snprintf(cmd, sizeof(cmd), "BFDE%02X%02X%02zX", usage, index, n);
+	sscard_hex_encode(data, n, cmd + 10, sizeof(cmd) - 10);
+	return tx(psam, cmd);
 }
 
+/* 80 FA 00 00: the PSAM encrypts `orig` (SM4: || 00 x8); folded to the
+ * 8-byte cryptogram as the terminal sends it. */
+static void psam_cryptogram(sscard_sim *psam, sscard_alg alg, const uint8_t orig[8],
+                            uint8_t out[8])
+{
+	uint8_t in[16] = { 0 }, enc[18];
+	size_t bs = sscard_alg_block(alg), n = 0;
+	char cmd[60], get[16], want[8];
+
+	memcpy(in, orig, 8);
+	snprintf(cmd, sizeof(cmd), "80FA0000%02zX", bs);
+	sscard_hex_encode(in, bs, cmd + 10, sizeof(cmd) - 10);
+	snprintf(want, sizeof(want), "61%02zX", bs);
+	expect(psam, cmd, want);
+	snprintf(get, sizeof(get), "00C00000%02zX", bs);
+	assert_int_equal(sscard_hex_decode(tx(psam, get), enc, sizeof(enc), &n), SSCARD_OK);
+	assert_int_equal(n, bs + 2);
+	assert_int_equal(enc[bs] << 8 | enc[bs + 1], 0x9000);
+	memcpy(out, enc, 8);
+	for (size_t i = 0; bs == 16 && i < 8; i++)
+		out[i] ^= enc[8 + i];
+}
+
+/* 80 FA 05 00: <IV block, zero><data, 80-padded to whole blocks> -> MAC */
+static void psam_mac(sscard_sim *psam, sscard_alg alg, const uint8_t *data, size_t len,
+                     uint8_t mac[SSCARD_MAC_LEN])
+{
+	uint8_t in[80] = { 0 }, got[8];
+	size_t bs = sscard_alg_block(alg), n = (len / bs + 1) * bs, glen = 0;
+	char cmd[200];
+
+	memcpy(in + bs, data, len);
+	in[bs + len] = 0x80;
+	snprintf(cmd, sizeof(cmd), "80FA0500%02zX", bs + n);
+	sscard_hex_encode(in, bs + n, cmd + 10, sizeof(cmd) - 10);
+	expect(psam, cmd, "6104");
+	assert_int_equal(sscard_hex_decode(tx(psam, "00C0000004"), got, sizeof(got), &glen),
+	                 SSCARD_OK);
+	assert_int_equal(glen, 6);
+	assert_int_equal(got[4] << 8 | got[5], 0x9000);
+	memcpy(mac, got, SSCARD_MAC_LEN);
+}
+
+/* SM4 (healthy-v3.json): RKSSSE by the PSAM opens EF06; the PSAM's IRK
+ * checks the card's INTERNAL AUTHENTICATE; the PSAM's line MAC. */
 static void test_psam_external_auth_end_to_end(void **state)
 {
+	static const uint8_t factor[8] = { 0xA0, 0xA1, 0xA2, 0xA3, 0xA4, 0xA5, 0xA6, 0xA7 };
+	static const uint8_t zero[8] = { 0 };
 	sscard_sim *psam = load("psam.json");
 	sscard_sim *card = load("healthy-v3.json");
-	char factors[49], cmd[200], hex[80];
-	uint8_t ch[16];
+	uint8_t ch[8], cg[8], want[8], rk[SSCARD_KEY_LEN], stk[SSCARD_KEY_LEN], pk[SSCARD_KEY_LEN],
+		mac[SSCARD_MAC_LEN], mine[SSCARD_MAC_LEN];
+	uint8_t blk[13] = { 0x84, 0x1E, 0x00, 0x00, 0x04 };
+	char cmd[120], cg_hex[17], orig_hex[17], ia[40];
+	const char *got;
 
 	(void)state;
 	expect(psam, "00B0960006", "4101008134759000");
-	factors_hex(card, factors);
-	/* the terminal: DES INIT with the card's factors, encrypt the challenge */
-	snprintf(cmd, sizeof(cmd), "801A010118%s", factors);
-	expect(psam, cmd, "9000");
+	/* no application selected: no INIT */
+	assert_string_equal(psam_init(psam, card, 0x47, 0x0A, zero), "6985");
+	/* the PBOC DES INIT (80 1A) is no command of these PSAMs */
+	expect(psam, "801A010118" "000000000000000000000000000000000000000000000000",
+	       "6D00");
+	/* the SM4 application: "sx3.sh.社会保障", then its DF01 */
+	got = tx(psam, "00A404000F7378332E73682EC9E7BBE1B1A3D5CF");
+	assert_true(strncmp(got, "61", 2) == 0);
+	expect(psam, PSAM_SM4_DF01, "9000");
+	/* the terminal: the card's challenge as process data, RKSSSE 47 0A */
 	select_ssse(card);
-	challenge(card, 16, ch);
-	sscard_hex_encode(ch, 16, hex, sizeof(hex));
-	snprintf(cmd, sizeof(cmd), "80FA000010%s", hex);
-	expect(psam, cmd, "6110");
-	snprintf(cmd, sizeof(cmd), "0082000120%.32s%s", tx(psam, "00C0000010"), hex);
-	/* the card accepts the PSAM's cryptogram + the plain challenge */
+	challenge(card, 8, ch);
+	assert_string_equal(psam_init(psam, card, 0x47, 0x0A, ch), "9000");
+	psam_cryptogram(psam, SSCARD_ALG_SM4, original, cg);
+	card_key(card, V3_RK, CITY_CARD, rk);
+	cryptogram(SSCARD_ALG_SM4, rk, ch, original, want);
+	assert_memory_equal(cg, want, 8);
+	sscard_hex_encode(cg, 8, cg_hex, sizeof(cg_hex));
+	sscard_hex_encode(original, 8, orig_hex, sizeof(orig_hex));
+	snprintf(cmd, sizeof(cmd), "0082000A10%s%s", cg_hex, orig_hex);
 	expect(card, cmd, "9000");
-	expect(card, "00B2083014", "0812" "313130313031313938313031303131313137" "9000");
+	expect(card, "00B2083014", V3_SSN_REC "9000");
+	/* INTERNAL AUTHENTICATE, checked with the PSAM's IRK (67 08: three
+	 * levels, province city card) */
+	expect(card, "0088000010" "A0A1A2A3A4A5A6A7" "1122334455667788", "6108");
+	snprintf(ia, sizeof(ia), "%s", tx(card, "00C0000008"));
+	assert_string_equal(psam_init(psam, card, 0x67, 0x08, factor), "9000");
+	psam_cryptogram(psam, SSCARD_ALG_SM4, original, cg);
+	sscard_hex_encode(cg, 8, cg_hex, sizeof(cg_hex));
+	strcat(cg_hex, "9000");
+	assert_string_equal(ia, cg_hex);
+	/* the line MAC of APPLICATION BLOCK by the PSAM's STK (46 09) */
+	challenge(card, 8, ch);
+	assert_string_equal(psam_init(psam, card, 0x46, 0x09, ch), "9000");
+	psam_mac(psam, SSCARD_ALG_SM4, blk, 5, mac);
+	card_key(card, V3_STK, CITY_CARD, stk);
+	process_key(SSCARD_ALG_SM4, stk, ch, pk);
+	line_mac(SSCARD_ALG_SM4, pk, blk, 5, mine);
+	assert_memory_equal(mac, mine, SSCARD_MAC_LEN);
+	memcpy(blk + 5, mac, SSCARD_MAC_LEN);
+	sscard_hex_encode(blk, 9, cmd, sizeof(cmd));
+	expect(card, cmd, "9000");
+	expect(card, "00B207280B", "6283");
 	/* errors */
-	expect(psam, "801A010107" "00000000000000", "6700"); /* a factor of 7 bytes */
-	expect(psam, "801A010908" "0000000000000000", "6A88");
+	expect(psam, "80FA00000F" "000000000000000000000000000000", "6700"); /* a partial block */
+	expect(psam, "80FA050010" "00000000000000000000000000000000", "6700"); /* IV only */
+	expect(psam, "80FA010010" "00000000000000000000000000000000", "6A86");
+	expect(psam, "BFDE470A18" "000000000000000000000000000000000000000000000000", "6700");
+	expect(psam, "BFDE070A10" "00000000000000000000000000000000", "6700"); /* no level */
+	/* DES application after an SM4 INIT: its key is not there */
+	expect(psam, PSAM_DES_SELECT, "9000");
+	expect(psam, "80FA000008" "0000000000000000", "6985");
+	expect(psam, PSAM_SM4_SELECT, "9000");
+	expect(psam, PSAM_SM4_DF01, "9000");
+	assert_string_equal(psam_init(psam, card, 0x47, 0x09, ch), "6A88"); /* no such key */
 	expect(psam, "80FA000010" "00000000000000000000000000000000", "6985"); /* failed INIT left no key */
-	expect(psam, "80FA010000", "6A86");
 	expect(psam, "0020000003123456", "6D00");
 	expect(psam, "00B2083014", "6D00");
+	expect(psam, "801A000000", "6D00");
 	sscard_sim_free(&card);
 	sscard_sim_free(&psam);
 }
 
+/* DES (healthy-v2.json): UKSSSE by the PSAM (48 12), EXTERNAL
+ * AUTHENTICATE 04, a plain write; a MAC'd write refused; the line MAC. */
 static void test_psam_mac_protected_write(void **state)
 {
 	sscard_sim *psam = load("psam.json");
 	sscard_sim *card = load("healthy-v2.json");
-	char factors[49], cmd[200], chhex[9];
-	uint8_t ch[4];
+	uint8_t ch[8], cg[8], want[8], uk[SSCARD_KEY_LEN], stk[SSCARD_KEY_LEN], pk[SSCARD_KEY_LEN],
+		mac[SSCARD_MAC_LEN], mine[SSCARD_MAC_LEN];
+	uint8_t wr[16] = { 0x04, 0xDC, 0x0A, 0x30, 0x07, 0x0A, 0x01, 0x32 };
+	uint8_t blk[13] = { 0x84, 0x1E, 0x00, 0x00, 0x04 };
+	char cmd[120], cg_hex[17], orig_hex[17];
 
 	(void)state;
-	factors_hex(card, factors);
-	snprintf(cmd, sizeof(cmd), "801A040218%s", factors); /* line key, 3DES set */
-	expect(psam, cmd, "9000");
+	expect(psam, PSAM_DES_SELECT, "9000");
 	select_ssse(card);
-	challenge(card, 4, ch);
-	sscard_hex_encode(ch, 4, chhex, sizeof(chhex));
-	/* IV = challenge zero-padded; data = header, Lc with the MAC, record */
-	snprintf(cmd, sizeof(cmd), "80FA050010%s0000000004DC0A30070A0131", chhex);
-	expect_sw(psam, cmd, "6104");
-	snprintf(cmd, sizeof(cmd), "04DC0A30070A0131%.8s", tx(psam, "00C0000004"));
+	challenge(card, 8, ch);
+	assert_string_equal(psam_init(psam, card, 0x48, 0x12, ch), "9000");
+	psam_cryptogram(psam, SSCARD_ALG_3DES, original, cg);
+	card_key(card, V2_UK, CITY_CARD, uk);
+	cryptogram(SSCARD_ALG_3DES, uk, ch, original, want);
+	assert_memory_equal(cg, want, 8);
+	sscard_hex_encode(cg, 8, cg_hex, sizeof(cg_hex));
+	sscard_hex_encode(original, 8, orig_hex, sizeof(orig_hex));
+	snprintf(cmd, sizeof(cmd), "0082000410%s%s", cg_hex, orig_hex);
 	expect(card, cmd, "9000");
+	expect(card, "00DC0A30030A0131", "9000");
 	expect(card, "00B20A3003", "0A01319000");
+	/* the old MAC'd write (CLA 04 DC), with the PSAM's right line MAC:
+	 * refused, nothing written */
+	challenge(card, 8, ch);
+	assert_string_equal(psam_init(psam, card, 0x46, 0x09, ch), "9000");
+	psam_mac(psam, SSCARD_ALG_3DES, wr, 8, mac);
+	memcpy(wr + 8, mac, SSCARD_MAC_LEN);
+	sscard_hex_encode(wr, 12, cmd, sizeof(cmd));
+	expect(card, cmd, "6E00");
+	expect(card, "00B20A3003", "0A01319000");
+	/* APPLICATION BLOCK with the PSAM's line MAC (STK 46 09) */
+	challenge(card, 8, ch);
+	assert_string_equal(psam_init(psam, card, 0x46, 0x09, ch), "9000");
+	psam_mac(psam, SSCARD_ALG_3DES, blk, 5, mac);
+	card_key(card, V2_STK, CITY_CARD, stk);
+	process_key(SSCARD_ALG_3DES, stk, ch, pk);
+	line_mac(SSCARD_ALG_3DES, pk, blk, 5, mine);
+	assert_memory_equal(mac, mine, SSCARD_MAC_LEN);
+	memcpy(blk + 5, mac, SSCARD_MAC_LEN);
+	sscard_hex_encode(blk, 9, cmd, sizeof(cmd));
+	expect(card, cmd, "9000");
+	expect(card, "00B2083014", "6283");
 	assert_int_equal(sscard_sim_write_count(card), 1);
+	/* SM4 keys are not the DES application's */
+	expect(psam, PSAM_SM4_SELECT, "9000");
+	assert_string_equal(psam_init(psam, card, 0x48, 0x13, ch), "6985"); /* SM4 MF, no DF01 */
+	expect(psam, PSAM_DES_SELECT, "9000");
+	assert_string_equal(psam_init(psam, card, 0x48, 0x13, ch), "6A88"); /* UK1SSSE: SM4 only */
 	sscard_sim_free(&card);
 	sscard_sim_free(&psam);
 }
+
+#define PSAM_HEAD "{\"kind\": \"psam\", \"atr\": \"3B00\", \"terminal_number\": \"410100813475\", \"keys\": ["
+#define PSAM_KEY(extra) "{\"usage\": \"47\", \"index\": \"0A\", \"algorithm\": \"sm4\", " extra "}"
+#define PSAM_GOOD "\"master\": \"00112233445566778899AABBCCDDEEFF\", \"test\": true"
 
 static void test_psam_profile_errors(void **state)
 {
@@ -1037,20 +1445,142 @@ static void test_psam_profile_errors(void **state)
 		{ "{\"kind\": \"psam\", \"atr\": \"3B00\"}", "field terminal_number: missing" },
 		{ "{\"kind\": \"psam\", \"atr\": \"3B00\", \"terminal_number\": \"4101\"}", "field terminal_number: must be 6 bytes" },
 		{ "{\"kind\": \"psam\", \"atr\": \"3B00\", \"terminal_number\": \"410100813475\"}", "field keys: missing" },
-		{ "{\"kind\": \"psam\", \"atr\": \"3B00\", \"terminal_number\": \"410100813475\", \"keys\": [{\"class\": \"line\", \"id\": 1, \"algorithm\": \"des\", \"master\": \"00\", \"test\": true}]}", "field keys[0].algorithm: \"des\"" },
-		{ "{\"kind\": \"psam\", \"atr\": \"3B00\", \"terminal_number\": \"410100813475\", \"keys\": [{\"class\": \"line\", \"id\": 1, \"algorithm\": \"sm4\", \"master\": \"00112233445566778899AABBCCDDEEFF\"}]}", "field keys[0].test: must be true" },
+		/* the old form (class, id) */
+		{ PSAM_HEAD "{\"class\": \"line\", \"id\": 1, \"algorithm\": \"sm4\", " PSAM_GOOD "}]}", "field keys[0].class: unknown field" },
+		{ PSAM_HEAD "{\"index\": \"0A\", \"algorithm\": \"sm4\", " PSAM_GOOD "}]}", "field keys[0].usage: missing" },
+		{ PSAM_HEAD "{\"usage\": \"07\", \"index\": \"0A\", \"algorithm\": \"sm4\", " PSAM_GOOD "}]}", "field keys[0].usage: the high 3 bits name 1 to 3 levels" },
+		{ PSAM_HEAD "{\"usage\": \"87\", \"index\": \"0A\", \"algorithm\": \"sm4\", " PSAM_GOOD "}]}", "field keys[0].usage: the high 3 bits name 1 to 3 levels" },
+		{ PSAM_HEAD "{\"usage\": \"47\", \"algorithm\": \"sm4\", " PSAM_GOOD "}]}", "field keys[0].index: missing" },
+		{ PSAM_HEAD "{\"usage\": \"47\", \"index\": \"0A\", \"algorithm\": \"des\", " PSAM_GOOD "}]}", "field keys[0].algorithm: \"des\"" },
+		{ PSAM_HEAD PSAM_KEY("\"master\": \"00112233445566778899AABBCCDDEEFF\"") "]}", "field keys[0].test: must be true" },
+		{ PSAM_HEAD PSAM_KEY("\"master\": \"0011\", \"test\": true") "]}", "field keys[0].master: a key is 16 bytes" },
+		{ PSAM_HEAD PSAM_KEY(PSAM_GOOD) ", " PSAM_KEY(PSAM_GOOD) "]}", "field keys[1]: a second key with this algorithm, usage and index" },
 	};
+	char err[512] = "";
+	sscard_sim *sim = NULL;
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		char err[512] = "", want[300];
-		sscard_sim *sim = NULL;
-		sscard_rc rc = sscard_sim_load_string("p.json", bad[i].json, &sim, err, sizeof(err));
+		char want[300];
+		sscard_rc rc;
 
+		sim = NULL;
+		rc = sscard_sim_load_string("p.json", bad[i].json, &sim, err, sizeof(err));
 		snprintf(want, sizeof(want), "p.json: %s", bad[i].message);
 		if (rc != SSCARD_E_PROFILE || strncmp(err, want, strlen(want)) != 0)
 			fail_msg("psam profile %zu: rc %d, \"%s\"; expected \"%s...\"", i, rc, err, want);
+		assert_null(sim);
 	}
+	/* the same usage and index in both applications is fine */
+	assert_int_equal(sscard_sim_load_string("p.json",
+	                                        PSAM_HEAD PSAM_KEY(PSAM_GOOD) ", {\"usage\": \"47\", \"index\": \"0A\", \"algorithm\": \"3des\", " PSAM_GOOD "}]}",
+	                                        &sim, err, sizeof(err)),
+	                 SSCARD_OK);
+	sscard_sim_free(&sim);
+}
+
+/* ---- the old forms, refused (issue: secure channel in the field forms) -------------------- */
+
+/* A challenge is good for the next command only, whatever that command
+ * is: refused ones (unknown INS, wrong CLA, malformed) spend it too. */
+static void test_challenge_spent_by_any_command(void **state)
+{
+	static const char *const others[] = { "00FE000000", "A0B2012800", "00A4000005EF05" };
+	sscard_sim *sim = load("healthy-v2.json");
+	uint8_t rk[SSCARD_KEY_LEN], ch[8];
+	char cmd[80];
+
+	(void)state;
+	select_ssse(sim);
+	card_key(sim, V2_RK, CITY_CARD, rk);
+	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+		challenge(sim, 8, ch);
+		tx(sim, others[i]);
+		ext_auth_cmd(SSCARD_ALG_3DES, rk, 0x0A, ch, "", cmd);
+		expect(sim, cmd, "6984");
+	}
+	/* the same cryptogram right after its challenge is accepted */
+	challenge(sim, 8, ch);
+	ext_auth_cmd(SSCARD_ALG_3DES, rk, 0x0A, ch, "", cmd);
+	expect(sim, cmd, "9000");
+	sscard_sim_free(&sim);
+}
+
+static void test_old_forms_refused(void **state)
+{
+	sscard_sim *sim = load("healthy-v2.json");
+	sscard_sim *psam = load("psam.json");
+	uint8_t rk[SSCARD_KEY_LEN], uk[SSCARD_KEY_LEN], stk[SSCARD_KEY_LEN], ch[8], enc[8];
+	char cmd[80], hex[17], ch_hex[17];
+
+	(void)state;
+	select_ssse(sim);
+	card_key(sim, V2_RK, CITY_CARD, rk);
+	card_key(sim, V2_UK, CITY_CARD, uk);
+	card_key(sim, V2_STK, CITY_CARD, stk);
+	/* a 16-byte GET CHALLENGE (the PKI application's form) */
+	expect(sim, "0084000010", "6700");
+	/* EXTERNAL AUTHENTICATE with Lc 08: the bare E(K, challenge) */
+	challenge(sim, 8, ch);
+	assert_int_equal(sscard_crypto_ecb(SSCARD_ALG_3DES, rk, true, ch, 8, enc), SSCARD_OK);
+	sscard_hex_encode(enc, 8, hex, sizeof(hex));
+	snprintf(cmd, sizeof(cmd), "0082000A08%s", hex);
+	expect(sim, cmd, "6700");
+	/* ... and E(K, challenge) in the 16-byte form, the challenge where
+	 * the original belongs */
+	challenge(sim, 8, ch);
+	assert_int_equal(sscard_crypto_ecb(SSCARD_ALG_3DES, rk, true, ch, 8, enc), SSCARD_OK);
+	sscard_hex_encode(enc, 8, hex, sizeof(hex));
+	sscard_hex_encode(ch, 8, ch_hex, sizeof(ch_hex));
+	snprintf(cmd, sizeof(cmd), "0082000A10%s%s", hex, ch_hex);
+	expect(sim, cmd, "6300");
+	expect(sim, "00B0880004", "6982"); /* EF08 stays shut */
+	/* a MAC'd data write (CLA 04 DC / E2 / D6), with the update key in
+	 * the register and a right line MAC */
+	assert_string_equal(ext_auth(sim, uk, 0x04), "9000");
+	assert_string_equal(tx_line(sim, stk, "04DC0A30", "0A0131", false), "6E00");
+	assert_string_equal(tx_line(sim, stk, "04E20028", "990199", false), "6E00");
+	assert_string_equal(tx_line(sim, stk, "04D60000", "1234", false), "6E00");
+	assert_int_equal(sscard_sim_write_count(sim), 0);
+	assert_int_equal(sscard_sim_write_commands(sim), 0);
+	/* the PSAM: 80 1A (PBOC DES INIT) is not supported */
+	expect(psam, PSAM_DES_SELECT, "9000");
+	expect(psam, "801A010118" "000000000000000000000000000000000000000000000000", "6D00");
+	expect(psam, "801A040210" "00000000000000000000000000000000", "6D00");
+	sscard_sim_free(&psam);
+	sscard_sim_free(&sim);
+}
+
+/* A profile's "read"/"write" overrides: "ext:XX" names the key to
+ * authenticate with; "mac" is gone. */
+static void test_profile_access_override(void **state)
+{
+	static const char profile[] =
+		"{\"version\": 2, \"algorithm\": \"3des\", \"atr\": \"3B6D00000087CF20018649618C009773F5\","
+		" \"pin\": {\"value\": \"123456\"}, \"files\": {\"SSSE/EF05\": {\"read\": \"ext:0A\","
+		" \"write\": \"never\"}, \"SSSE/EF06\": {\"write\": \"pin\"}},"
+		" \"keys\": [{\"df\": \"SSSE\", \"class\": \"external\", \"id\": 10,"
+		" \"master\": \"00112233445566778899AABBCCDDEEFF\", \"test\": true}]}";
+	uint8_t atr[40], key[SSCARD_KEY_LEN];
+	size_t atrlen = sizeof(atr), n = 0;
+	char err[256];
+	sscard_sim *sim = NULL;
+
+	(void)state;
+	assert_int_equal(sscard_sim_load_string("o.json", profile, &sim, err, sizeof(err)), SSCARD_OK);
+	assert_int_equal(sscard_sim_power_on(sim, 1, atr, &atrlen), SSCARD_OK);
+	select_ssse(sim);
+	assert_int_equal(sscard_hex_decode("00112233445566778899AABBCCDDEEFF", key, sizeof(key), &n),
+	                 SSCARD_OK);
+	expect(sim, "00B2012C12", "6982");
+	assert_string_equal(ext_auth(sim, key, 0x0A), "9000");
+	expect_sw(sim, "00B2012C12", "9000");
+	expect(sim, "00E2002803E00100", "6986"); /* never */
+	expect(sim, "00DC0A30030A0131", "6982"); /* pin */
+	expect(sim, "0020000003123456", "9000");
+	expect(sim, "00DC0A30030A0131", "9000");
+	assert_int_equal(sscard_sim_write_count(sim), 1);
+	sscard_sim_free(&sim);
 }
 
 /* ---- robustness: the card survives whatever a host sends ----------------------------------- */
@@ -1138,7 +1668,8 @@ static void test_transport(void **state)
 	/* 61xx answered by GET RESPONSE in the library */
 	assert_int_equal(sscard_exchange(card, &sel, resp, sizeof(resp), &len, &sw), SSCARD_OK);
 	assert_int_equal(sw, 0x9000);
-	assert_int_equal(len, 0x15);
+	assert_int_equal(len, 0x1B); /* the FCI, its A5 naming the algorithm */
+	assert_int_equal(resp[len - 1], 0x01); /* DES */
 	/* Le 256 on T=0: 6C14, the library resends */
 	assert_int_equal(sscard_exchange(card, &rd, resp, sizeof(resp), &len, &sw), SSCARD_OK);
 	assert_int_equal(sw, 0x9000);
@@ -1198,6 +1729,9 @@ int main(void)
 		cmocka_unit_test(test_psam_external_auth_end_to_end),
 		cmocka_unit_test(test_psam_mac_protected_write),
 		cmocka_unit_test(test_psam_profile_errors),
+		cmocka_unit_test(test_old_forms_refused),
+		cmocka_unit_test(test_challenge_spent_by_any_command),
+		cmocka_unit_test(test_profile_access_override),
 		cmocka_unit_test(test_random_apdus),
 		cmocka_unit_test(test_transport),
 	};

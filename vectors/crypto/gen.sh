@@ -156,3 +156,53 @@ mac_block_vector 3DES $K3B - "$(pattern 8 1)"
 mac_block_vector 3DES $K3B 0102030405060708 "$(pattern 32 1)"
 mac_block_vector SM4 $KS2 - "$(pattern 16 1)"
 mac_block_vector SM4 $KS2 000102030405060708090A0B0C0D0E0F "$(pattern 64 1)"
+
+echo
+echo "# Software keystore convention (lib/session.h, design.md s.4): process key"
+echo "# DES E3(K, R) used as single DES, SM4 E(K, R||00x8); cryptogram of the"
+echo "# original under it (SM4: original||00x8, halves XORed); line MAC: IV 0,"
+echo "# method 2 padding, CBC under the process key; DES first 4 bytes, SM4 XOR"
+echo "# of the last block's four words. session-cg ALG KEY PROCESS ORIGINAL CG,"
+echo "# session-mac ALG KEY PROCESS DATA MAC"
+xor_hex() { # two equal-length hex strings
+	a=$1 b=$2 out=
+	while [ -n "$a" ]; do
+		out="$out$(printf '%02X' $((0x$(printf '%s' "$a" | cut -c1-2) ^ 0x$(printf '%s' "$b" | cut -c1-2))))"
+		a=${a#??} b=${b#??}
+	done
+	printf '%s' "$out"
+}
+process_key() { # ALG KEY R -> DES: 8-byte hex; SM4: 16-byte hex
+	if [ "$1" = 3DES ]; then enc des-ede-ecb "$2" - "$3"; else enc sm4-ecb "$2" - "${3}0000000000000000"; fi
+}
+session_cg() { # ALG KEY PROCESS ORIGINAL
+	pk=$(process_key "$1" "$2" "$3")
+	if [ "$1" = 3DES ]; then
+		c=$(des_ecb "$pk" "$4")
+	else
+		e=$(enc sm4-ecb "$pk" - "${4}0000000000000000")
+		c=$(xor_hex "$(printf '%s' "$e" | cut -c1-16)" "$(printf '%s' "$e" | cut -c17-32)")
+	fi
+	echo "session-cg $1 $2 $3 $4 $c"
+}
+session_mac() { # ALG KEY PROCESS DATA
+	pk=$(process_key "$1" "$2" "$3")
+	bs=$(block_of "$1")
+	if [ "$1" = 3DES ]; then
+		m=$(last_block "$(des_cbc "$pk" 0000000000000000 "$(pad2 "$4" 8)")" 8 | cut -c1-8)
+	else
+		l=$(last_block "$(enc sm4-cbc "$pk" 00000000000000000000000000000000 "$(pad2 "$4" 16)")" 16)
+		m=$(xor_hex "$(xor_hex "$(printf '%s' "$l" | cut -c1-8)" "$(printf '%s' "$l" | cut -c9-16)")" \
+			"$(xor_hex "$(printf '%s' "$l" | cut -c17-24)" "$(printf '%s' "$l" | cut -c25-32)")")
+	fi
+	echo "session-mac $1 $2 $3 $4 $m"
+}
+for a in 3DES SM4; do
+	for k in $K3A $K3B; do
+		session_cg $a $k 1122334455667788 1122334455667788
+		session_cg $a $k 0102030405060708 A1A2A3A4A5A6A7A8
+	done
+	session_mac $a $K3A 1122334455667788 841E000004
+	session_mac $a $K3A 1122334455667788 8424000004
+	session_mac $a $K3B 0102030405060708 842400010C0011223344556677
+done
