@@ -249,6 +249,61 @@ SSCARD_API sscard_rc sscard_read_element(sscard_card *card, const char *name,
 	return rc;
 }
 
+/* ---- a plain write in the current security state ------------------------------- */
+
+/* UPDATE RECORD 00 DC <tag> <SFI<<3> (EF0D: <record> 04 in the selected
+ * EF) Lc <tag len value>, then the record read back and compared. */
+static sscard_rc update_and_verify(sscard_card *card, const sscard_element *e,
+                                   const uint8_t *value, size_t len)
+{
+	const sscard_file_info *fi = sscard_file_info_of(e->ef);
+	uint8_t rec[2 + SSCARD_ELEM_VALUE_MAX], back[SSCARD_ELEM_VALUE_MAX], resp[2];
+	size_t rlen = 0, blen = 0;
+	rec[0] = e->tag;
+	rec[1] = (uint8_t)len;
+	memcpy(rec + 2, value, len);
+	const sscard_apdu up = { .cla = 0x00, .ins = 0xDC,
+	                         .p1 = fi->by_record ? e->record : e->tag,
+	                         .p2 = fi->by_record ? 0x04 : (uint8_t)(e->sfi << 3),
+	                         .data = rec, .nc = 2 + len };
+	sscard_rc rc = fi->by_record ? select_ef(card, fi) : SSCARD_OK;
+	if (rc == SSCARD_OK)
+		rc = sscard_card_cmd(card, "UPDATE RECORD", &up, resp, sizeof(resp), &rlen);
+	if (rc == SSCARD_OK)
+		rc = read_record(card, e, back, &blen);
+	if (rc == SSCARD_OK && (blen != len || memcmp(back, value, len) != 0))
+		rc = sscard_card_fail(card, SSCARD_E_VERIFY_FAILED,
+		                      "%s (tag %02X): the card reads back another value", e->key,
+		                      e->tag);
+	return rc;
+}
+
+SSCARD_API sscard_rc sscard_update_element(sscard_card *card, const char *element,
+                                           const char *text)
+{
+	const sscard_element *e = sscard_elem_lookup(element);
+	uint8_t value[SSCARD_ELEM_VALUE_MAX];
+	char detail[SSCARD_DETAIL_MAX];
+	size_t len = 0;
+	if (card == NULL || text == NULL)
+		return SSCARD_E_INVALID_ARG;
+	if (e == NULL)
+		return sscard_card_fail(card, SSCARD_E_INVALID_ARG, "no data element \"%s\"",
+		                        element ? element : "(null)");
+	sscard_rc rc = sscard_elem_encode(e, text, value, sizeof(value), &len, detail,
+	                                  sizeof(detail));
+	if (rc != SSCARD_OK)
+		return sscard_card_fail(card, rc, "%s", detail);
+	rc = sscard_card_begin(card);
+	if (rc != SSCARD_OK)
+		return rc;
+	rc = select_df_of(card, e);
+	if (rc == SSCARD_OK)
+		rc = update_and_verify(card, e, value, len);
+	sscard_card_end(card);
+	return rc;
+}
+
 /* ---- reading everything -------------------------------------------------------- */
 
 struct sscard_basic {

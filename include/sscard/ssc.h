@@ -115,6 +115,21 @@ SSCARD_API const char *sscard_basic_detail(const sscard_basic *b, size_t i);
 SSCARD_API sscard_rc sscard_read_element(sscard_card *card, const char *name,
                                          char *text, size_t textsz);
 
+/*
+ * Write one element in the card's current security state: for the
+ * two-step (security-module) forms, after the caller's EXTERNAL
+ * AUTHENTICATE with the file's update key (sscard_auth_finish()). Plain
+ * UPDATE RECORD `00 DC <tag> <SFI<<3> Lc <tag len value>` (EF0D: by record
+ * number in the selected EF), then the record read back and compared
+ * (SSCARD_E_VERIFY_FAILED when it differs). The DF is selected only when
+ * it is not current (selecting would drop the security state). `text` as
+ * for sscard_write_element() (sm.h), which authenticates itself.
+ * Errors: the codec's (SSCARD_E_INVALID_ARG, SSCARD_E_ENCODING), the
+ * card's (SSCARD_E_SECURITY without the update key's authentication).
+ */
+SSCARD_API sscard_rc sscard_update_element(sscard_card *card, const char *element,
+                                           const char *text);
+
 /* SELECT SSSE by name (`00 A4 04 00 0F 7378312E73682EC9E7BBE1B1A3D5CF`)
  * unless the card is known to be in it already (force: always). Other
  * modules (secure channel, diagnosis) call this before their commands. */

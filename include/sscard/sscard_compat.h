@@ -99,8 +99,11 @@ extern "C" {
 #define SSCARD_COMPAT_DATE_LEN 8u        /* tags 05/06 as YYYYMMDD */
 #define SSCARD_COMPAT_TERMNO_LEN 12u     /* PSAM terminal number, EF16 (empty without a PSAM) */
 #define SSCARD_COMPAT_DEVNO_LEN 32u      /* terminal device number (always empty here) */
-#define SSCARD_COMPAT_ALGFLAG_LEN 2u     /* "03" 3DES, "04" SM4 */
-#define SSCARD_COMPAT_RANDOM_LEN 32u     /* one random: 8 (3DES) or 16 (SM4) bytes, hex */
+#define SSCARD_COMPAT_ALGFLAG_LEN 2u     /* "01" DES, "02" SSF33, "03" SM4 */
+#define SSCARD_COMPAT_RANDOM_LEN 16u     /* one value of the two-step forms: 8 bytes, hex */
+#define SSCARD_COMPAT_KEYADDR_LEN 4u     /* key address: PSAM usage byte and key index, hex */
+#define SSCARD_COMPAT_HEADER_LEN 10u     /* an APDU header with Lc, hex */
+#define SSCARD_COMPAT_PIN_MAX 6u         /* a PIN in the PIN forms' Step2 output */
 
 /* iReadCardBas / iReadCardBas_HSM_Step2 on success: 11 fields + 11 '|' + NUL */
 #define SSCARD_COMPAT_READCARDBAS_MAX                                          \
@@ -127,6 +130,14 @@ extern "C" {
 /* iGetCardType's pCardType: the card type element (EF05 tag 02, one
  * character) and its NUL. */
 #define SSCARD_COMPAT_CARDTYPE_MAX 2u
+/* The Step1 output of iReadCard_HSM, iWriteCard_HSM, iReloadPIN_HSM and
+ * iUnblockPIN_HSM ("flag|key address|process factor|original|") and the
+ * Step2 output of the PIN forms ("flag|key address|challenge|APDU
+ * header|PIN|"), the longer of the two, NUL included. */
+#define SSCARD_COMPAT_HSM_STEP_MAX                                             \
+	(SSCARD_COMPAT_ALGFLAG_LEN + SSCARD_COMPAT_KEYADDR_LEN +              \
+	 SSCARD_COMPAT_RANDOM_LEN + SSCARD_COMPAT_HEADER_LEN +                \
+	 SSCARD_COMPAT_PIN_MAX + 5u + 1u)
 /* Any error message, and iVerifyPIN / iChangePIN on success. */
 #define SSCARD_COMPAT_MESSAGE_MAX 256u
 /* Give every pOutInfo at least this many bytes (the customary 1024);
@@ -196,6 +207,32 @@ SSCARD_COMPAT_API long iGetCardType(unsigned char *pCardType, char *pOutInfo);
  * PSAM or keystore, on the card pCardInfo names; pOutInfo "" on success. */
 SSCARD_COMPAT_API long iReloadPIN(int iType, char *pCardInfo, char *pOutInfo);
 SSCARD_COMPAT_API long iUnblockPIN(int iType, char *pCardInfo, char *pOutInfo);
+
+/*
+ * The security-module forms (design.md s.8; sscard-compat(3)): the
+ * terminal holds no keys. Step1 -> "flag|key address|process factor|
+ * original|" (16 hex digits each); Step2 takes pKey "<cryptogram>
+ * <original>" (32 hex digits) and reads (iReadCard: output as iReadCard)
+ * or writes pWriteData (iWriteCard: "" on success). PIN forms: Step2 ->
+ * "flag|key address|challenge|APDU header|PIN|" (the new PIN for a
+ * reload, SSCARD_COMPAT_NEW_PIN; empty for an unblock), Step3 takes the
+ * whole protected APDU in hex ("" on success). A step without its Step1
+ * on this thread is -12 and sends nothing; until the last step no other
+ * call of this library reaches the card. iReadCard_HSM_Step1 on files
+ * free to read is -2204.
+ */
+SSCARD_COMPAT_API long iReadCard_HSM_Step1(int iType, char *pCardInfo, char *pFileAddr,
+                                           char *pOutInfo);
+SSCARD_COMPAT_API long iReadCard_HSM_Step2(char *pKey, char *pOutInfo);
+SSCARD_COMPAT_API long iWriteCard_HSM_Step1(int iType, char *pCardInfo, char *pFileAddr,
+                                            char *pOutInfo);
+SSCARD_COMPAT_API long iWriteCard_HSM_Step2(char *pKey, char *pWriteData, char *pOutInfo);
+SSCARD_COMPAT_API long iReloadPIN_HSM_Step1(int iType, char *pCardInfo, char *pOutInfo);
+SSCARD_COMPAT_API long iReloadPIN_HSM_Step2(char *pKey, char *pOutInfo);
+SSCARD_COMPAT_API long iReloadPIN_HSM_Step3(char *pKey, char *pOutInfo);
+SSCARD_COMPAT_API long iUnblockPIN_HSM_Step1(int iType, char *pCardInfo, char *pOutInfo);
+SSCARD_COMPAT_API long iUnblockPIN_HSM_Step2(char *pKey, char *pOutInfo);
+SSCARD_COMPAT_API long iUnblockPIN_HSM_Step3(char *pKey, char *pOutInfo);
 
 /*
  * Not provided: iDoDebit (a payment against the card's financial

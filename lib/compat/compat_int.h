@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include <sscard/sscard.h>
+#include <sscard/sm.h>
 
 #include <sscard/sscard_compat.h>
 
@@ -168,27 +169,6 @@ sscard_rc compat_psam_terminal(sscard_ctx *ctx, const char *reader, bool *reache
  * card answered in the PSAM slot. */
 long compat_psam_fail(char *out, sscard_rc rc, bool reached);
 
-/* ---- pCardInfo and keyed sessions (rw.c) --------------------------------------------- */
-
-/* pCardInfo: "<card identification code, 32 hex>|<card number>|". */
-typedef struct compat_card_info {
-	char card_id[SSCARD_COMPAT_CARDID_LEN + 1];
-	char card_number[SSCARD_COMPAT_CARDNO_LEN + 1];
-} compat_card_info;
-
-/* Parse pCardInfo (-14 unless exactly that form). */
-long compat_parse_card_info(const char *in, compat_card_info *ci, char *out);
-/*
- * On an open session: the key provider (-2201 when none is configured or
- * the PSAM slot holds no PSAM), hold the card, and check that it is the
- * card ci names (-22 otherwise). Whatever it returns, end with
- * compat_card_session_end().
- */
-long compat_card_session_start(compat_session *s, const compat_card_info *ci,
-                               sscard_keys **keys, char *out);
-/* Release the card, free the keys, close the session. */
-void compat_card_session_end(compat_session *s, sscard_keys **keys);
-
 /* ---- pFileAddr (fileaddr.c) ------------------------------------------------------ */
 
 #define COMPAT_FILENAME_LEN 8u /* "SSSEEF05", "DF04EF05" */
@@ -218,6 +198,90 @@ long compat_fileaddr_parse(const char *in, compat_fileaddr *fa, char *out);
  * iReadCard output for fa, NUL included: known before the card is read. */
 size_t compat_item_max(size_t i);
 size_t compat_fileaddr_output_max(const compat_fileaddr *fa);
+
+/* ---- pCardInfo and keyed sessions (rw.c) --------------------------------------------- */
+
+/* pCardInfo: "<card identification code, 32 hex>|<card number>|". */
+typedef struct compat_card_info {
+	char card_id[SSCARD_COMPAT_CARDID_LEN + 1];
+	char card_number[SSCARD_COMPAT_CARDNO_LEN + 1];
+} compat_card_info;
+
+/* Parse pCardInfo (-14 unless exactly that form). */
+long compat_parse_card_info(const char *in, compat_card_info *ci, char *out);
+/*
+ * On an open session: the key provider (-2201 when none is configured or
+ * the PSAM slot holds no PSAM), hold the card, and check that it is the
+ * card ci names (-22 otherwise). Whatever it returns, end with
+ * compat_card_session_end().
+ */
+long compat_card_session_start(compat_session *s, const compat_card_info *ci,
+                               sscard_keys **keys, char *out);
+/* Release the card, free the keys, close the session. */
+void compat_card_session_end(compat_session *s, sscard_keys **keys);
+
+/* The card in s must be the one ci names (-22 otherwise, naming which). */
+long compat_check_card(compat_session *s, const compat_card_info *ci, char *out);
+/* Read every element of fa (no authentication of its own) into out as
+ * iReadCard shows them. */
+long compat_read_groups(compat_session *s, const compat_fileaddr *fa, char *out);
+/* pWriteData for the group g: the values, UTF-8, NUL-separated, into
+ * values (-14 / -41 otherwise). */
+long compat_parse_write_data(const char *in, const compat_group *g, char *values,
+                             size_t valuessz, char *out);
+/* Write the first group's values: with `keys` by sscard_write_element(),
+ * without (the security module authenticated) by sscard_update_element();
+ * each element read back. "" into out on success. */
+long compat_write_values(compat_session *s, sscard_keys *keys, const compat_fileaddr *fa,
+                         const char *values, char *out);
+
+/* ---- the security-module forms (hsm.c, hsm_forms.c) ------------------------------ */
+
+#define COMPAT_HSM_VALUE_LEN 8u /* every two-step value: 8 bytes, 16 hex digits */
+
+typedef enum compat_hsm_op {
+	HSM_READ_BAS = 1,
+	HSM_READ_CARD,
+	HSM_WRITE_CARD,
+	HSM_RELOAD_PIN,
+	HSM_UNBLOCK_PIN
+} compat_hsm_op;
+
+/* One security-module operation between its steps. */
+typedef struct compat_hsm {
+	compat_hsm_op op;
+	int next;                   /* the step it waits for: 2 or 3 */
+	bool claimed;               /* its reader is held (busy.c) */
+	compat_session s;
+	sscard_auth_request *req;
+	char card_id[SSCARD_COMPAT_CARDID_LEN + 1];
+	compat_fileaddr fa;         /* iReadCard / iWriteCard */
+	char pin[SSCARD_PIN_LEN + 2]; /* iReloadPIN: the new PIN (wiped) */
+	uint8_t header[5];          /* PIN forms: the command Step2 announced */
+} compat_hsm;
+
+/* Step1: drop this thread's unfinished operation, open a session for op. */
+compat_hsm *compat_hsm_start(compat_hsm_op op, int iType, char *out, long *code);
+/* After a step: with code 0 keep h for step `next` (release the card,
+ * hold the reader); otherwise end it. Returns the code. */
+long compat_hsm_park(compat_hsm *h, int next, long code, char *out);
+/* This thread's operation when it is op waiting for `step`; else NULL and
+ * -12 naming the Step1 to call (another form's operation stays). */
+compat_hsm *compat_hsm_resume(compat_hsm_op op, int step, const char *step1, char *out,
+                              long *code);
+/* Hold the card for this step (sscard_card_begin). */
+long compat_hsm_hold(compat_hsm *h, char *out);
+void compat_hsm_end(compat_hsm *h);
+/* Output helpers: one value in hex, the algorithm flag. */
+void compat_hsm_hex_field(compat_out *o, const uint8_t *bytes, size_t len);
+void compat_hsm_alg_field(compat_out *o, const compat_hsm *h);
+/* pKey of the external-only forms: "<cryptogram><original>" (32 hex
+ * digits, an optional '|'), the original Step1's (-14 otherwise). */
+long compat_hsm_external_key(const compat_hsm *h, const char *pKey,
+                             uint8_t cryptogram[COMPAT_HSM_VALUE_LEN], char *out);
+/* sscard_auth_finish(); -25 when the internal result differs. */
+long compat_hsm_finish(compat_hsm *h, const uint8_t *cryptogram, const uint8_t *expected,
+                       char *out);
 
 /* ---- readers held by a two-step operation (busy.c) ------------------------------ */
 

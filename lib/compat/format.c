@@ -16,6 +16,9 @@ _Static_assert(SSCARD_COMPAT_HSM_STEP1_MAX <= SSCARD_COMPAT_OUT_BUFFER,
                "Step1 output fits the customary buffer");
 _Static_assert(SSCARD_COMPAT_READCARD_MAX <= SSCARD_COMPAT_OUT_BUFFER,
                "iReadCard output fits the customary buffer");
+_Static_assert(SSCARD_COMPAT_ALGFLAG_LEN + SSCARD_COMPAT_KEYADDR_LEN +
+                       2u * SSCARD_COMPAT_RANDOM_LEN + 4u + 1u <= SSCARD_COMPAT_HSM_STEP_MAX,
+               "the external-only Step1 output fits SSCARD_COMPAT_HSM_STEP_MAX");
 _Static_assert(SSCARD_COMPAT_MESSAGE_MAX <= SSCARD_COMPAT_OUT_BUFFER,
                "messages fit the customary buffer");
 

@@ -57,7 +57,7 @@ static long read_one(compat_session *s, size_t i, char *text, char *out)
 }
 
 /* The card in the reader must be the one pCardInfo names. */
-static long check_card(compat_session *s, const card_info *ci, char *out)
+long compat_check_card(compat_session *s, const card_info *ci, char *out)
 {
 	char id[TEXT_MAX], number[TEXT_MAX];
 	size_t iid = (size_t)sscard_element_find("card_id");
@@ -103,7 +103,7 @@ long compat_card_session_start(compat_session *s, const card_info *ci, sscard_ke
 	if (rc != SSCARD_OK)
 		return compat_fail_rc(out, s, rc);
 	s->held = true;
-	return check_card(s, ci, out);
+	return compat_check_card(s, ci, out);
 }
 
 void compat_card_session_end(compat_session *s, sscard_keys **keys)
@@ -120,7 +120,7 @@ void compat_card_session_end(compat_session *s, sscard_keys **keys)
 typedef struct read_job {
 	compat_session *s;
 	const compat_fileaddr *fa;
-	int auth;           /* 1 PIN, 2 key */
+	int auth;           /* 0 none (the security module's forms), 1 PIN, 2 key */
 	sscard_keys *keys;  /* auth 2 */
 	char authed[COMPAT_GROUPS_MAX][5]; /* DFs authenticated in (auth 2) */
 	size_t nauthed;
@@ -173,14 +173,12 @@ static long read_group(read_job *j, const compat_group *g, compat_out *o, char *
 	return code;
 }
 
-static long read_all(read_job *j, const card_info *ci, char *out)
+static long read_groups(read_job *j, char *out)
 {
 	char result[SSCARD_COMPAT_READCARD_MAX];
 	compat_out o;
-	long code = check_card(j->s, ci, out);
+	long code = SSCARD_COMPAT_OK;
 
-	if (code == SSCARD_COMPAT_OK && j->auth == 1)
-		code = compat_pin_verify(j->s, out);
 	compat_out_init(&o, result, sizeof(result));
 	for (size_t g = 0; code == SSCARD_COMPAT_OK && g < j->fa->ngroups; g++)
 		code = read_group(j, &j->fa->group[g], &o, out);
@@ -188,6 +186,25 @@ static long read_all(read_job *j, const card_info *ci, char *out)
 		memcpy(out, result, o.len + 1);
 	OPENSSL_cleanse(result, sizeof(result));
 	return code;
+}
+
+long compat_read_groups(compat_session *s, const compat_fileaddr *fa, char *out)
+{
+	read_job j;
+
+	memset(&j, 0, sizeof(j));
+	j.s = s;
+	j.fa = fa;
+	return read_groups(&j, out);
+}
+
+static long read_all(read_job *j, const card_info *ci, char *out)
+{
+	long code = compat_check_card(j->s, ci, out);
+
+	if (code == SSCARD_COMPAT_OK && j->auth == 1)
+		code = compat_pin_verify(j->s, out);
+	return code == SSCARD_COMPAT_OK ? read_groups(j, out) : code;
 }
 
 static long read_card(read_job *j, int iType, const card_info *ci, char *out)
@@ -242,8 +259,8 @@ SSCARD_COMPAT_API long iReadCard(int iType, int iAuthType, char *pCardInfo, char
 /* pWriteData: the values of the first file of pFileAddr in its order,
  * each followed by '|', GBK; optionally framed as iReadCard shows them
  * ("FILE|...|$"). Converted to UTF-8 into values (NUL-separated). */
-static long parse_values(const char *in, const compat_group *g, char *values, size_t valuessz,
-                         char *out)
+long compat_parse_write_data(const char *in, const compat_group *g, char *values,
+                             size_t valuessz, char *out)
 {
 	char gbk[SSCARD_COMPAT_WRITEDATA_MAX + 1];
 	size_t n = in ? strnlen(in, SSCARD_COMPAT_WRITEDATA_MAX + 1) : 0, used = 0;
@@ -283,7 +300,7 @@ static long parse_values(const char *in, const compat_group *g, char *values, si
 /* Write each value with the file's update key; the library reads every
  * element back. Stops at the first failure, which names the element
  * (the ones before it are written). */
-static long write_values(compat_session *s, sscard_keys *keys, const compat_fileaddr *fa,
+long compat_write_values(compat_session *s, sscard_keys *keys, const compat_fileaddr *fa,
                          const char *values, char *out)
 {
 	const compat_group *g = &fa->group[0];
@@ -292,7 +309,9 @@ static long write_values(compat_session *s, sscard_keys *keys, const compat_file
 	for (size_t k = 0; k < g->count; k++, v += strlen(v) + 1) {
 		size_t i = fa->item[g->first + k];
 		int written = 0;
-		sscard_rc rc = sscard_write_element(s->card, keys, sscard_element_key(i), v, &written);
+		sscard_rc rc = keys ? sscard_write_element(s->card, keys, sscard_element_key(i), v,
+		                                           &written)
+		                    : sscard_update_element(s->card, sscard_element_key(i), v);
 
 		if (rc != SSCARD_OK) {
 			uint16_t sw = sscard_card_last_sw(s->card);
@@ -317,7 +336,7 @@ static long write_card(int iType, const card_info *ci, const compat_fileaddr *fa
 		return code;
 	code = compat_card_session_start(&s, ci, &keys, out);
 	if (code == SSCARD_COMPAT_OK)
-		code = write_values(&s, keys, fa, values, out);
+		code = compat_write_values(&s, keys, fa, values, out);
 	compat_card_session_end(&s, &keys);
 	return code;
 }
@@ -341,7 +360,7 @@ SSCARD_COMPAT_API long iWriteCard(int iType, char *pCardInfo, char *pFileAddr, c
 		code = compat_fail_about(pOutInfo, SSCARD_COMPAT_UNSUPPORTED, 0,
 		                         "写应用目录(如DF04)下的数据项尚不支持");
 	if (code == SSCARD_COMPAT_OK)
-		code = parse_values(pWriteData, &fa.group[0], values, sizeof(values), pOutInfo);
+		code = compat_parse_write_data(pWriteData, &fa.group[0], values, sizeof(values), pOutInfo);
 	if (code == SSCARD_COMPAT_OK)
 		code = write_card(iType, &ci, &fa, values, pOutInfo);
 	OPENSSL_cleanse(values, sizeof(values));
