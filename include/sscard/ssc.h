@@ -121,14 +121,16 @@ SSCARD_API sscard_rc sscard_read_element(sscard_card *card, const char *name,
  * AUTHENTICATE with the file's update key (sscard_auth_finish()). Plain
  * UPDATE RECORD `00 DC <tag> <SFI<<3> Lc <tag len value>` (EF0D: by record
  * number in the selected EF), then the record read back and compared
- * (SSCARD_E_VERIFY_FAILED when it differs). The DF is selected only when
+ * (SSCARD_E_VERIFY_FAILED when it differs; *verified 1). A file the update
+ * key does not open for reading (a 3.0 card's EF06 wants RKSSSE) cannot
+ * be read back: SSCARD_OK with *verified 0 (may be NULL). The DF is selected only when
  * it is not current (selecting would drop the security state). `text` as
  * for sscard_write_element() (sm.h), which authenticates itself.
  * Errors: the codec's (SSCARD_E_INVALID_ARG, SSCARD_E_ENCODING), the
  * card's (SSCARD_E_SECURITY without the update key's authentication).
  */
 SSCARD_API sscard_rc sscard_update_element(sscard_card *card, const char *element,
-                                           const char *text);
+                                           const char *text, int *verified);
 
 /* SELECT SSSE by name (`00 A4 04 00 0F 7378312E73682EC9E7BBE1B1A3D5CF`)
  * unless the card is known to be in it already (force: always). Other

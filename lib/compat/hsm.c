@@ -113,7 +113,8 @@ long compat_hsm_park(compat_hsm *h, int next, long code, char *out)
 	h->s.held = false;
 	if (code == SSCARD_COMPAT_OK) {
 		h->next = next;
-		h->claimed = compat_busy_claim(h->s.reader);
+		if (!h->claimed) /* Step1: from now until the last step */
+			h->claimed = compat_busy_claim(h->s.reader);
 		if (!h->claimed || pthread_setspecific(pending_key, h) != 0)
 			code = compat_fail(out, SSCARD_COMPAT_READER_ERROR, 0);
 		else

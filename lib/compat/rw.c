@@ -311,7 +311,7 @@ long compat_write_values(compat_session *s, sscard_keys *keys, const compat_file
 		int written = 0;
 		sscard_rc rc = keys ? sscard_write_element(s->card, keys, sscard_element_key(i), v,
 		                                           &written)
-		                    : sscard_update_element(s->card, sscard_element_key(i), v);
+		                    : sscard_update_element(s->card, sscard_element_key(i), v, &written);
 
 		if (rc != SSCARD_OK) {
 			uint16_t sw = sscard_card_last_sw(s->card);

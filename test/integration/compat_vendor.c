@@ -21,6 +21,16 @@ long iReadCardBas_HSM_Step1(int iType, char *pOutInfo);
 long iReadCardBas_HSM_Step2(char *pKey, char *pOutInfo);
 long iGetReaderInfo(char *pReaderSN, char *pPsamTermNo);
 long iGetCardType(unsigned char *pCardType, char *pOutInfo);
+long iReadCard_HSM_Step1(int iType, char *pCardInfo, char *pFileAddr, char *pOutInfo);
+long iReadCard_HSM_Step2(char *pKey, char *pOutInfo);
+long iWriteCard_HSM_Step1(int iType, char *pCardInfo, char *pFileAddr, char *pOutInfo);
+long iWriteCard_HSM_Step2(char *pKey, char *pWriteData, char *pOutInfo);
+long iReloadPIN_HSM_Step1(int iType, char *pCardInfo, char *pOutInfo);
+long iReloadPIN_HSM_Step2(char *pKey, char *pOutInfo);
+long iReloadPIN_HSM_Step3(char *pKey, char *pOutInfo);
+long iUnblockPIN_HSM_Step1(int iType, char *pCardInfo, char *pOutInfo);
+long iUnblockPIN_HSM_Step2(char *pKey, char *pOutInfo);
+long iUnblockPIN_HSM_Step3(char *pKey, char *pOutInfo);
 
 typedef void (*any_fn)(void);
 
@@ -32,7 +42,12 @@ int main(void)
 		(any_fn)iVerifyPIN, (any_fn)iChangePIN, (any_fn)iReloadPIN,
 		(any_fn)iUnblockPIN, (any_fn)iReadCardBas_HSM_Step1,
 		(any_fn)iReadCardBas_HSM_Step2, (any_fn)iGetReaderInfo,
-		(any_fn)iGetCardType,
+		(any_fn)iGetCardType, (any_fn)iReadCard_HSM_Step1,
+		(any_fn)iReadCard_HSM_Step2, (any_fn)iWriteCard_HSM_Step1,
+		(any_fn)iWriteCard_HSM_Step2, (any_fn)iReloadPIN_HSM_Step1,
+		(any_fn)iReloadPIN_HSM_Step2, (any_fn)iReloadPIN_HSM_Step3,
+		(any_fn)iUnblockPIN_HSM_Step1, (any_fn)iUnblockPIN_HSM_Step2,
+		(any_fn)iUnblockPIN_HSM_Step3,
 	};
 	size_t n = 0;
 

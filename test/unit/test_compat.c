@@ -27,6 +27,7 @@
 #include "elements.h"
 
 #include "hsm_backend.h"
+#include "session.h"
 
 #define CANARY 0x5A
 
@@ -1180,6 +1181,367 @@ static void test_get_card_type(void **state)
 	assert_int_equal(iGetCardType(type, NULL), SSCARD_COMPAT_BAD_PARAM);
 }
 
+/* ---- the security-module forms of iReadCard, iWriteCard and the PIN --------------- */
+
+/* A HIS's back end knows the card from an earlier iReadCardBas (its
+ * region and ATR historical bytes, whose last 8 are the card factor); it
+ * computes with the issuer's test master keys and the convention of
+ * lib/session.h, from the Step outputs' text. */
+static void card_factors(const char *profile, sscard_div_factors *df)
+{
+	char out[1024], hist[64] = "";
+	uint8_t h[16];
+	size_t n = 0;
+	const char *p = out;
+
+	use_contact(profile);
+	assert_int_equal(read_bas(SSCARD_COMPAT_CONTACT, out, sizeof(out)), 0);
+	for (int i = 0; i < 5; i++)
+		p = strchr(p, '|') + 1;
+	memcpy(hist, p, (size_t)(strchr(p, '|') - p));
+	assert_int_equal(sscard_hex_decode(hist, h, sizeof(h), &n), SSCARD_OK);
+	memset(df, 0, sizeof(*df));
+	memcpy(df->card, h + n - 8, 8);
+	memcpy(df->city, out, 6);
+	memcpy(df->city + 6, "sx", 2);
+	memcpy(df->province, out, 2);
+	memcpy(df->province + 2, "0000sh", 6);
+	df->have_card = df->have_region = 1;
+}
+
+/* The card key of (usage, df) from a keystore file of vectors/sm. */
+static sscard_alg backend_key(const char *keysfile, sscard_key_usage usage, const char *df,
+                              const sscard_div_factors *f, uint8_t key[SSCARD_KEY_LEN])
+{
+	sscard_keystore *ks = backend_load(keysfile);
+	const sscard_ks_entry *e = sscard_keystore_find(ks, usage, df);
+	sscard_alg alg;
+
+	assert_non_null(e);
+	alg = e->alg;
+	assert_int_equal(sscard_card_key(e->alg, e->key, e->levels, e->nlevels, f, key), SSCARD_OK);
+	sscard_keystore_free(ks);
+	return alg;
+}
+
+/* Split "a|b|c|...|" into fields (at most 6). */
+static int split(const char *text, char f[6][64])
+{
+	int n = 0;
+
+	memset(f, 0, 6 * 64);
+	while (*text && n < 6) {
+		const char *bar = strchr(text, '|');
+
+		assert_non_null(bar);
+		assert_true((size_t)(bar - text) < 64);
+		memcpy(f[n++], text, (size_t)(bar - text));
+		text = bar + 1;
+	}
+	assert_string_equal(text, "");
+	return n;
+}
+
+/* From "flag|key address|factor|original|": pKey "<cryptogram><original>". */
+static void backend_external(const char *keysfile, sscard_key_usage usage, const char *df,
+                             const sscard_div_factors *f, const char *step1, int flip,
+                             char pkey[40])
+{
+	uint8_t key[SSCARD_KEY_LEN], factor[8], original[8], cg[8];
+	char v[6][64], hex[17];
+	sscard_alg alg = backend_key(keysfile, usage, df, f, key);
+
+	assert_int_equal(split(step1, v), 4);
+	assert_int_equal(strtol(v[0], NULL, 16), (long)alg);
+	hex_to(v[2], factor, 8);
+	hex_to(v[3], original, 8);
+	assert_int_equal(sscard_session_cryptogram(alg, key, factor, original, cg), SSCARD_OK);
+	cg[0] ^= (uint8_t)flip;
+	sscard_hex_encode(cg, 8, hex, sizeof(hex));
+	assert_int_equal(strlen(v[3]), 16);
+	memcpy(pkey, hex, 16);
+	memcpy(pkey + 16, v[3], 17);
+	OPENSSL_cleanse(key, sizeof(key));
+}
+
+/* Call a Step into a canaried buffer: at most `max` bytes written. */
+static long step_checked(long code, char *buf, size_t max, char *out, size_t outsz)
+{
+	check_out(buf, code == 0 ? max : SSCARD_COMPAT_MESSAGE_MAX, out, outsz);
+	return code;
+}
+
+static long read_step1(const char *info, const char *addr, char *out)
+{
+	char buf[SSCARD_COMPAT_OUT_BUFFER], ci[128], fa[256];
+
+	snprintf(ci, sizeof(ci), "%s", info);
+	snprintf(fa, sizeof(fa), "%s", addr);
+	memset(buf, CANARY, sizeof(buf));
+	return step_checked(iReadCard_HSM_Step1(1, ci, fa, buf), buf, SSCARD_COMPAT_HSM_STEP_MAX,
+	                    out, 1024);
+}
+
+static long read_step2(const char *pkey, char *out)
+{
+	char buf[SSCARD_COMPAT_OUT_BUFFER], key[128];
+
+	snprintf(key, sizeof(key), "%s", pkey);
+	memset(buf, CANARY, sizeof(buf));
+	return step_checked(iReadCard_HSM_Step2(key, buf), buf, SSCARD_COMPAT_READCARD_MAX, out,
+	                    1024);
+}
+
+static void test_hsm_read_card(void **state)
+{
+	sscard_div_factors f;
+	char out[1024], pkey[40];
+
+	(void)state;
+	card_factors("healthy-v3", &f);
+	/* RKSSSE (PSAM 47/0A) opens EF06 of a 3.0 card */
+	assert_int_equal(read_step1(V3_INFO, "SSSEEF06|08|09|$", out), 0);
+	assert_memory_equal(out, "03|470A|", 8);
+	backend_external("healthy-v3.keys", SSCARD_KEY_EXTERNAL, "SSSE", &f, out, 0, pkey);
+	assert_int_equal(read_step2(pkey, out), 0);
+	assert_string_equal(out, "SSSEEF06|110101198101011117|张三|$");
+	/* RK1DF04 (PSAM 67/2D) for DF04 */
+	assert_int_equal(read_step1(V3_INFO, "DF04EF05|84|8B|$", out), 0);
+	assert_memory_equal(out, "03|672D|", 8);
+	backend_external("healthy-v3.keys", SSCARD_KEY_EXTERNAL, "DF04", &f, out, 0, pkey);
+	assert_int_equal(read_step2(pkey, out), 0);
+	assert_string_equal(out, "DF04EF05|110100|1101000000000019|$");
+	/* a wrong cryptogram: the card refuses it */
+	assert_int_equal(read_step1(V3_INFO, "SSSEEF06|08|$", out), 0);
+	backend_external("healthy-v3.keys", SSCARD_KEY_EXTERNAL, "SSSE", &f, out, 1, pkey);
+	assert_int_equal(read_step2(pkey, out), SSCARD_COMPAT_KEY_LEVEL);
+	/* the answer to another Step1 (its original differs): -14, nothing sent */
+	assert_int_equal(read_step1(V3_INFO, "SSSEEF06|08|$", out), 0);
+	assert_int_equal(read_step1(V3_INFO, "SSSEEF06|08|$", out), 0);
+	assert_int_equal(read_step2(pkey, out), SSCARD_COMPAT_BAD_PARAM);
+	assert_string_equal(out, "参数错误(pKey)");
+	/* a Step2 without its Step1 */
+	assert_int_equal(read_step2(pkey, out), SSCARD_COMPAT_NOT_CONNECTED);
+	assert_string_equal(out, "未建立连接(卡被其他程序占用)(本线程未调用iReadCard_HSM_Step1)");
+	/* files free to read need no security module: -2204 */
+	assert_int_equal(read_step1(V3_INFO, "SSSEEF05|07|$", out), SSCARD_COMPAT_NO_HSM_NEEDED);
+	assert_string_equal(out, "无需加密机认证");
+	use_contact("healthy-v2");
+	assert_int_equal(read_step1(V2_INFO, "SSSEEF05|07|$SSSEEF06|08|$", out),
+	                 SSCARD_COMPAT_NO_HSM_NEEDED);
+	/* parameters, another card, one DF per read */
+	assert_int_equal(read_step1(V3_INFO, "SSSEEF06|08|$", out), SSCARD_COMPAT_DATA_MISMATCH);
+	assert_int_equal(read_step1(V2_INFO, "SSSEEF06|$", out), SSCARD_COMPAT_BAD_PARAM);
+	assert_int_equal(read_step1("x", "SSSEEF06|08|$", out), SSCARD_COMPAT_BAD_PARAM);
+	assert_int_equal(read_step1(V2_INFO, "DF04EF05|84|$SSSEEF06|08|$", out),
+	                 SSCARD_COMPAT_UNSUPPORTED);
+	assert_int_equal(iReadCard_HSM_Step1(1, out, out, NULL), SSCARD_COMPAT_BAD_PARAM);
+	assert_int_equal(iReadCard_HSM_Step2(out, NULL), SSCARD_COMPAT_BAD_PARAM);
+}
+
+/* A step of another form does not end (or touch) this thread's operation. */
+static void test_hsm_forms_do_not_mix(void **state)
+{
+	sscard_div_factors f;
+	char out[1024], pkey[40], s1[1024];
+
+	(void)state;
+	card_factors("healthy-v3", &f);
+	assert_int_equal(read_step1(V3_INFO, "SSSEEF06|09|$", s1), 0);
+	assert_int_equal(hsm_step2("00|00|", out, sizeof(out)), SSCARD_COMPAT_NOT_CONNECTED);
+	assert_string_equal(out, "未建立连接(卡被其他程序占用)(本线程未调用iReadCardBas_HSM_Step1)");
+	assert_int_equal(iUnblockPIN_HSM_Step3(pkey, out), SSCARD_COMPAT_NOT_CONNECTED);
+	/* and nothing else of this library reaches the card meanwhile */
+	assert_int_equal(read_bas(SSCARD_COMPAT_CONTACT, out, sizeof(out)),
+	                 SSCARD_COMPAT_NOT_CONNECTED);
+	backend_external("healthy-v3.keys", SSCARD_KEY_EXTERNAL, "SSSE", &f, s1, 0, pkey);
+	assert_int_equal(read_step2(pkey, out), 0);
+	assert_string_equal(out, "SSSEEF06|张三|$");
+}
+
+static long write_step1(const char *addr, char *out)
+{
+	char buf[SSCARD_COMPAT_OUT_BUFFER], ci[] = V3_INFO, fa[256];
+
+	snprintf(fa, sizeof(fa), "%s", addr);
+	memset(buf, CANARY, sizeof(buf));
+	return step_checked(iWriteCard_HSM_Step1(1, ci, fa, buf), buf, SSCARD_COMPAT_HSM_STEP_MAX,
+	                    out, 1024);
+}
+
+static long write_step2(const char *pkey, const char *data_utf8, char *out)
+{
+	char buf[SSCARD_COMPAT_OUT_BUFFER], key[128], data[256];
+
+	snprintf(key, sizeof(key), "%s", pkey);
+	to_gbk(data_utf8, data, sizeof(data));
+	memset(buf, CANARY, sizeof(buf));
+	return step_checked(iWriteCard_HSM_Step2(key, data, buf), buf, SSCARD_COMPAT_MESSAGE_MAX,
+	                    out, 1024);
+}
+
+static void test_hsm_write_card(void **state)
+{
+	sscard_div_factors f;
+	char out[1024], pkey[40];
+
+	(void)state;
+	card_factors("healthy-v3", &f);
+	/* UKSSSE (04; PSAM 48/12), then the plain write, read back */
+	assert_int_equal(write_step1("SSSEEF06|09|0A|$", out), 0);
+	assert_memory_equal(out, "03|4812|", 8);
+	backend_external("healthy-v3.keys", SSCARD_KEY_UPDATE, "SSSE", &f, out, 0, pkey);
+	assert_int_equal(write_step2(pkey, "王五|1|", out), 0);
+	assert_string_equal(out, "");
+	/* EF0D with its own key (0D; 48/13) */
+	assert_int_equal(write_step1("SSSEEF0D|EB|$", out), 0);
+	assert_memory_equal(out, "03|4813|", 8);
+	backend_external("healthy-v3.keys", SSCARD_KEY_UPDATE_EF0D, "SSSE", &f, out, 0, pkey);
+	assert_int_equal(write_step2(pkey, "110102|", out), 0);
+	/* the read key is not the update key: the card refuses the write */
+	assert_int_equal(write_step1("SSSEEF06|09|$", out), 0);
+	backend_external("healthy-v3.keys", SSCARD_KEY_EXTERNAL, "SSSE", &f, out, 0, pkey);
+	assert_true(write_step2(pkey, "王五|", out) < 0);
+	/* bad values are refused before anything reaches the card, and end
+	 * the operation */
+	assert_int_equal(write_step1("SSSEEF06|09|$", out), 0);
+	backend_external("healthy-v3.keys", SSCARD_KEY_UPDATE, "SSSE", &f, out, 0, pkey);
+	assert_int_equal(write_step2(pkey, "王五|李四|", out), SSCARD_COMPAT_BAD_PARAM);
+	assert_int_equal(write_step2(pkey, "王五|", out), SSCARD_COMPAT_NOT_CONNECTED);
+	/* DF04 has no two-step write here */
+	assert_int_equal(write_step1("DF04EF05|8F|$", out), SSCARD_COMPAT_UNSUPPORTED);
+	assert_int_equal(iWriteCard_HSM_Step1(1, out, out, NULL), SSCARD_COMPAT_BAD_PARAM);
+	assert_int_equal(iWriteCard_HSM_Step2(out, out, NULL), SSCARD_COMPAT_BAD_PARAM);
+}
+
+/* The protected PIN command as the back end builds it from Step2's text:
+ * "flag|key address|challenge|header|PIN|" -> the whole APDU in hex. */
+static void backend_pin_apdu(const sscard_div_factors *f, const char *step2, int flip,
+                             char *apdu_hex, size_t hexsz)
+{
+	uint8_t key[SSCARD_KEY_LEN], pk[SSCARD_KEY_LEN], chal[8], apdu[5 + 16 + 4], block[16];
+	char v[6][64];
+	sscard_alg alg = backend_key("healthy-v3.keys", SSCARD_KEY_LINE, "SSSE", f, key);
+	size_t n = 0, data = 0;
+
+	assert_int_equal(split(step2, v), 5);
+	assert_string_equal(v[1], "4609"); /* STK */
+	hex_to(v[2], chal, 8);
+	assert_int_equal(sscard_hex_decode(v[3], apdu, 5, &n), SSCARD_OK);
+	assert_int_equal(n, 5);
+	assert_int_equal(sscard_session_key(alg, key, chal, pk), SSCARD_OK);
+	if (v[4][0]) { /* reload: <count> <BCD, F-padded> 80 00.. encrypted */
+		size_t digits = strlen(v[4]);
+
+		memset(block, 0, sizeof(block));
+		block[0] = (uint8_t)digits;
+		memset(block + 1, 0xFF, (digits + 1) / 2);
+		for (size_t i = 0; i < digits; i++)
+			block[1 + i / 2] = (uint8_t)(i % 2 == 0
+			                                     ? ((v[4][i] - '0') << 4) | 0x0F
+			                                     : (block[1 + i / 2] & 0xF0) | (v[4][i] - '0'));
+		block[1 + (digits + 1) / 2] = 0x80;
+		data = alg == SSCARD_ALG_SM4 ? 16 : 8;
+		assert_int_equal(sscard_session_encrypt(alg, pk, block, data, apdu + 5), SSCARD_OK);
+	}
+	assert_int_equal(apdu[4], data + 4);
+	assert_int_equal(sscard_session_mac(alg, pk, apdu, 5 + data, apdu + 5 + data), SSCARD_OK);
+	apdu[5 + data] ^= (uint8_t)flip;
+	sscard_hex_encode(apdu, 5 + data + 4, apdu_hex, hexsz);
+	OPENSSL_cleanse(key, sizeof(key));
+	OPENSSL_cleanse(pk, sizeof(pk));
+	OPENSSL_cleanse(block, sizeof(block));
+}
+
+typedef struct pin_form {
+	long (*step1)(int, char *, char *);
+	long (*step2)(char *, char *);
+	long (*step3)(char *, char *);
+} pin_form;
+
+/* Step1, the back end, Step2, the back end, Step3: Step3's code. */
+static long pin_hsm(const pin_form *form, const sscard_div_factors *f, int flip, char *step2_out)
+{
+	char buf[SSCARD_COMPAT_OUT_BUFFER], out[1024], pkey[80], ci[] = V3_INFO;
+	long code;
+
+	memset(buf, CANARY, sizeof(buf));
+	code = step_checked(form->step1(1, ci, buf), buf, SSCARD_COMPAT_HSM_STEP_MAX, out,
+	                    sizeof(out));
+	if (code != 0)
+		return code;
+	assert_memory_equal(out, "03|4810|", 8); /* PUK */
+	backend_external("healthy-v3.keys", SSCARD_KEY_UNBLOCK, "SSSE", f, out, 0, pkey);
+	memset(buf, CANARY, sizeof(buf));
+	code = step_checked(form->step2(pkey, buf), buf, SSCARD_COMPAT_HSM_STEP_MAX, step2_out,
+	                    1024);
+	if (code != 0)
+		return code;
+	backend_pin_apdu(f, step2_out, flip, pkey, sizeof(pkey));
+	memset(buf, CANARY, sizeof(buf));
+	return step_checked(form->step3(pkey, buf), buf, SSCARD_COMPAT_MESSAGE_MAX, out,
+	                    sizeof(out));
+}
+
+static void test_hsm_pin_forms(void **state)
+{
+	static const pin_form reload = { iReloadPIN_HSM_Step1, iReloadPIN_HSM_Step2,
+		                         iReloadPIN_HSM_Step3 };
+	static const pin_form unblock = { iUnblockPIN_HSM_Step1, iUnblockPIN_HSM_Step2,
+		                          iUnblockPIN_HSM_Step3 };
+	sscard_div_factors f;
+	char s2[1024], v[6][64], out[1024];
+
+	(void)state;
+	card_factors("healthy-v3", &f);
+	/* unblock: 8424000004 + MAC (18 hex digits) */
+	assert_int_equal(pin_hsm(&unblock, &f, 0, s2), 0);
+	assert_int_equal(split(s2, v), 5);
+	assert_string_equal(v[3], "8424000004");
+	assert_string_equal(v[4], "");
+	/* reload: the new PIN from the environment, 8424000114 + 16 + MAC */
+	assert_int_equal(pin_hsm(&reload, &f, 0, s2), SSCARD_COMPAT_UNSUPPORTED);
+	setenv(SSCARD_COMPAT_ENV_NEW_PIN, "654321", 1);
+	assert_int_equal(pin_hsm(&reload, &f, 0, s2), 0);
+	assert_int_equal(split(s2, v), 5);
+	assert_string_equal(v[3], "8424000114");
+	assert_string_equal(v[4], "654321");
+	/* a wrong MAC: the card's word (6988), after which the form is over */
+	assert_int_equal(pin_hsm(&unblock, &f, 1, s2), -0x6988);
+	assert_int_equal(iUnblockPIN_HSM_Step3(s2, out), SSCARD_COMPAT_NOT_CONNECTED);
+	/* Step3 with another command than Step2 announced: -14, nothing sent */
+	assert_int_equal(iUnblockPIN_HSM_Step2(s2, out), SSCARD_COMPAT_NOT_CONNECTED);
+	assert_int_equal(pin_hsm(&unblock, &f, 0, s2), 0);
+	/* every operation over, the reader is free again */
+	assert_int_equal(read_bas(SSCARD_COMPAT_CONTACT, out, sizeof(out)), 0);
+	assert_int_equal(iReloadPIN_HSM_Step1(1, NULL, out), SSCARD_COMPAT_BAD_PARAM);
+	assert_int_equal(iReloadPIN_HSM_Step2(out, NULL), SSCARD_COMPAT_BAD_PARAM);
+	assert_int_equal(iUnblockPIN_HSM_Step3(out, NULL), SSCARD_COMPAT_BAD_PARAM);
+}
+
+/* Step3's pKey must be exactly the command Step2 announced. */
+static void test_hsm_pin_bad_step3(void **state)
+{
+	static const char *const bad[] = {
+		"", "8424000004", "8424000004001122", "842400000400112233FF",
+		"8424000104AABBCCDD", "0024000004AABBCCDD", "8424000004AABBCCDG",
+	};
+	sscard_div_factors f;
+	char buf[SSCARD_COMPAT_OUT_BUFFER], out[1024], pkey[80], ci[] = V3_INFO, key[64];
+
+	(void)state;
+	card_factors("healthy-v3", &f);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(iUnblockPIN_HSM_Step1(1, ci, buf), 0);
+		gbk_to_utf8(buf, out, sizeof(out));
+		backend_external("healthy-v3.keys", SSCARD_KEY_UNBLOCK, "SSSE", &f, out, 0, pkey);
+		assert_int_equal(iUnblockPIN_HSM_Step2(pkey, buf), 0);
+		snprintf(key, sizeof(key), "%s", bad[i]);
+		assert_int_equal(iUnblockPIN_HSM_Step3(key, buf), SSCARD_COMPAT_BAD_PARAM);
+		assert_int_equal(iUnblockPIN_HSM_Step3(key, buf), SSCARD_COMPAT_NOT_CONNECTED);
+	}
+}
+
 /* ---- the code table and the messages ---------------------------------------------- */
 
 static void test_code_table(void **state)
@@ -1435,6 +1797,11 @@ int main(void)
 		cmocka_unit_test_setup(test_write_card_not_gbk, clean_env),
 		cmocka_unit_test_setup(test_unblock_and_reload_pin, clean_env),
 		cmocka_unit_test_setup(test_get_card_type, clean_env),
+		cmocka_unit_test_setup(test_hsm_read_card, clean_env),
+		cmocka_unit_test_setup(test_hsm_forms_do_not_mix, clean_env),
+		cmocka_unit_test_setup(test_hsm_write_card, clean_env),
+		cmocka_unit_test_setup(test_hsm_pin_forms, clean_env),
+		cmocka_unit_test_setup(test_hsm_pin_bad_step3, clean_env),
 		cmocka_unit_test(test_code_table),
 		cmocka_unit_test(test_code_numbers),
 		cmocka_unit_test(test_pinpad_codes),
