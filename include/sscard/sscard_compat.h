@@ -25,10 +25,13 @@
  *   until that thread's Step2; Step2 on another thread, or without a Step1, is
  *   SSCARD_COMPAT_NOT_CONNECTED. Until then (at most 120 s) every other
  *   call of this library that picks the same reader is
- *   SSCARD_COMPAT_NOT_CONNECTED without reaching the card. Step1's random1 is the INTERNAL
- *   AUTHENTICATE random, random2 the card's challenge, random3 the card
- *   factor (last 8 ATR bytes), random4 empty; pKey =
- *   "<E(IRK,random1)><random1>|<E(RK,random2)><random2>|" in hex.
+ *   SSCARD_COMPAT_NOT_CONNECTED without reaching the card. Step1 ->
+ *   "region|ATR historical bytes|algorithm flag (01 DES, 02 SSF33, 03
+ *   SM4)|card id|internal process factor|internal original|external
+ *   process factor|external original|" (16 hex digits each; the external
+ *   ones empty below specification 3.00); pKey = "<internal result>
+ *   <internal original>|<external cryptogram><external original>|" (66
+ *   characters); a wrong internal result is SSCARD_COMPAT_HSM_MISMATCH.
  */
 #ifndef SSCARD_COMPAT_H
 #define SSCARD_COMPAT_H
