@@ -1566,6 +1566,11 @@ static void test_code_table(void **state)
 	assert_int_equal(compat_code_of(SSCARD_E_MEMORY_FAILURE, 0x9000), -0x6581);
 	assert_int_equal(compat_code_of(SSCARD_E_MEMORY_FAILURE, 0), -0x6581);
 	assert_int_equal(compat_code_of(SSCARD_E_SECURITY, 0x6A83), -0x6982);
+	/* "not supported": the card's 6A81, or the library's verdict on an
+	 * SSF33 card (no such word from the card): -2202 */
+	assert_int_equal(compat_code_of(SSCARD_E_NOT_SUPPORTED, 0x6A81), -0x6A81);
+	assert_int_equal(compat_code_of(SSCARD_E_NOT_SUPPORTED, 0x9000),
+	                 SSCARD_COMPAT_ALG_UNSUPPORTED);
 	/* every rc libsscard names maps to an error, never to success */
 	for (int rc = -200; rc < 0; rc++)
 		if (strcmp(sscard_rc_name(rc), "UNKNOWN") != 0)
