@@ -267,11 +267,11 @@ static sscard_rc update_and_verify(sscard_card *card, const sscard_element *e,
 	                         .p1 = fi->by_record ? e->record : e->tag,
 	                         .p2 = (uint8_t)(fi->by_record ? 0x04u : (unsigned)e->sfi << 3),
 	                         .data = rec, .nc = 2 + len };
-	sscard_rc rc = fi->by_record ? select_ef(card, fi) : SSCARD_OK;
+	sscard_rc rc = fi->by_record ? sscard_ssc_select_ef(card, fi) : SSCARD_OK;
 	if (rc == SSCARD_OK)
 		rc = sscard_card_cmd(card, "UPDATE RECORD", &up, resp, sizeof(resp), &rlen);
 	if (rc == SSCARD_OK) {
-		rc = read_record(card, e, back, &blen);
+		rc = sscard_ssc_read_value(card, e, back, &blen);
 		/* the update key does not open the file for reading (a 3.0
 		 * card's EF06 wants RKSSSE): written, not verified */
 		if (rc == SSCARD_E_SECURITY) {
