@@ -113,6 +113,11 @@ static const reason_def reasons[] = {
 	 "temporary card ({})", "临时卡({})",
 	 "temporary card: the holder must collect the formal card before it lapses",
 	 "此为临时卡：请持卡人在临时卡失效前领取正式社会保障卡"},
+	{"TEMPORARY_LAPSED", SSCARD_VERDICT_ATTENTION,
+	 "the temporary card has lapsed ({})", "临时卡已失效({})",
+	 "the temporary card can no longer be used: the holder collects the formal card "
+	 "(or a new temporary card) at a service point",
+	 "临时卡已失效：请持卡人到服务网点领取正式社会保障卡(或重新办理临时卡)"},
 	{"PIN_BLOCKED", SSCARD_VERDICT_ATTENTION,
 	 "the PIN is blocked ({})", "个人密码已锁定({})",
 	 "unblock (reset) the PIN at a service point, with the holder's identity card",
@@ -123,12 +128,12 @@ static const reason_def reasons[] = {
 	 "社会保障应用已临时锁定，通常因已口头挂失({})",
 	 "the card is locked: report or cancel the loss at a service point",
 	 "卡片已锁定：请到服务网点办理挂失或解挂"},
-	{"APP_LOCKED", SSCARD_VERDICT_ATTENTION,
-	 "the social security application is locked, as after a formal loss report ({})",
-	 "社会保障应用已锁定，通常因已正式挂失({})",
-	 "the card is locked: report or cancel the loss at a service point (a formally reported "
-	 "card is replaced)",
-	 "卡片已锁定：请到服务网点办理挂失或解挂(已正式挂失的卡须补卡)"},
+	{"APP_LOCKED", SSCARD_VERDICT_REPLACE,
+	 "the social security application is permanently locked, as after a formal loss report; "
+	 "this cannot be undone ({})",
+	 "社会保障应用已永久锁定，通常因已正式挂失，无法解锁({})",
+	 "the lock cannot be undone: settle the loss report and issue a replacement card",
+	 "永久锁定无法解除：请办理挂失手续并为持卡人补换卡"},
 	{"FLAKY", SSCARD_VERDICT_ATTENTION,
 	 "the chip reads only after re-reads ({})", "芯片需重读才能读出({})",
 	 "the chip is failing: advise the holder to have the card replaced soon",
@@ -1125,8 +1130,8 @@ static void probe_expiry(probe *p)
 		diag_add(p->d, "EXPIRING_SOON", 0, "%s", expiry);
 	if (issue_day >= 0 && exp_day > issue_day &&
 	    exp_day - issue_day <= DIAG_TEMPORARY_MAX_DAYS)
-		diag_add(p->d, "TEMPORARY_CARD", 0, "valid %ld days, %s to %s",
-		         exp_day - issue_day, issue, expiry);
+		diag_add(p->d, today > exp_day ? "TEMPORARY_LAPSED" : "TEMPORARY_CARD", 0,
+		         "valid %ld days, %s to %s", exp_day - issue_day, issue, expiry);
 }
 
 /* ---- step 6: timing ------------------------------------------------------------- */

@@ -238,8 +238,10 @@ static void test_app_locked(void **state)
 
 	lock_script(f, "9303");
 	run(f);
-	assert_int_equal(sscard_diag_verdict(f->d), SSCARD_VERDICT_ATTENTION);
+	/* cannot be undone: the card must be replaced (issue #19) */
+	assert_int_equal(sscard_diag_verdict(f->d), SSCARD_VERDICT_REPLACE);
 	ASSERT_CODES(f->d, "APP_LOCKED");
+	assert_non_null(strstr(sscard_diag_reason_action(f->d, 0), "cannot be undone"));
 	assert_int_equal(sscard_diag_reason_sw(f->d, 0), 0x9303);
 	assert_int_equal(sscard_diag_pin_tries(f->d), -1);
 }
@@ -332,6 +334,20 @@ static void test_temporary_card(void **state)
 	assert_int_equal(sscard_diag_verdict(f->d), SSCARD_VERDICT_ATTENTION);
 	ASSERT_CODES(f->d, "TEMPORARY_CARD");
 	assert_non_null(strstr(sscard_diag_reason_action_zh(f->d, 0), "正式"));
+}
+
+/* A temporary card past its expiry is told it has lapsed (issue #19). */
+static void test_temporary_card_lapsed(void **state)
+{
+	fixture *f = *state;
+
+	answer(f, I_05, "0504202603019000");
+	answer(f, I_06, "0604202609019000"); /* six months, over by 2026-11-24 */
+	run(f);
+	assert_int_equal(sscard_diag_verdict(f->d), SSCARD_VERDICT_REPLACE);
+	ASSERT_CODES(f->d, "EXPIRED", "TEMPORARY_LAPSED");
+	assert_true(sscard_diag_has_reason(f->d, "TEMPORARY_LAPSED"));
+	assert_false(sscard_diag_has_reason(f->d, "TEMPORARY_CARD"));
 }
 
 static void test_holder_data_protected(void **state)
@@ -912,7 +928,7 @@ static const profile_case profiles[] = {
 	{"healthy-v3.json", SSCARD_VERDICT_OK, {"HOLDER_DATA_PROTECTED"}},
 	{"torn-write.json", SSCARD_VERDICT_OK, {NULL}}, /* tears writes only */
 	{"app-blocked.json", SSCARD_VERDICT_ATTENTION, {"APP_BLOCKED"}},
-	{"app-locked.json", SSCARD_VERDICT_ATTENTION, {"APP_LOCKED"}},
+	{"app-locked.json", SSCARD_VERDICT_REPLACE, {"APP_LOCKED"}},
 	{"pin-blocked.json", SSCARD_VERDICT_ATTENTION, {"PIN_BLOCKED"}},
 	{"temporary.json", SSCARD_VERDICT_ATTENTION, {"TEMPORARY_CARD"}},
 	{"flaky.json", SSCARD_VERDICT_ATTENTION, {"FLAKY"}},
@@ -1097,6 +1113,7 @@ int main(void)
 		T(test_expiry_day_itself_is_valid),
 		T(test_expiring_soon_uses_injected_clock),
 		T(test_temporary_card),
+		T(test_temporary_card_lapsed),
 		T(test_holder_data_protected),
 		T(test_bad_check_digit),
 		T(test_impossible_date),
