@@ -207,11 +207,19 @@ static void info_human(const sscard_basic *b, const char *auth)
 	print_problems_human(b);
 }
 
+/* Verdicts after which the card is still read (what it shows without
+ * authentication), the verdict reported and the exit status 1. */
+static bool auth_verdict_reported(sscard_rc rc)
+{
+	return rc == SSCARD_E_KEYS_MISMATCH || rc == SSCARD_E_NOT_GENUINE;
+}
+
 /* External authentication in SSSE with the keystore's terminal keys: what
- * a 3.0 card asks before it shows EF06. The verdict is reported, and a
- * card that fails to prove itself genuine is an error, not a silent read. */
+ * a 3.0 card asks before it shows EF06. The verdict is reported; wrong keys
+ * or a forged card still show EF05 with that verdict (*auth_rc set),
+ * never a silent read. */
 static int authenticate_ssse(cardtool *ct, sscard_card *card, const char *path,
-                             const char **verdict_name)
+                             const char **verdict_name, sscard_rc *auth_rc)
 {
 	sscard_keys *keys = NULL;
 	sscard_auth_verdict verdict = SSCARD_AUTH_NOT_RUN;
@@ -221,6 +229,13 @@ static int authenticate_ssse(cardtool *ct, sscard_card *card, const char *path,
 	rc = sscard_authenticate(card, keys, NULL, &verdict);
 	sscard_keys_free(&keys);
 	*verdict_name = sscard_auth_verdict_name((int)verdict);
+	if (auth_verdict_reported(rc)) {
+		*auth_rc = rc;
+		if (!ct->json)
+			fprintf(stderr, "cardtool: info: authentication: %s (%s)\n", *verdict_name,
+			        sscard_card_last_detail(card));
+		return CT_EXIT_OK;
+	}
 	if (rc != SSCARD_OK)
 		return ct_fail(ct, card, rc, "authenticate");
 	return CT_EXIT_OK;
@@ -229,11 +244,11 @@ static int authenticate_ssse(cardtool *ct, sscard_card *card, const char *path,
 /* Connect and, with a keystore (--keystore, else $SSCARD_KEYSTORE),
  * authenticate in SSSE: info and read see a 3.0 card's EF06 the same way. */
 static int connect_with_keys(cardtool *ct, const char *keystore, sscard_card **card,
-                             const char **auth)
+                             const char **auth, sscard_rc *auth_rc)
 {
 	int status = ct_connect(ct, card);
 	if (status == CT_EXIT_OK && keystore != NULL && keystore[0] != '\0')
-		status = authenticate_ssse(ct, *card, keystore, auth);
+		status = authenticate_ssse(ct, *card, keystore, auth, auth_rc);
 	return status;
 }
 
@@ -255,7 +270,8 @@ int cmd_info(cardtool *ct, int argc, char **argv)
 	sscard_card *card = NULL;
 	sscard_basic *b = NULL;
 	const char *auth = NULL;
-	int status = connect_with_keys(ct, keystore, &card, &auth);
+	sscard_rc auth_rc = SSCARD_OK;
+	int status = connect_with_keys(ct, keystore, &card, &auth, &auth_rc);
 	if (status == CT_EXIT_OK)
 		status = read_basic(ct, card, &b);
 	if (status == CT_EXIT_OK) {
@@ -263,7 +279,7 @@ int cmd_info(cardtool *ct, int argc, char **argv)
 			info_json(b, auth);
 		else
 			info_human(b, auth);
-		status = sscard_basic_valid(b) ? CT_EXIT_OK : CT_EXIT_FAIL;
+		status = sscard_basic_valid(b) && auth_rc == SSCARD_OK ? CT_EXIT_OK : CT_EXIT_FAIL;
 	}
 	sscard_basic_free(&b);
 	sscard_disconnect(&card);
@@ -384,7 +400,10 @@ int cmd_read(cardtool *ct, int argc, char **argv)
 		                                        : "needs one element (TAG or NAME) or --all");
 	sscard_card *card = NULL;
 	sscard_basic *b = NULL;
-	int status = connect_with_keys(ct, keystore, &card, &auth);
+	sscard_rc auth_rc = SSCARD_OK;
+	int status = connect_with_keys(ct, keystore, &card, &auth, &auth_rc);
+	if (status == CT_EXIT_OK && auth_rc != SSCARD_OK) /* read asks for EF06: an error */
+		status = ct_fail(ct, card, auth_rc, "authenticate");
 	if (status == CT_EXIT_OK && !all)
 		status = read_one(ct, card, argv[optind]);
 	else if (status == CT_EXIT_OK) {

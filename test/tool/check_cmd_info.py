@@ -391,6 +391,26 @@ def check_lock_unlock(ct, vectors, tmp):
           "unlock without --card-id: %d %r" % (code, j))
 
 
+def check_info_failed_auth(ct, vectors, tmp):
+    """info --keystore with wrong keys or a forged card still shows EF05
+    and the authentication verdict, exit 1."""
+    keys = {}
+    for name in ("wrong.keys", "v2.keys"):
+        keys[name] = os.path.join(tmp, "auth-" + name)
+        with open(os.path.join(vectors, "sm", name), "rb") as src, \
+                open(keys[name], "wb") as dst:
+            dst.write(src.read())
+        os.chmod(keys[name], 0o600)
+    for card, k, verdict in (("cards/healthy-v3.json", "wrong.keys", "KEYS_MISMATCH"),
+                             ("sm/v2-forged.json", "v2.keys", "NOT_GENUINE")):
+        reader = "sim:" + os.path.join(vectors, card)
+        code, j = run_json(ct, reader, "info", "--keystore", keys[k])
+        check(code == 1 and j.get("authentication") == verdict and j.get("card_number"),
+              "info --keystore on %s: %d %r" % (card, code, j))
+        code, out, err = run(ct, reader, "info", "--keystore", keys[k])
+        check(code == 1 and verdict in out and verdict in err, "info text: %r %r" % (out, err))
+
+
 def check_apdu_script(ct, tmp):
     """APDU scripts are checked whole before the first APDU is sent."""
     v2 = profile(tmp, "v2")
@@ -444,6 +464,7 @@ def main():
         check_keys_open_ef06(ct, vectors, tmp)
         check_diagnose_date(ct, tmp)
         check_lock_unlock(ct, vectors, tmp)
+        check_info_failed_auth(ct, vectors, tmp)
         if os.path.exists("/dev/full"):
             check_output_error(ct, tmp)
         check_pin_unblock(ct, vectors, tmp)
