@@ -409,8 +409,10 @@ sscard_rc sscard_validate_write(const sscard_elem_values *before, const sscard_e
 		rc = sscard_elem_decode(e, bytes, len, shown, sizeof(shown), why, sizeof(why));
 	if (rc != SSCARD_OK)
 		return sscard_detailf(detail, detailsz, rc, "%s", why);
-	sscard_elem_values after = *before;
 	size_t i = sscard_elem_index(e);
+	if (i >= sscard_elem_count())
+		return SSCARD_OK; /* beyond SSSE's own elements (DF04): the codec's shape only */
+	sscard_elem_values after = *before;
 	after.text[i] = shown;
 	after.withheld[i] = false;
 	after.unreadable[i] = false;

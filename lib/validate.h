@@ -57,6 +57,7 @@ bool sscard_validate_related(const sscard_element *x, const sscard_element *y);
  * whatever the flags); the card's data as it would be after the write
  * must have no problem it did not have before (SSCARD_E_DATA_INVALID
  * unless flags has SSCARD_WRITE_FORCE). `detail` names every reason.
+ * Elements beyond SSSE's own (DF04) have no rules but the codec's.
  */
 sscard_rc sscard_validate_write(const sscard_elem_values *before, const sscard_element *e,
                                 const char *text, unsigned flags, char *detail,

@@ -426,6 +426,9 @@ static const wcase wcases[] = {
 	{ "name", "王五", 0, SSCARD_OK, NULL },
 	{ "card_number", "Z00000001", 0, SSCARD_OK, NULL },
 	{ "09", "欧阳修", 0, SSCARD_OK, NULL },
+	/* DF04 elements: the codec's shape only, no SSSE relations */
+	{ "mi_region", "110105", 0, SSCARD_OK, NULL },
+	{ "mi_region", "11A", 0, SSCARD_E_INVALID_ARG, NULL },
 };
 
 static void check_case(sscard_card *card, const wcase *w, size_t c)
