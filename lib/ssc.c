@@ -151,10 +151,8 @@ sscard_rc sscard_ssc_select_ef(sscard_card *card, const sscard_file_info *fi)
  * DF leaves the security state gained in another behind, so nothing is
  * selected that already is.
  */
-static sscard_rc select_df_of(sscard_card *card, const sscard_element *e)
+sscard_rc sscard_ssc_select_app(sscard_card *card, uint16_t fid)
 {
-	uint16_t fid = sscard_file_info_of(e->ef)->df_fid;
-
 	if (fid == 0)
 		return sscard_ssc_select(card, 0);
 	if (card->selected == fid)
@@ -175,6 +173,11 @@ static sscard_rc select_df_of(sscard_card *card, const sscard_element *e)
 	if (rc == SSCARD_OK)
 		card->selected = fid;
 	return rc;
+}
+
+static sscard_rc select_df_of(sscard_card *card, const sscard_element *e)
+{
+	return sscard_ssc_select_app(card, sscard_file_info_of(e->ef)->df_fid);
 }
 
 /* READ RECORD by SFI with record identifier = tag, Le = the element's full
