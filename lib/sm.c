@@ -1012,6 +1012,13 @@ SSCARD_API sscard_rc sscard_write_element(sscard_card *card, sscard_keys *keys,
                                           const char *element, const char *text,
                                           int *written)
 {
+	return sscard_write_element_flags(card, keys, element, text, 0, written);
+}
+
+SSCARD_API sscard_rc sscard_write_element_flags(sscard_card *card, sscard_keys *keys,
+                                                const char *element, const char *text,
+                                                unsigned flags, int *written)
+{
 	const sscard_element *e;
 	uint8_t value[SSCARD_ELEM_VALUE_MAX];
 	char detail[SSCARD_DETAIL_MAX];
@@ -1031,6 +1038,13 @@ SSCARD_API sscard_rc sscard_write_element(sscard_card *card, sscard_keys *keys,
 	rc = sscard_elem_encode(e, text, value, sizeof(value), &len, detail, sizeof(detail));
 	if (rc != SSCARD_OK)
 		return sscard_card_fail(card, rc, "%s", detail);
+	/* the card's data as it would be after the write must still be valid
+	 * (SSN check digit, dates, SSN vs birth date and sex ...): one typo
+	 * must not spoil a good card; SSCARD_WRITE_FORCE for deliberate
+	 * repairs, never past a value's own format */
+	rc = sscard_check_write(card, keys, element, text, flags);
+	if (rc != SSCARD_OK)
+		return rc;
 	rc = sscard_card_begin(card);
 	if (rc != SSCARD_OK)
 		return rc;

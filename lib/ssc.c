@@ -570,12 +570,31 @@ static bool needs_withheld(const sscard_basic *b, const sscard_element *e)
 	return false;
 }
 
-/* Read b; with keys, authenticate and read again when what judging a
- * write of e needs was withheld. */
+/* Read into b what judging a write of e needs: e and the elements the
+ * validation relates to it (the SSN with the birth date and sex, the
+ * issue with the expiry date), not the whole card. */
+static sscard_rc read_related(sscard_card *card, const sscard_element *e, sscard_basic *b)
+{
+	memset(b, 0, sizeof(*b));
+	sscard_rc rc = sscard_ssc_select(card, 0);
+	for (size_t i = 0; rc == SSCARD_OK && i < sscard_elem_count(); i++)
+		if (sscard_validate_related(e, sscard_elem_at(i)))
+			rc = read_into(card, b, i);
+	if (rc != SSCARD_OK) {
+		memset(b, 0, sizeof(*b));
+		return rc;
+	}
+	validate(b);
+	b->read = true;
+	return SSCARD_OK;
+}
+
+/* Read what the check needs; with keys, authenticate and read again when
+ * some of it was withheld. */
 static sscard_rc read_for_check(sscard_card *card, sscard_keys *keys,
                                 const sscard_element *e, sscard_basic *b)
 {
-	sscard_rc rc = sscard_read_basic(card, b);
+	sscard_rc rc = read_related(card, e, b);
 	if (rc != SSCARD_OK || keys == NULL || !needs_withheld(b, e))
 		return rc;
 	rc = sscard_authenticate(card, keys, NULL, NULL);
@@ -585,7 +604,7 @@ static sscard_rc read_for_check(sscard_card *card, sscard_keys *keys,
 		return sscard_card_fail(card, rc, "cannot read the card's data to check the "
 		                        "write: %s", said);
 	}
-	return sscard_read_basic(card, b);
+	return read_related(card, e, b);
 }
 
 SSCARD_API sscard_rc sscard_check_write(sscard_card *card, sscard_keys *keys,

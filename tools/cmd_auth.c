@@ -73,9 +73,8 @@ static int do_write(cardtool *ct, sscard_card *card, sscard_keys *keys, const sm
 	char text[160];
 
 	(void)argc;
-	rc = sscard_check_write(card, keys, argv[0], argv[1], o->force ? SSCARD_WRITE_FORCE : 0);
-	if (rc == SSCARD_OK)
-		rc = sscard_write_element(card, keys, argv[0], argv[1], &written);
+	rc = sscard_write_element_flags(card, keys, argv[0], argv[1],
+	                                o->force ? SSCARD_WRITE_FORCE : 0, &written);
 	if (rc != SSCARD_OK)
 		return ct_fail(ct, card, rc, "write");
 	obj = json_object_new_object();

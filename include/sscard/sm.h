@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include <sscard/card.h>
+#include <sscard/ssc.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -374,6 +375,16 @@ SSCARD_API sscard_rc sscard_pin_reload(sscard_card *card, sscard_keys *keys,
 SSCARD_API sscard_rc sscard_write_element(sscard_card *card, sscard_keys *keys,
                                           const char *element, const char *text,
                                           int *written);
+/* The same with `flags`: SSCARD_WRITE_FORCE (sscard/ssc.h) writes a value
+ * that clashes with the card's other data (a deliberate repair); a value
+ * that fails its own format is refused whatever the flags.
+ * sscard_write_element() is this with 0: before anything is sent, the
+ * card's data as it would be after the write is validated as
+ * sscard_check_write() does, and a write that would make it invalid is
+ * SSCARD_E_DATA_INVALID with the reason in the card's detail. */
+SSCARD_API sscard_rc sscard_write_element_flags(sscard_card *card, sscard_keys *keys,
+                                                const char *element, const char *text,
+                                                unsigned flags, int *written);
 
 #ifdef __cplusplus
 }

@@ -201,12 +201,13 @@ SSCARD_API sscard_rc sscard_basic_check_write(const sscard_basic *b, const char 
                                               char *detail, size_t detailsz);
 
 /*
- * The same on the card: sscard_read_basic(), then, when elements are
- * withheld (a 3.0 card's EF06) and `keys` is not NULL, sscard_authenticate()
- * in SSSE and a second read, so the holder's elements are judged too
- * (without keys, withheld elements are not judged). The reasons are in
- * sscard_card_last_detail(). Errors: as above, or the card's and the
- * authentication's. Sends no write. Call it before sscard_write_element().
+ * The same on the card: the element and the elements the validation
+ * relates to it are read, then, when some are withheld (a 3.0 card's EF06)
+ * and `keys` is not NULL, sscard_authenticate() in SSSE and a second read,
+ * so the holder's elements are judged too (without keys, withheld elements
+ * are not judged). The reasons are in sscard_card_last_detail(). Errors:
+ * as above, or the card's and the authentication's. Sends no write.
+ * sscard_write_element() (sscard/sm.h) runs it before every write.
  */
 SSCARD_API sscard_rc sscard_check_write(sscard_card *card, sscard_keys *keys,
                                         const char *element, const char *text,

@@ -17,10 +17,13 @@
  * RECORD 01 (the card identification code the keys are diversified by),
  * INTERNAL AUTHENTICATE (+ its GET RESPONSE on T=0), GET CHALLENGE,
  * EXTERNAL AUTHENTICATE.
- * write_element (the name): the element read to compare (a write that is
- * not needed is not made), GET CHALLENGE + EXTERNAL AUTHENTICATE with the
- * update key, the plain UPDATE RECORD and the read-back the rules demand;
- * cold, also SELECT (+ FCI) and READ RECORD 01. When the card withholds
+ * write_element (the name): first the check of the value against the
+ * card's data (the element and those related to it, read before anything
+ * is sent: a write that would spoil the card is refused), then the
+ * element read to compare (a write that is not needed is not made), GET
+ * CHALLENGE + EXTERNAL AUTHENTICATE with the update key, the plain UPDATE
+ * RECORD and the read-back the rules demand; cold, also SELECT (+ FCI)
+ * and READ RECORD 01. When the card withholds
  * the element without its read key (3.0 EF06), each read that finds the
  * read key no longer granted costs the refused READ, GET CHALLENGE and
  * EXTERNAL AUTHENTICATE with the read key: the card holds one key's grant
@@ -202,12 +205,20 @@ static op_result op_write(sscard_card *card, const char *profile, int cold)
 		return r;
 	r.rc = sscard_write_element(card, keys, "name", "王五", &written);
 	if (r.rc == SSCARD_OK && written) {
-		long withheld = name_withheld(profile) ? 3 : 0; /* READ 6982, GC, EXT */
+		int withheld = name_withheld(profile);
 		long t0 = sscard_card_protocol(card) == 0 ? 1 : 0;
+		/* the check: (SELECT) the name; a withheld one once more after
+		 * authenticating (cold: SELECT + FCI, READ 01, INTERNAL with its
+		 * answer, GET CHALLENGE, EXTERNAL) */
+		long check = (cold ? 1 : 0) + 1 +
+		             (withheld && cold ? 1 + t0 + 1 + 1 + t0 + 1 + 1 + 1 : 0);
+		/* the write: (SELECT + FCI, READ 01 unless the check's
+		 * authentication taught them), READ, GET CHALLENGE + EXTERNAL
+		 * with the update key, UPDATE, read-back; on a withholding card
+		 * the read-back finds the read key's grant gone (3 more) */
+		long write = (cold && !withheld ? 1 + t0 + 1 : 0) + 5 + (withheld ? 3 : 0);
 
-		/* READ, GC + EXT (update key), UPDATE, READ back; the read-back
-		 * finds the read key's grant gone on a withholding card */
-		r.minimum = 5 + withheld + (cold ? 1 + t0 + 1 + withheld : 0);
+		r.minimum = check + write;
 	}
 	sscard_keys_free(&keys);
 	return r;

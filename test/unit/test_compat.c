@@ -1081,8 +1081,12 @@ static void test_write_card(void **state)
 	                 SSCARD_COMPAT_NO_PSAM);
 	use_keystore("v2.keys", 0600);
 	/* written with the update key and read back by the library */
-	assert_int_equal(write_card(V2_INFO, "SSSEEF06|09|0A|$", "王五|1|", out, sizeof(out)), 0);
+	assert_int_equal(write_card(V2_INFO, "SSSEEF06|09|0A|$", "王五|2|", out, sizeof(out)), 0);
 	assert_string_equal(out, "");
+	/* a sex the social security number contradicts (its 17th digit is
+	 * even: female) would spoil the card: refused before anything is sent */
+	assert_int_equal(write_card(V2_INFO, "SSSEEF06|0A|$", "1|", out, sizeof(out)),
+	                 SSCARD_COMPAT_DATA_MISMATCH);
 	/* framed as iReadCard shows it; only the first file is written */
 	assert_int_equal(write_card(V2_INFO, "SSSEEF06|09|$SSSEEF05|07|$", "SSSEEF06|王五|$", out,
 	                            sizeof(out)), 0);

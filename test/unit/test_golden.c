@@ -237,9 +237,14 @@ static void test_internal_auth_des(void **state)
 static void test_protected_write_des(void **state)
 {
 	const script_step steps[] = {
+		/* the check of the value against the card's data (the card
+		 * number relates to no other element: itself only) */
+		{ "00A404000F7378312E73682EC9E7BBE1B1A3D5CF", "6128", SSCARD_OK },
+		{ "00B207280B", "0709413030303030303139" "9000", SSCARD_OK }, /* A00000019 */
+		/* the write: the FCI for the algorithm, the factors */
 		{ SELECT_SSSE_FCI, FCI("01"), SSCARD_OK },
 		{ READ_CARD_ID, CARD_ID_ANSWER, SSCARD_OK },
-		{ "00B207280B", "0709413030303030303139" "9000", SSCARD_OK }, /* A00000019 */
+		{ "00B207280B", "0709413030303030303139" "9000", SSCARD_OK },
 		{ GET_CHALLENGE, R "9000", SSCARD_OK },
 		/* UKSSSE (04), then the record as field code writes it */
 		{ "0082000410" CG_DES_K3B_R R, "9000", SSCARD_OK },
@@ -254,7 +259,7 @@ static void test_protected_write_des(void **state)
 	assert_int_equal(sscard_write_element(card, keys, "card_number", "B12345678", &written),
 	                 SSCARD_OK);
 	assert_int_equal(written, 1);
-	assert_int_equal(sscard_card_apdu_count(card), 7);
+	assert_int_equal(sscard_card_apdu_count(card), 9);
 	sscard_disconnect(&card);
 	sscard_keys_free(&keys);
 }
