@@ -314,7 +314,11 @@ SSCARD_API sscard_rc sscard_update_element(sscard_card *card, const char *elemen
 	rc = sscard_card_begin(card);
 	if (rc != SSCARD_OK)
 		return rc;
-	rc = select_df_of(card, e);
+	/* the card's data as it would be after the write stays valid (reads
+	 * leave the caller's authentication as it is) */
+	rc = sscard_check_write(card, NULL, element, text, 0);
+	if (rc == SSCARD_OK)
+		rc = select_df_of(card, e);
 	if (rc == SSCARD_OK)
 		rc = update_and_verify(card, e, value, len, verified);
 	sscard_card_end(card);

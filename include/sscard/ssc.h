@@ -125,9 +125,13 @@ SSCARD_API sscard_rc sscard_read_element(sscard_card *card, const char *name,
  * key does not open for reading (a 3.0 card's EF06 wants RKSSSE) cannot
  * be read back: SSCARD_OK with *verified 0 (may be NULL). The DF is selected only when
  * it is not current (selecting would drop the security state). `text` as
- * for sscard_write_element() (sm.h), which authenticates itself.
- * Errors: the codec's (SSCARD_E_INVALID_ARG, SSCARD_E_ENCODING), the
- * card's (SSCARD_E_SECURITY without the update key's authentication).
+ * for sscard_write_element() (sm.h), which authenticates itself. As
+ * there, the value is first judged against the card's data
+ * (sscard_check_write() without keys: withheld elements are not judged).
+ * Errors: the codec's (SSCARD_E_INVALID_ARG, SSCARD_E_ENCODING),
+ * SSCARD_E_DATA_INVALID for a write that would make the card's data
+ * invalid, the card's (SSCARD_E_SECURITY without the update key's
+ * authentication).
  */
 SSCARD_API sscard_rc sscard_update_element(sscard_card *card, const char *element,
                                            const char *text, int *verified);
