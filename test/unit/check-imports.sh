@@ -41,7 +41,7 @@ iconv iconv_open iconv_close dlopen dlsym dlclose dlerror
 socket connect bind listen accept send recv setsockopt getsockopt shutdown
 getaddrinfo freeaddrinfo inet_pton inet_ntop
 __errno_location __ctype_b_loc __ctype_tolower_loc __ctype_toupper_loc
-__assert_fail __stack_chk_fail __cxa_finalize __cxa_atexit __getauxval
+__assert_fail __stack_chk_fail __stack_chk_guard __cxa_finalize __cxa_atexit __getauxval
 '
 
 imports=$("$nm" -D --undefined-only "$lib" | awk '{print $NF}' | grep '@GLIBC_' | sed 's/@.*//' | sort -u)
