@@ -11,6 +11,7 @@
 #include <sscard/ssc.h>
 
 #include "elements.h"
+#include "ssc_int.h"
 #include "internal.h"
 #include "tlv.h"
 #include "validate.h"
@@ -110,7 +111,7 @@ sscard_rc sscard_ssc_select_fci(sscard_card *card, uint8_t *fci, size_t fcisz,
 
 /* SELECT an EF of SSSE by FID (00 A4 00 00 02 EF0D), SSSE being selected:
  * the DF stays current, so SFI reads of its other EFs still work. */
-static sscard_rc select_ef(sscard_card *card, const sscard_file_info *fi)
+sscard_rc sscard_ssc_select_ef(sscard_card *card, const sscard_file_info *fi)
 {
 	const uint8_t fid[2] = { (uint8_t)(fi->fid >> 8), (uint8_t)fi->fid };
 	const sscard_apdu sel = { .cla = 0x00, .ins = 0xA4, .p1 = 0x00, .p2 = 0x00,
@@ -127,20 +128,20 @@ static sscard_rc select_ef(sscard_card *card, const sscard_file_info *fi)
 
 /* READ RECORD by SFI with record identifier = tag, Le = the element's full
  * record, then the strict TLV check. The value is copied to `value`. */
-static sscard_rc read_record(sscard_card *card, const sscard_element *e,
-                             uint8_t value[SSCARD_ELEM_VALUE_MAX], size_t *len)
+sscard_rc sscard_ssc_read_value(sscard_card *card, const sscard_element *e,
+                                uint8_t value[SSCARD_ELEM_VALUE_MAX], size_t *len)
 {
 	const sscard_file_info *fi = sscard_file_info_of(e->ef);
 	/* by SFI and identifier, or (EF0D) by number in the selected EF */
 	const sscard_apdu rr = { .cla = 0x00, .ins = 0xB2,
 	                         .p1 = fi->by_record ? e->record : e->tag,
-	                         .p2 = fi->by_record ? 0x04 : (uint8_t)(e->sfi << 3),
+	                         .p2 = (uint8_t)(fi->by_record ? 0x04u : (unsigned)e->sfi << 3),
 	                         .ne = e->len + 2u };
 	uint8_t resp[256];
 	size_t rlen = 0;
 	char what[48];
 	snprintf(what, sizeof(what), "READ RECORD %02X (%s)", e->tag, e->key);
-	sscard_rc rc = fi->by_record ? select_ef(card, fi) : SSCARD_OK;
+	sscard_rc rc = fi->by_record ? sscard_ssc_select_ef(card, fi) : SSCARD_OK;
 	/* a read by SFI makes that EF current (ISO 7816-4) */
 	if (!fi->by_record && SSC_SSSE_IS_SELECTED(card->selected))
 		card->selected = SSC_SELECTED_SSSE;
@@ -169,7 +170,7 @@ static sscard_rc read_text(sscard_card *card, const sscard_element *e, char *tex
 {
 	uint8_t value[SSCARD_ELEM_VALUE_MAX];
 	size_t len = 0;
-	sscard_rc rc = read_record(card, e, value, &len);
+	sscard_rc rc = sscard_ssc_read_value(card, e, value, &len);
 	if (rc != SSCARD_OK)
 		return rc;
 	char why[SSCARD_DETAIL_MAX];

@@ -1339,8 +1339,8 @@ static void test_psam_external_auth_end_to_end(void **state)
 	assert_string_equal(psam_init(psam, card, 0x67, 0x08, factor), "9000");
 	psam_cryptogram(psam, SSCARD_ALG_SM4, original, cg);
 	sscard_hex_encode(cg, 8, cg_hex, sizeof(cg_hex));
-	strcat(cg_hex, "9000");
-	assert_string_equal(ia, cg_hex);
+	snprintf(cmd, sizeof(cmd), "%s9000", cg_hex);
+	assert_string_equal(ia, cmd);
 	/* the line MAC of APPLICATION BLOCK by the PSAM's STK (46 09) */
 	challenge(card, 8, ch);
 	assert_string_equal(psam_init(psam, card, 0x46, 0x09, ch), "9000");

@@ -222,25 +222,31 @@ static void test_auth_opens_ef06(void **state)
 
 /* ---- two steps: the back end computes (sscard_auth_begin/finish) -------- */
 
-/* The back end's two answers for a request: the external cryptogram over
- * the external values (with RK) and the internal result over the internal
- * ones (with IRK), from Step1's values alone. */
-static void backend_answers(const char *keysfile, const sscard_auth_request *req,
-                            uint8_t cryptogram[8], uint8_t expected[8])
+/* One answer of the back end: the cryptogram, with the keys of `usage`,
+ * over the request's values from `factor` and the original after it. */
+static void backend_answer(const sscard_keystore *ks, const sscard_auth_request *req,
+                           sscard_key_usage usage, sscard_auth_value factor, uint8_t out[8])
 {
-	sscard_keystore *ks = backend_load(keysfile);
 	sscard_div_factors f;
 	size_t len = 0;
 
 	sscard_auth_request_factors(req, &f);
-	backend_cryptogram(ks, SSCARD_KEY_EXTERNAL, &f,
-	                   sscard_auth_request_value(req, SSCARD_AUTH_EXTERNAL_FACTOR, &len),
-	                   sscard_auth_request_value(req, SSCARD_AUTH_EXTERNAL_ORIGINAL, &len),
-	                   cryptogram);
-	backend_cryptogram(ks, SSCARD_KEY_INTERNAL, &f,
-	                   sscard_auth_request_value(req, SSCARD_AUTH_INTERNAL_FACTOR, &len),
-	                   sscard_auth_request_value(req, SSCARD_AUTH_INTERNAL_ORIGINAL, &len),
-	                   expected);
+	backend_cryptogram(ks, usage, &f, sscard_auth_request_value(req, factor, &len),
+	                   sscard_auth_request_value(req, (sscard_auth_value)(factor + 1), &len),
+	                   out);
+}
+
+/* The back end's two answers for a request, from Step1's values alone:
+ * the external cryptogram (RK) and the internal result (IRK); only the
+ * internal one when `cryptogram` is NULL. */
+static void backend_answers(const char *keysfile, const sscard_auth_request *req,
+                            uint8_t cryptogram[8], uint8_t expected[8])
+{
+	sscard_keystore *ks = backend_load(keysfile);
+
+	if (cryptogram)
+		backend_answer(ks, req, SSCARD_KEY_EXTERNAL, SSCARD_AUTH_EXTERNAL_FACTOR, cryptogram);
+	backend_answer(ks, req, SSCARD_KEY_INTERNAL, SSCARD_AUTH_INTERNAL_FACTOR, expected);
 	sscard_keystore_free(ks);
 }
 
@@ -307,17 +313,9 @@ static void test_two_step_genuine(void **state)
 	assert_int_equal(len, 0);
 	assert_non_null(sscard_auth_request_value(req, SSCARD_AUTH_INTERNAL_FACTOR, &len));
 	{
-		uint8_t cg[8], exp[8];
-		sscard_keystore *ks = backend_load("v2.keys");
-		sscard_div_factors fac;
-		size_t l = 0;
+		uint8_t cg[8] = { 0 }, exp[8];
 
-		sscard_auth_request_factors(req, &fac);
-		backend_cryptogram(ks, SSCARD_KEY_INTERNAL, &fac,
-		                   sscard_auth_request_value(req, SSCARD_AUTH_INTERNAL_FACTOR, &l),
-		                   sscard_auth_request_value(req, SSCARD_AUTH_INTERNAL_ORIGINAL, &l),
-		                   exp);
-		sscard_keystore_free(ks);
+		backend_answers("v2.keys", req, NULL, exp);
 		/* only the card is checked; a cryptogram is refused */
 		assert_int_equal(sscard_auth_finish(card, req, cg, 8, exp, 8, &v), SSCARD_E_INVALID_ARG);
 		assert_int_equal(sscard_auth_finish(card, req, NULL, 0, exp, 8, &v), SSCARD_OK);
