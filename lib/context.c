@@ -96,7 +96,7 @@ const char *sscard_ctx_last_detail(const sscard_ctx *ctx)
 
 /* pthread_self() tells threads apart (POSIX; never 0: glibc and musl give
  * the thread's descriptor address). Not gettid(): Linux-only, and glibc
- * declares it only from 2.30 (UOS 20 and Kylin V10 ship 2.28). Not a
+ * declares it only from 2.30 (Debian 10 and its derivatives have 2.28). Not a
  * _Thread_local variable: those break LeakSanitizer when a program
  * dlopen()s and dlclose()s the library, as HIS programs load the compat
  * library. */
