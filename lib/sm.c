@@ -55,18 +55,6 @@ static bool df_fid(const char *df, uint16_t *fid)
 	return false;
 }
 
-/* SELECT an application DF by FID, SSSE being selected. */
-static sscard_rc select_below_ssse(sscard_card *card, uint16_t fid)
-{
-	uint8_t data[2] = { (uint8_t)(fid >> 8), (uint8_t)fid }, resp[RESP_MAX];
-	sscard_apdu a = { 0x00, 0xA4, 0x00, 0x00, data, 2, 256, 0 };
-	size_t n = 0;
-
-	/* below SSSE: the application layer's idea of the selection is stale */
-	card->selected = 0;
-	return sscard_card_cmd(card, "SELECT DF", &a, resp, sizeof(resp), &n);
-}
-
 /*
  * The card identification code (SSSE/EF05 tag 01, read by identifier and
  * SFI). A blank or unreadable one is not an error here: keys diversified
@@ -251,7 +239,7 @@ sscard_rc sscard_sm_open(sscard_card *card, sscard_keys *keys, const char *df,
 	/* SSSE is selected already; an application DF is selected below it */
 	if (fid == 0)
 		return SSCARD_OK;
-	return tolerate_blocked(card, select_below_ssse(card, fid), blocked_ok_of(flags));
+	return tolerate_blocked(card, sscard_ssc_select_app(card, fid), blocked_ok_of(flags));
 }
 
 void sscard_sm_close(sscard_sm *sm)

@@ -13,6 +13,10 @@
 #include "elements.h"
 #include "internal.h"
 
+/* Make SSSE (fid 0) or an application DF below it (00 A4 00 00 02 DF04)
+ * current; nothing is sent for what this connection has selected already,
+ * so the security state gained there stays. */
+sscard_rc sscard_ssc_select_app(sscard_card *card, uint16_t fid);
 /* SELECT an EF of SSSE by FID (EF0D), SSSE being selected; nothing is sent
  * when this connection made it current already. */
 sscard_rc sscard_ssc_select_ef(sscard_card *card, const sscard_file_info *fi);

@@ -378,7 +378,7 @@ static void test_select_forms(void **state)
 	expect(sim, "00A40000023F00", "6104");
 	select_ssse(sim);
 	expect(sim, "00A4090C04DF04EF05", "9000");
-	expect(sim, "00B2012C03", "80010A9000");
+	expect(sim, "00B2012C0A", "81083131303030303030" "9000");
 	/* P2 0C: no answer data */
 	expect(sim, "00A4040C0F7378312E73682EC9E7BBE1B1A3D5CF", "9000");
 	/* errors */

@@ -463,6 +463,54 @@ static void test_write_3des_and_sm4(void **state)
 	write_and_check(fx, V3, fx->v3);
 }
 
+/* A DF04 file behind RK1DF04 (84): authenticating in DF04 opens it, and
+ * the read that follows does not select DF04 again (which would drop the
+ * grant): the profile of healthy-v3 with DF04/EF05 read "ext:84". */
+static void test_df04_read_after_auth(void **state)
+{
+	fixture *fx = *state;
+	char src[512], path[] = "/tmp/sscard-df04-XXXXXX.json", reader[600], text[64];
+	char *json, *at;
+	FILE *f;
+	long n;
+	int fd;
+	sscard_card *card = NULL;
+
+	snprintf(src, sizeof(src), "%s/%s", getenv("SSCARD_VECTORS"), V3);
+	f = fopen(src, "r");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	assert_true(n > 0);
+	rewind(f);
+	json = calloc(1, (size_t)n + 64);
+	assert_non_null(json);
+	assert_int_equal(fread(json, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	at = strstr(json, "\"SSSE/DF04/EF05\": {");
+	assert_non_null(at);
+	at += strlen("\"SSSE/DF04/EF05\": {");
+	{
+		static const char ac[] = "\"read\": \"ext:84\",";
+
+		memmove(at + strlen(ac), at, strlen(at) + 1);
+		memcpy(at, ac, strlen(ac));
+	}
+	fd = mkstemps(path, 5);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, json, strlen(json)), (ssize_t)strlen(json));
+	close(fd);
+	free(json);
+	snprintf(reader, sizeof(reader), "sim:%s", path);
+	assert_int_equal(sscard_connect(fx->ctx, reader, &card), SSCARD_OK);
+	assert_int_equal(sscard_read_element(card, "mi_category", text, sizeof(text)),
+	                 SSCARD_E_SECURITY);
+	assert_int_equal(sscard_authenticate(card, fx->v3, "DF04", NULL), SSCARD_OK);
+	assert_int_equal(sscard_read_element(card, "mi_category", text, sizeof(text)), SSCARD_OK);
+	sscard_disconnect(&card);
+	unlink(path);
+}
+
 /* EF0D (3.0): read freely, written after its own key (UK1SSSE, 0D) by
  * record number in the selected EF, as field code writes it. */
 static void test_write_ef0d(void **state)
@@ -974,6 +1022,7 @@ int main(void)
 		cmocka_unit_test(test_two_step_misuse),
 		cmocka_unit_test(test_write_3des_and_sm4),
 		cmocka_unit_test(test_write_ef0d),
+		cmocka_unit_test(test_df04_read_after_auth),
 		cmocka_unit_test(test_write_refused_without_update_key),
 		cmocka_unit_test(test_torn_write_repaired),
 		cmocka_unit_test(test_lost_before_update_is_not_torn),
