@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The library context: logging, tracing, and the PC/SC slot. */
-#define _GNU_SOURCE /* gettid() */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
+#include <string.h>
 
 #include "internal.h"
 
@@ -95,13 +95,20 @@ const char *sscard_ctx_last_detail(const sscard_ctx *ctx)
 	return ctx ? ctx->detail : "";
 }
 
-/* The kernel's thread id tells threads apart (never 0). Not a
+/* pthread_self() tells threads apart (POSIX; never 0: glibc and musl give
+ * the thread's descriptor address). Not gettid(): Linux-only, and glibc
+ * declares it only from 2.30 (Debian 10 and its derivatives have 2.28). Not a
  * _Thread_local variable: those break LeakSanitizer when a program
  * dlopen()s and dlclose()s the library, as HIS programs load the compat
  * library. */
 static uintptr_t this_thread(void)
 {
-	return (uintptr_t)gettid();
+	pthread_t self = pthread_self();
+	uintptr_t id = 0;
+
+	_Static_assert(sizeof(self) <= sizeof(id), "pthread_t fits in uintptr_t");
+	memcpy(&id, &self, sizeof(self));
+	return id;
 }
 
 sscard_rc sscard_ctx_enter(sscard_ctx *ctx)
