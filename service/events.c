@@ -11,7 +11,14 @@
 
 #include "server.h"
 
-#define KIOSK_OWNER UINT64_MAX /* the reader lock's owner while the kiosk diagnoses */
+
+#define KIOSK_WAIT_MS 2000
+
+static void pause_ms(long ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+}
 
 static const char *const event_names[] = {
 	[SSCARD_EVENT_READER_ADDED] = "readerAdded", [SSCARD_EVENT_READER_REMOVED] = "readerRemoved",
@@ -49,6 +56,19 @@ static void push_event(svc_server *srv, const sscard_event *ev)
 	svc_server_broadcast(srv, text_of(o));
 }
 
+/* A page reading the card just inserted has it for a moment: the
+ * diagnosis follows (the event thread waits at most KIOSK_WAIT_MS). */
+static bool take_briefly(svc_env *env, const char *reader)
+{
+	for (int i = 0; i < KIOSK_WAIT_MS / 10; i++) {
+		if (svc_locks_take(env->locks, reader, SVC_KIOSK_OWNER))
+			return true;
+		pause_ms(10);
+	}
+	svc_log(SVC_LOG_NOTICE, "kiosk: reader \"%s\" busy; not diagnosed", reader);
+	return false;
+}
+
 /* Diagnose the card just inserted (when no page holds the reader). */
 static void kiosk_diagnose(svc_server *srv, const char *reader)
 {
@@ -57,7 +77,7 @@ static void kiosk_diagnose(svc_server *srv, const char *reader)
 	sscard_diag *d = NULL;
 	json_object *o;
 
-	if (!svc_locks_take(env->locks, reader, KIOSK_OWNER))
+	if (!take_briefly(env, reader))
 		return;
 	if (sscard_ctx_new(&ctx) == SSCARD_OK && sscard_diag_new(&d) == SSCARD_OK &&
 	    sscard_diagnose_reader(ctx, reader, d) == SSCARD_OK) {
@@ -73,7 +93,7 @@ static void kiosk_diagnose(svc_server *srv, const char *reader)
 	}
 	sscard_diag_free(&d);
 	sscard_ctx_free(&ctx);
-	svc_locks_give(env->locks, reader, KIOSK_OWNER);
+	svc_locks_give(env->locks, reader, SVC_KIOSK_OWNER);
 }
 
 static void track_readers(svc_env *env, const sscard_event *ev)
@@ -82,12 +102,6 @@ static void track_readers(svc_env *env, const sscard_event *ev)
 		svc_metrics_readers(env->metrics, 1);
 	else if (ev->type == SSCARD_EVENT_READER_REMOVED)
 		svc_metrics_readers(env->metrics, -1);
-}
-
-static void pause_ms(long ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
-	nanosleep(&ts, NULL);
 }
 
 static void *events_main(void *arg)

@@ -67,6 +67,17 @@ bool svc_locks_take(svc_locks *l, const char *reader, uint64_t owner)
 	return ok;
 }
 
+static bool kiosk_holds(svc_locks *l, const char *reader)
+{
+	bool kiosk = false;
+
+	pthread_mutex_lock(&l->mutex);
+	for (size_t i = 0; i < MAX_LOCKS; i++)
+		kiosk = kiosk || (l->held[i].owner == SVC_KIOSK_OWNER && strcmp(l->held[i].reader, reader) == 0);
+	pthread_mutex_unlock(&l->mutex);
+	return kiosk;
+}
+
 void svc_locks_give(svc_locks *l, const char *reader, uint64_t owner)
 {
 	pthread_mutex_lock(&l->mutex);
@@ -245,12 +256,30 @@ static svc_err find_reader(svc_job *job, bool need_card, char reader[SVC_NAME_MA
 	}
 }
 
+static bool kiosk_holds(svc_locks *l, const char *reader);
+
+/* The reader for this job: busy when a page has it; the kiosk's diagnosis
+ * of a card just inserted is waited for (at most the operation timeout). */
+static bool take_reader(svc_job *job, const char *reader)
+{
+	long long deadline = svc_now_ms() + job->env->cfg->timeout_ms;
+	struct timespec pause = { 0, 10 * 1000000L };
+
+	while (!svc_locks_take(job->env->locks, reader, job->session)) {
+		if (!kiosk_holds(job->env->locks, reader) || svc_now_ms() > deadline ||
+		    atomic_load(&job->cancelled))
+			return false;
+		nanosleep(&pause, NULL);
+	}
+	return true;
+}
+
 /* Take the reader, connect, hold the card (a PC/SC transaction). */
 static svc_err open_card(svc_job *job, const char *reader, sscard_card **card)
 {
 	sscard_rc rc;
 
-	if (!svc_locks_take(job->env->locks, reader, job->session))
+	if (!take_reader(job, reader))
 		return SVC_E_READER_BUSY;
 	rc = sscard_connect(job->ctx, reader, card);
 	if (rc == SSCARD_OK)
@@ -387,7 +416,7 @@ static svc_err op_diagnose(svc_job *job)
 		e = find_reader(job, false, reader);
 	if (e != SVC_OK)
 		return e;
-	if (!svc_locks_take(job->env->locks, reader, job->session))
+	if (!take_reader(job, reader))
 		return SVC_E_READER_BUSY;
 	rc = sscard_diag_new(&d);
 	if (rc == SSCARD_OK)
@@ -470,8 +499,10 @@ static svc_err op_step1(svc_job *job)
 		close_card(job, reader, &card);
 		return SVC_E_SERVICE;
 	}
-	*job->hold = (svc_hold){ .ctx = job->ctx, .card = card, .req = areq,
+	*job->hold = (svc_hold){ .ctx = job->ctx, .card = card, .req = areq, .owner = job->session,
 	                         .deadline_ms = svc_now_ms() + job->env->cfg->timeout_ms };
+	pthread_mutex_init(&job->hold->mutex, NULL);
+	pthread_cond_init(&job->hold->cond, NULL);
 	snprintf(job->hold->reader, sizeof(job->hold->reader), "%s", reader);
 	job->ctx = NULL; /* the hold owns it now */
 	return SVC_OK;
@@ -558,17 +589,11 @@ void svc_job_run(svc_job *job)
 	svc_metrics_op(job->env->metrics, job->req.method, job->err, job->seconds);
 }
 
-void svc_hold_release(svc_env *env, svc_hold **hold, uint64_t owner)
+void svc_hold_teardown(svc_env *env, svc_hold *h)
 {
-	svc_hold *h = *hold;
-
-	if (h == NULL)
-		return;
 	sscard_auth_request_free(&h->req);
 	sscard_card_end(h->card);
 	sscard_disconnect(&h->card);
 	sscard_ctx_free(&h->ctx);
-	svc_locks_give(env->locks, h->reader, owner);
-	free(h);
-	*hold = NULL;
+	svc_locks_give(env->locks, h->reader, h->owner);
 }

@@ -29,13 +29,27 @@ typedef struct svc_env {
 	pthread_mutex_t psam_lock; /* one computation on the PSAM at a time */
 } svc_env;
 
-/* A card held between readBasicStep1 and readBasicStep2. */
+/* The reader lock's owner while the kiosk diagnoses an inserted card: a
+ * page's operation waits for it (a moment) instead of failing busy. */
+#define SVC_KIOSK_OWNER UINT64_MAX
+
+/* A card held between readBasicStep1 and readBasicStep2. The library ties
+ * a held card (sscard_card_begin) to its thread, so the thread of Step1
+ * stays with the card: it serves Step2, or the release, and ends. */
+typedef enum svc_hold_cmd { SVC_HOLD_WAIT = 0, SVC_HOLD_STEP2, SVC_HOLD_RELEASE } svc_hold_cmd;
+
 typedef struct svc_hold {
 	sscard_ctx *ctx;
 	sscard_card *card;
 	sscard_auth_request *req;
 	char reader[SVC_NAME_MAX];
+	uint64_t owner;
 	long long deadline_ms;
+	pthread_t thread;              /* set by the loop thread */
+	pthread_mutex_t mutex;
+	pthread_cond_t cond;
+	svc_hold_cmd cmd;
+	struct svc_job *step2;         /* SVC_HOLD_STEP2: the job to run */
 } svc_hold;
 
 typedef struct svc_job {
@@ -59,8 +73,8 @@ typedef struct svc_job {
 
 /* Run the job's operation (blocking; in a worker thread). */
 void svc_job_run(svc_job *job);
-/* Release a hold: end the transaction, disconnect, free the reader. */
-void svc_hold_release(svc_env *env, svc_hold **hold, uint64_t owner);
+/* In the hold's thread: end the transaction, disconnect, free the reader. */
+void svc_hold_teardown(svc_env *env, svc_hold *hold);
 /* Milliseconds of CLOCK_MONOTONIC. */
 long long svc_now_ms(void);
 

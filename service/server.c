@@ -164,6 +164,8 @@ static int session_write(session *s)
 	return 0;
 }
 
+static void hold_end(svc_server *srv, svc_hold **hold);
+
 static unsigned cancel_jobs(svc_server *srv, uint64_t sess, int64_t target)
 {
 	unsigned n = 0;
@@ -183,7 +185,7 @@ static void session_close(svc_server *srv, session *s)
 	session **pp = &srv->sessions;
 
 	cancel_jobs(srv, s->id, -1);
-	svc_hold_release(&srv->env, &s->hold, s->id);
+	hold_end(srv, &s->hold);
 	while (*pp != NULL && *pp != s)
 		pp = &(*pp)->next;
 	if (*pp == s)
@@ -201,12 +203,65 @@ static void session_close(svc_server *srv, session *s)
 
 /* ---- jobs ---------------------------------------------------------------------- */
 
+/* The thread of a successful Step1 stays with its card (ops.h): it runs
+ * the Step2 job or takes the release, tears the hold down, and ends. */
+static void hold_serve(svc_server *srv, svc_hold *h)
+{
+	svc_job *job;
+
+	pthread_mutex_lock(&h->mutex);
+	while (h->cmd == SVC_HOLD_WAIT)
+		pthread_cond_wait(&h->cond, &h->mutex);
+	job = h->cmd == SVC_HOLD_STEP2 ? h->step2 : NULL;
+	pthread_mutex_unlock(&h->mutex);
+	if (job != NULL)
+		svc_job_run(job);
+	svc_hold_teardown(&srv->env, h);
+	if (job != NULL)
+		queue_push(srv, job, NULL);
+}
+
+static void hold_command(svc_hold *h, svc_hold_cmd cmd, svc_job *step2)
+{
+	pthread_mutex_lock(&h->mutex);
+	h->cmd = cmd;
+	h->step2 = step2;
+	pthread_cond_signal(&h->cond);
+	pthread_mutex_unlock(&h->mutex);
+}
+
+static void hold_free(svc_hold **hold)
+{
+	if (*hold == NULL)
+		return;
+	pthread_mutex_destroy(&(*hold)->mutex);
+	pthread_cond_destroy(&(*hold)->cond);
+	free(*hold);
+	*hold = NULL;
+}
+
+/* Release a waiting hold (page gone, Step2 late, shutdown) at once. */
+static void hold_end(svc_server *srv, svc_hold **hold)
+{
+	(void)srv;
+	if (*hold == NULL)
+		return;
+	hold_command(*hold, SVC_HOLD_RELEASE, NULL);
+	pthread_join((*hold)->thread, NULL);
+	hold_free(hold);
+}
+
 static void *job_thread(void *arg)
 {
 	svc_job *job = arg;
+	svc_server *srv = job->server;
+	svc_hold *h;
 
 	svc_job_run(job);
-	queue_push(job->server, job, NULL);
+	h = job->hold; /* Step1's, before the loop may free the job */
+	queue_push(srv, job, NULL);
+	if (h != NULL)
+		hold_serve(srv, h);
 	return NULL;
 }
 
@@ -222,8 +277,9 @@ static svc_err job_prepare(session *s, svc_job *job)
 	if (job->req.method == SVC_M_STEP2) {
 		if (s->hold == NULL)
 			return SVC_E_NO_STEP1;
-		job->hold = s->hold; /* the hold goes with the job; it ends there */
+		job->hold = s->hold; /* the hold's thread runs the job and ends it */
 		job->wait_ctx = job->hold->ctx;
+		job->thread = job->hold->thread;
 		s->hold = NULL;
 		return SVC_OK;
 	}
@@ -247,10 +303,10 @@ static svc_err start_job(svc_server *srv, session *s, const svc_request *req)
 	job->env = &srv->env;
 	e = job_prepare(s, job);
 	job->server = srv;
-	if (e == SVC_OK && pthread_create(&job->thread, NULL, job_thread, job) != 0) {
-		svc_hold_release(&srv->env, &job->hold, s->id);
+	if (e == SVC_OK && req->method == SVC_M_STEP2)
+		hold_command(job->hold, SVC_HOLD_STEP2, job);
+	else if (e == SVC_OK && pthread_create(&job->thread, NULL, job_thread, job) != 0)
 		e = SVC_E_SERVICE;
-	}
 	if (e != SVC_OK) {
 		job_free(job);
 		return e;
@@ -308,15 +364,21 @@ static void log_job(const svc_job *job)
 static void job_finished(svc_server *srv, svc_job *job)
 {
 	session *s = session_find(srv, job->session);
+	svc_hold *h = job->req.method == SVC_M_STEP1 ? job->hold : NULL; /* its thread lives on */
 
-	pthread_join(job->thread, NULL);
 	unlink_job(srv, job);
 	log_job(job);
-	if (s != NULL && job->err == SVC_OK && job->req.method == SVC_M_STEP1) {
-		s->hold = job->hold; /* the card stays held until Step2 */
+	if (h != NULL) {
+		h->thread = job->thread;
 		job->hold = NULL;
+		if (s != NULL)
+			s->hold = h; /* the card stays held until Step2 */
+		else
+			hold_end(srv, &h);
+	} else {
+		pthread_join(job->thread, NULL);
+		hold_free(&job->hold); /* Step2's: its thread tore it down */
 	}
-	svc_hold_release(&srv->env, &job->hold, job->session);
 	if (s != NULL) {
 		char *text = job->err == SVC_OK ? svc_reply_result(&job->req, job->result)
 		                                : svc_reply_error(&job->req, job->err, job->detail);
@@ -355,7 +417,7 @@ static void tick(lws_sorted_usec_list_t *sul)
 	for (session *s = srv->sessions; s != NULL; s = s->next)
 		if (s->hold != NULL && s->hold->deadline_ms < now) {
 			svc_log(SVC_LOG_NOTICE, "readBasicStep1: no Step2 in time; reader released");
-			svc_hold_release(&srv->env, &s->hold, s->id);
+			hold_end(srv, &s->hold);
 		}
 	if (*srv->stop)
 		lws_cancel_service(srv->lws);

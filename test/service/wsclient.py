@@ -96,7 +96,7 @@ class WS:
             m = self.recv()
             if "event" in m and skip_events:
                 continue
-            if m.get("id") == rid or "event" in m:
+            if rid is None or m.get("id") == rid or "event" in m:
                 return m
 
     def wait_event(self, name):
