@@ -4,7 +4,7 @@
 # systemd-analyze (not a single warning), runs sscardd as an unprivileged
 # user, and keeps it on loopback; its ExecStart works with its config path.
 set -u
-unit=$1 sscardd=$2
+unit=$1 sscardd=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "check-unit: $*" >&2; exit 1; }
