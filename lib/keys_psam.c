@@ -256,6 +256,10 @@ static sscard_rc load_map(sscard_ctx *ctx, const char *map_path, sscard_keystore
 	rc = sscard_keystore_load(ctx, map_path, map);
 	if (rc == SSCARD_OK)
 		rc = check_map(ctx, *map);
+	if (rc != SSCARD_OK) {
+		sscard_keystore_free(*map);
+		*map = NULL;
+	}
 	return rc;
 }
 
