@@ -133,7 +133,7 @@ static sscard_rc read_record(sscard_card *card, const sscard_element *e,
 	const sscard_file_info *fi = sscard_file_info_of(e->ef);
 	/* by SFI and identifier, or (EF0D) by number in the selected EF */
 	const sscard_apdu rr = { .cla = 0x00, .ins = 0xB2,
-	                         .p1 = fi->by_record ? e->record : e->tag,
+	                         .p1 = (uint8_t)(fi->by_record ? e->record : e->tag),
 	                         .p2 = fi->by_record ? 0x04 : (uint8_t)(e->sfi << 3),
 	                         .ne = e->len + 2u };
 	uint8_t resp[256];
