@@ -134,7 +134,7 @@ static sscard_rc read_record(sscard_card *card, const sscard_element *e,
 	/* by SFI and identifier, or (EF0D) by number in the selected EF */
 	const sscard_apdu rr = { .cla = 0x00, .ins = 0xB2,
 	                         .p1 = (uint8_t)(fi->by_record ? e->record : e->tag),
-	                         .p2 = fi->by_record ? 0x04 : (uint8_t)(e->sfi << 3),
+	                         .p2 = (uint8_t)(fi->by_record ? 0x04 : e->sfi << 3),
 	                         .ne = e->len + 2u };
 	uint8_t resp[256];
 	size_t rlen = 0;
