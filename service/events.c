@@ -96,8 +96,26 @@ static void kiosk_diagnose(svc_server *srv, const char *reader)
 	svc_locks_give(env->locks, reader, SVC_KIOSK_OWNER);
 }
 
-static void track_readers(svc_env *env, const sscard_event *ev)
+/* Does the reader have a PIN pad? Asked once, when it appears, from this
+ * thread (the one that waits for events). */
+static bool has_pinpad(sscard_ctx *ctx, const char *reader)
 {
+	sscard_reader_list *list = NULL;
+	bool pad = false;
+
+	if (sscard_list_readers(ctx, &list) != SSCARD_OK)
+		return false;
+	for (size_t i = 0; i < sscard_reader_list_count(list); i++)
+		if (strcmp(sscard_reader_list_name(list, i), reader) == 0)
+			pad = (sscard_reader_list_features(list, i) & SSCARD_FEATURE_PINPAD_VERIFY) != 0;
+	sscard_reader_list_free(&list);
+	return pad;
+}
+
+static void track_readers(svc_env *env, sscard_ctx *ctx, const sscard_event *ev)
+{
+	svc_readers_update(&env->readers, ev,
+	                   ev->type == SSCARD_EVENT_READER_ADDED && has_pinpad(ctx, ev->reader));
 	if (ev->type == SSCARD_EVENT_READER_ADDED)
 		svc_metrics_readers(env->metrics, 1);
 	else if (ev->type == SSCARD_EVENT_READER_REMOVED)
@@ -117,7 +135,7 @@ static void *events_main(void *arg)
 		if (rc != SSCARD_OK || !svc_reader_served(env->cfg, ev.reader))
 			continue;
 		svc_log(SVC_LOG_INFO, "event: %s \"%s\"", sscard_event_name(ev.type), ev.reader);
-		track_readers(env, &ev);
+		track_readers(env, e->ctx, &ev);
 		push_event(e->srv, &ev);
 		if (env->cfg->kiosk && ev.type == SSCARD_EVENT_CARD_INSERTED)
 			kiosk_diagnose(e->srv, ev.reader);

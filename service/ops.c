@@ -87,6 +87,52 @@ void svc_locks_give(svc_locks *l, const char *reader, uint64_t owner)
 	pthread_mutex_unlock(&l->mutex);
 }
 
+/* ---- the readers the event thread saw -------------------------------------- */
+
+static size_t seen_index(svc_readers *rs, const char *name)
+{
+	size_t i = 0;
+	while (i < rs->n && strcmp(rs->r[i].name, name) != 0)
+		i++;
+	return i;
+}
+
+void svc_readers_update(svc_readers *rs, const sscard_event *ev, bool pinpad)
+{
+	size_t i;
+
+	pthread_mutex_lock(&rs->mutex);
+	i = seen_index(rs, ev->reader);
+	if (ev->type == SSCARD_EVENT_READER_ADDED && i == rs->n && rs->n < SVC_MAX_SEEN) {
+		snprintf(rs->r[i].name, SVC_NAME_MAX, "%s", ev->reader);
+		rs->r[i].card = false;
+		rs->r[i].pinpad = pinpad;
+		rs->n++;
+	} else if (ev->type == SSCARD_EVENT_READER_REMOVED && i < rs->n) {
+		rs->r[i] = rs->r[--rs->n];
+	} else if (i < rs->n) {
+		rs->r[i].card = ev->type == SSCARD_EVENT_CARD_INSERTED;
+	}
+	pthread_mutex_unlock(&rs->mutex);
+}
+
+json_object *svc_readers_json(svc_readers *rs)
+{
+	json_object *o = json_object_new_object(), *arr = json_object_new_array();
+
+	pthread_mutex_lock(&rs->mutex);
+	for (size_t i = 0; i < rs->n; i++) {
+		json_object *r = json_object_new_object();
+		json_object_object_add(r, "name", json_object_new_string(rs->r[i].name));
+		json_object_object_add(r, "cardPresent", json_object_new_boolean(rs->r[i].card));
+		json_object_object_add(r, "pinPad", json_object_new_boolean(rs->r[i].pinpad));
+		json_object_array_add(arr, r);
+	}
+	pthread_mutex_unlock(&rs->mutex);
+	json_object_object_add(o, "readers", arr);
+	return o;
+}
+
 /* ---- result builders --------------------------------------------------------- */
 
 void svc_atr_hist_hex(const uint8_t *atr, size_t len, char *out, size_t outsz)
@@ -351,32 +397,8 @@ static svc_err read_into(svc_job *job, sscard_card *card, const char *reader, co
 
 static svc_err op_list_readers(svc_job *job)
 {
-	sscard_reader_list *list = NULL;
-	sscard_rc rc = sscard_list_readers(job->ctx, &list);
-	json_object *arr;
-
-	if (rc != SSCARD_OK && rc != SSCARD_E_NO_READER) {
-		job_fail(job, svc_err_from_rc(rc), rc);
-		return job->err;
-	}
-	arr = json_object_new_array();
-	for (size_t i = 0; i < sscard_reader_list_count(list); i++) {
-		const char *name = sscard_reader_list_name(list, i);
-		json_object *r;
-		if (!svc_reader_served(job->env->cfg, name))
-			continue;
-		r = json_object_new_object();
-		json_object_object_add(r, "name", json_object_new_string(name));
-		json_object_object_add(r, "cardPresent",
-		                       json_object_new_boolean(sscard_reader_list_card_present(list, i)));
-		json_object_object_add(r, "pinPad", json_object_new_boolean(
-		        (sscard_reader_list_features(list, i) & SSCARD_FEATURE_PINPAD_VERIFY) != 0));
-		json_object_array_add(arr, r);
-	}
-	sscard_reader_list_free(&list);
-	job->result = json_object_new_object();
-	json_object_object_add(job->result, "readers", arr);
-	return SVC_OK;
+	job->result = svc_readers_json(&job->env->readers);
+	return job->result != NULL ? SVC_OK : SVC_E_SERVICE;
 }
 
 static svc_err op_read_basic(svc_job *job)

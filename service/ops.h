@@ -21,8 +21,26 @@ void svc_locks_free(svc_locks **l);
 bool svc_locks_take(svc_locks *l, const char *reader, uint64_t owner);
 void svc_locks_give(svc_locks *l, const char *reader, uint64_t owner);
 
+/* The served readers as the event thread saw them: listReaders answers
+ * from here, without PC/SC calls of its own (pcsc-lite 1.9.9's client
+ * crashes when a feature query's SCardDisconnect in one thread meets
+ * SCardGetStatusChange in another). */
+#define SVC_MAX_SEEN 16u
+typedef struct svc_readers {
+	pthread_mutex_t mutex;
+	struct { char name[SVC_NAME_MAX]; bool card, pinpad; } r[SVC_MAX_SEEN];
+	size_t n;
+} svc_readers;
+
+/* The event thread's updates, one per event (pinpad: the reader's
+ * PIN-pad feature, for READER_ADDED). */
+void svc_readers_update(svc_readers *rs, const sscard_event *ev, bool pinpad);
+/* {"readers": [{"name", "cardPresent", "pinPad"}]} */
+json_object *svc_readers_json(svc_readers *rs);
+
 /* What every operation shares. */
 typedef struct svc_env {
+	svc_readers readers;
 	const svc_config *cfg;
 	svc_locks *locks;
 	svc_metrics *metrics;

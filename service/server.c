@@ -748,13 +748,17 @@ static bool rate_ok(svc_server *srv, session *s)
 	return true;
 }
 
-static void refuse_message(svc_server *srv, session *s, svc_err e, svc_reject why)
+/* Refuse a message unheard; its id (when it has one) goes with the
+ * answer, so the page knows which request it was. */
+static void refuse_message(svc_server *srv, session *s, svc_err e, svc_reject why, bool whole)
 {
-	svc_request none;
+	svc_request req;
 
-	memset(&none, 0, sizeof(none));
+	memset(&req, 0, sizeof(req));
+	if (whole)
+		(void)svc_rpc_parse(srv->cfg, s->rx, s->rx_len, &req);
 	svc_metrics_reject(srv->env.metrics, why);
-	session_send(s, svc_reply_error(&none, e, NULL), false);
+	session_send(s, svc_reply_error(&req, e, NULL), false);
 }
 
 static void ws_receive(svc_server *srv, struct lws *wsi, session *s, const void *in, size_t len)
@@ -770,9 +774,9 @@ static void ws_receive(svc_server *srv, struct lws *wsi, session *s, const void 
 	if (!lws_is_final_fragment(wsi))
 		return;
 	if (s->rx_overflow)
-		refuse_message(srv, s, SVC_E_TOO_LARGE, SVC_REJ_SIZE);
+		refuse_message(srv, s, SVC_E_TOO_LARGE, SVC_REJ_SIZE, false);
 	else if (!rate_ok(srv, s))
-		refuse_message(srv, s, SVC_E_RATE_LIMITED, SVC_REJ_RATE);
+		refuse_message(srv, s, SVC_E_RATE_LIMITED, SVC_REJ_RATE, true);
 	else
 		svc_rpc_handle(srv->cfg, &rpc_ops, &c, s->rx, s->rx_len);
 	s->rx_len = 0;
@@ -964,6 +968,7 @@ int svc_server_run(const svc_config *cfg, volatile sig_atomic_t *stop)
 	srv.env.metrics = svc_metrics_new();
 	pthread_mutex_init(&srv.qlock, NULL);
 	pthread_mutex_init(&srv.env.psam_lock, NULL);
+	pthread_mutex_init(&srv.env.readers.mutex, NULL);
 	if (srv.env.locks == NULL || srv.env.metrics == NULL || start(&srv) != 0 ||
 	    svc_events_start(&srv) != 0)
 		rc = -1;
@@ -979,6 +984,7 @@ int svc_server_run(const svc_config *cfg, volatile sig_atomic_t *stop)
 	free_queue(&srv);
 	pthread_mutex_destroy(&srv.qlock);
 	pthread_mutex_destroy(&srv.env.psam_lock);
+	pthread_mutex_destroy(&srv.env.readers.mutex);
 	svc_metrics_free(&srv.env.metrics);
 	svc_locks_free(&srv.env.locks);
 	return rc;

@@ -468,6 +468,37 @@ static void test_reader_locks(void **state)
 	assert_null(l);
 }
 
+static void test_seen_readers(void **state)
+{
+	static svc_readers rs; /* zeroed */
+	sscard_event ev = { .type = SSCARD_EVENT_READER_ADDED, .reader = "R 00" };
+	json_object *o;
+	(void)state;
+
+	pthread_mutex_init(&rs.mutex, NULL);
+	svc_readers_update(&rs, &ev, true);
+	ev.type = SSCARD_EVENT_CARD_INSERTED;
+	svc_readers_update(&rs, &ev, false);
+	snprintf(ev.reader, sizeof(ev.reader), "R 01");
+	ev.type = SSCARD_EVENT_READER_ADDED;
+	svc_readers_update(&rs, &ev, false);
+	o = svc_readers_json(&rs);
+	assert_string_equal(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN),
+	                    "{\"readers\":[{\"name\":\"R 00\",\"cardPresent\":true,\"pinPad\":true},"
+	                    "{\"name\":\"R 01\",\"cardPresent\":false,\"pinPad\":false}]}");
+	json_object_put(o);
+	snprintf(ev.reader, sizeof(ev.reader), "R 00");
+	ev.type = SSCARD_EVENT_CARD_REMOVED;
+	svc_readers_update(&rs, &ev, false);
+	ev.type = SSCARD_EVENT_READER_REMOVED;
+	svc_readers_update(&rs, &ev, false);
+	o = svc_readers_json(&rs);
+	assert_string_equal(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN),
+	                    "{\"readers\":[{\"name\":\"R 01\",\"cardPresent\":false,\"pinPad\":false}]}");
+	json_object_put(o);
+	pthread_mutex_destroy(&rs.mutex);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -479,7 +510,7 @@ int main(void)
 		cmocka_unit_test(test_dispatcher),      cmocka_unit_test(test_errors_table),
 		cmocka_unit_test(test_metrics),         cmocka_unit_test(test_basic_json),
 		cmocka_unit_test(test_withheld_json),   cmocka_unit_test(test_diag_json),
-		cmocka_unit_test(test_reader_locks),
+		cmocka_unit_test(test_reader_locks),    cmocka_unit_test(test_seen_readers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
