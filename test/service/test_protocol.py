@@ -299,12 +299,39 @@ def t_metrics(svc):
 def t_log_clean(svc):
     log = svc.log()
     check("readBasic: OK" in log, "the log says nothing")
-    for secret in (SSN, NAME, "A00000019"):
+    secrets = (SSN, NAME, "A00000019")
+    for secret in secrets:
         check(secret not in log, "%s in the log" % secret)
     check(all(re.match(r"^<[0-7]>", l) for l in log.splitlines() if l), "not journald priority lines")
 
 
+def t_psam_keys(svc):
+    """The PSAM in the second slot opens EF06 and is never served to pages."""
+    w = svc.ws()
+    readers = [r["name"] for r in w.call("listReaders")["result"]["readers"]]
+    check(readers == [os.environ["SSCARD_SANDBOX_READER"]], readers)
+    r = w.call("readBasic")["result"]
+    check(r["name"] == NAME and r["authentication"] == "GENUINE", r)
+    m = w.call("readBasic", {"reader": os.environ["SSCARD_SANDBOX_READER2"]})
+    check(m["error"]["code"] == "NO_READER", m)  # the PSAM slot is no reader for pages
+    w.close()
+
+
+def main_psam():
+    svc = harness.Service(BUILD, SRC, "psam = %s\n" % os.environ["SSCARD_SANDBOX_READER2"], keystore=False)
+    wait_kiosk(svc)
+    try:
+        harness.run([t_psam_keys, t_log_clean, lambda s: check(s.stop() == 0, "exit status")], svc)
+    finally:
+        if svc.stop() != 0:
+            print(svc.log()[-3000:])
+            sys.exit(1)
+
+
 def main():
+    if len(sys.argv) > 3 and sys.argv[3] == "psam":
+        main_psam()
+        return
     svc = harness.Service(BUILD, SRC, "origin = %s\nvendor_shim = yes\nmax_connections = 12\n" % OTHER)
     wait_kiosk(svc)
     checks = [t_loopback_only, t_status, t_host_header, t_origin_http, t_simple_request_refused,

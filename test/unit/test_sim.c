@@ -1305,7 +1305,7 @@ static void test_psam_external_auth_end_to_end(void **state)
 	uint8_t ch[8], cg[8], want[8], rk[SSCARD_KEY_LEN], stk[SSCARD_KEY_LEN], pk[SSCARD_KEY_LEN],
 		mac[SSCARD_MAC_LEN], mine[SSCARD_MAC_LEN];
 	uint8_t blk[13] = { 0x84, 0x1E, 0x00, 0x00, 0x04 };
-	char cmd[120], cg_hex[17], orig_hex[17], ia[40];
+	char cmd[120], cg_hex[21], orig_hex[17], ia[40];
 	const char *got;
 
 	(void)state;
