@@ -32,12 +32,24 @@ typedef enum sscard_format {
 typedef enum sscard_ef {
 	SSCARD_EF_SSSE_05 = 1, /* SSSE/EF05 card identification */
 	SSCARD_EF_SSSE_06 = 2, /* SSSE/EF06 holder identity */
-	SSCARD_EF_SSSE_0D = 3  /* SSSE/EF0D person identification (3.0) */
+	SSCARD_EF_SSSE_0D = 3, /* SSSE/EF0D person identification (3.0) */
+	SSCARD_EF_DF04_05 = 4, /* SSSE/DF04/EF05 medical insurance basic data */
+	SSCARD_EF_DF04_06 = 5  /* SSSE/DF04/EF06 offline settlement */
 } sscard_ef;
 
+/*
+ * One file of data elements. Files of an application DF (df_fid != 0)
+ * are reached by SELECT SSSE, then SELECT DF by FID
+ * (00 A4 00 00 02 <df_fid>), then READ RECORD by SFI and tag as in SSSE.
+ * Keys of DF04 (design.md s.4 key index table): read RK1DF04 (card key
+ * 84, PSAM 67/2D; EF05: PIN or RK1DF04, EF06: PIN and RK1DF04); update
+ * EF05 UK1DF04 (85, PSAM 48/49), EF06 UK2DF04 (86, PSAM 47/2A): the
+ * keystore's "update" key of DF04 is UK1DF04; UK2DF04 has no usage of
+ * its own yet, so DF04/EF06 is not writable (compat refuses it).
+ */
 typedef struct sscard_file_info {
 	sscard_ef ef;
-	const char *name;  /* "SSSE/EF05", as cardtool and profiles spell it */
+	const char *name;  /* "SSSE/EF05", "SSSE/DF04/EF05", as cardtool and profiles spell it */
 	uint16_t fid;      /* 0xEF05 */
 	uint8_t sfi;       /* short file identifier, 1..30 */
 	const char *label_zh;
@@ -47,6 +59,8 @@ typedef struct sscard_file_info {
 	bool by_record;               /* addressed as field code does: SELECT
 	                                 the EF by FID, then records by number
 	                                 (P2 04), not by SFI and tag */
+	uint16_t df_fid;              /* 0 (SSSE, selected by name) or the
+	                                 application DF's FID, 0xDF04 */
 } sscard_file_info;
 
 typedef struct sscard_element {
@@ -75,12 +89,19 @@ typedef struct sscard_element {
 
 /* ---- the table ---------------------------------------------------------- */
 
+/* The elements of SSSE itself: rows 0 .. sscard_elem_count()-1, what
+ * sscard_read_basic() reads, validates and reports (arrays of
+ * SSCARD_ELEM_SLOTS). */
 size_t sscard_elem_count(void);
-/* i-th element in table order (EF05 then EF06, record order); NULL past
- * the end. */
+/* Every row: SSSE's, then those of application DFs (DF04), which are
+ * read and written one at a time, never by sscard_read_basic(). */
+size_t sscard_elem_count_all(void);
+/* i-th element in table order (SSSE EF05, EF06, EF0D, then DF04 EF05,
+ * EF06; record order); NULL past the end of all rows. */
 const sscard_element *sscard_elem_at(size_t i);
 /* Index of e in the table (e must come from the table). */
 size_t sscard_elem_index(const sscard_element *e);
+/* By tag, among all rows (tags are unique across the table). */
 const sscard_element *sscard_elem_by_tag(uint8_t tag);
 const sscard_element *sscard_elem_by_key(const char *key);
 /* Accepts a key ("ssn"), a hex tag ("08", "0x08", "4E") or an English

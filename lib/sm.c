@@ -17,6 +17,7 @@
 #include "internal.h"
 #include "keys.h"
 #include "sm_int.h"
+#include "ssc_int.h"
 #include "tlv.h"
 
 /* The DFs a key can live in: SSSE by name, the applications by FID. */
@@ -52,18 +53,6 @@ static bool df_fid(const char *df, uint16_t *fid)
 			return true;
 		}
 	return false;
-}
-
-/* SELECT an application DF by FID, SSSE being selected. */
-static sscard_rc select_below_ssse(sscard_card *card, uint16_t fid)
-{
-	uint8_t data[2] = { (uint8_t)(fid >> 8), (uint8_t)fid }, resp[RESP_MAX];
-	sscard_apdu a = { 0x00, 0xA4, 0x00, 0x00, data, 2, 256, 0 };
-	size_t n = 0;
-
-	/* below SSSE: the application layer's idea of the selection is stale */
-	card->selected = 0;
-	return sscard_card_cmd(card, "SELECT DF", &a, resp, sizeof(resp), &n);
 }
 
 /*
@@ -250,7 +239,7 @@ sscard_rc sscard_sm_open(sscard_card *card, sscard_keys *keys, const char *df,
 	/* SSSE is selected already; an application DF is selected below it */
 	if (fid == 0)
 		return SSCARD_OK;
-	return tolerate_blocked(card, select_below_ssse(card, fid), blocked_ok_of(flags));
+	return tolerate_blocked(card, sscard_ssc_select_app(card, fid), blocked_ok_of(flags));
 }
 
 void sscard_sm_close(sscard_sm *sm)
@@ -926,60 +915,19 @@ SSCARD_API sscard_rc sscard_pin_reload(sscard_card *card, sscard_keys *keys, con
 
 /* ---- protected writes ---------------------------------------------------- */
 
-/* Make the element's EF current when it is addressed by record number
- * (EF0D: 00 A4 00 00 02 EF0D, as field code does). */
-static sscard_rc select_ef(sscard_card *card, const sscard_file_info *fi)
-{
-	uint8_t fid[2] = { (uint8_t)(fi->fid >> 8), (uint8_t)fi->fid }, resp[RESP_MAX];
-	sscard_apdu a = { 0x00, 0xA4, 0x00, 0x00, fid, 2, 0, 0 };
-	size_t n = 0;
-
-	return sscard_card_cmd(card, "SELECT EF", &a, resp, sizeof(resp), &n);
-}
-
-/* READ RECORD by identifier (the tag) and SFI, or by number in the
- * selected EF; the value into `value`. */
-static sscard_rc read_element(sscard_card *card, const sscard_element *e,
-                              uint8_t value[SSCARD_ELEM_VALUE_MAX], size_t *len)
-{
-	const sscard_file_info *fi = sscard_file_info_of(e->ef);
-	sscard_apdu a = { 0x00, 0xB2, e->tag, (uint8_t)(e->sfi << 3), NULL, 0, 2u + e->len, 0 };
-	uint8_t resp[RESP_MAX];
-	char detail[SSCARD_DETAIL_MAX];
-	sscard_tlv tlv;
-	size_t n = 0;
-	sscard_rc rc = SSCARD_OK;
-
-	if (fi->by_record) {
-		a.p1 = e->record;
-		a.p2 = 0x04;
-		rc = select_ef(card, fi);
-	}
-	if (rc == SSCARD_OK)
-		rc = sscard_card_cmd(card, "READ RECORD", &a, resp, sizeof(resp), &n);
-	if (rc != SSCARD_OK)
-		return rc;
-	rc = sscard_tlv_parse_record(resp, n, e->tag, e->len, &tlv, detail, sizeof(detail));
-	if (rc != SSCARD_OK)
-		return sscard_card_fail(card, rc, "%s", detail);
-	memcpy(value, tlv.value, tlv.len);
-	*len = tlv.len;
-	return SSCARD_OK;
-}
-
 /* Read, authenticating with the read key first when the file needs it
  * (3.0 cards' EF06: RKSSSE). */
 static sscard_rc read_element_auth(sscard_sm *sm, const sscard_element *e,
                                    uint8_t value[SSCARD_ELEM_VALUE_MAX], size_t *len)
 {
-	sscard_rc rc = read_element(sm->card, e, value, len);
+	sscard_rc rc = sscard_ssc_read_value(sm->card, e, value, len);
 
 	if (rc != SSCARD_E_SECURITY)
 		return rc;
 	rc = sm_external(sm, SSCARD_KEY_EXTERNAL, "READ RECORD");
 	if (rc != SSCARD_OK)
 		return rc;
-	return read_element(sm->card, e, value, len);
+	return sscard_ssc_read_value(sm->card, e, value, len);
 }
 
 static bool same_value(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
@@ -1011,7 +959,7 @@ static sscard_rc update_element(sscard_sm *sm, const sscard_element *e,
 	if (rc == SSCARD_OK && fi->by_record) {
 		a.p1 = e->record;
 		a.p2 = 0x04;
-		rc = select_ef(sm->card, fi);
+		rc = sscard_ssc_select_ef(sm->card, fi);
 	}
 	if (rc != SSCARD_OK)
 		return rc; /* nothing written yet: the error as it is */

@@ -11,11 +11,13 @@
 #include <sscard/ssc.h>
 
 #include "elements.h"
+#include "ssc_int.h"
 #include "internal.h"
 #include "tlv.h"
 #include "validate.h"
 
-/* card->selected values owned by this module (0 = unknown). */
+/* card->selected values owned by this module (0 = unknown): SSSE, or an
+ * application DF below it by its FID (0xDF04). */
 enum { SSC_SELECTED_SSSE = 1 };
 /* SSSE selected with one of its EFs current by SELECT (EF0D): its FID in
  * the bits above, so records by number need no second SELECT. */
@@ -32,6 +34,11 @@ static const uint8_t ssse_name[] = {
 SSCARD_API size_t sscard_element_count(void)
 {
 	return sscard_elem_count();
+}
+
+SSCARD_API size_t sscard_element_count_all(void)
+{
+	return sscard_elem_count_all();
 }
 
 SSCARD_API int sscard_element_find(const char *name)
@@ -68,6 +75,18 @@ SSCARD_API const char *sscard_element_file(size_t i)
 {
 	const sscard_element *e = sscard_elem_at(i);
 	return e != NULL ? sscard_file_info_of(e->ef)->name : NULL;
+}
+
+SSCARD_API const char *sscard_element_format(size_t i)
+{
+	const sscard_element *e = sscard_elem_at(i);
+	return e != NULL ? sscard_format_name(e->format) : NULL;
+}
+
+SSCARD_API int sscard_element_length(size_t i)
+{
+	const sscard_element *e = sscard_elem_at(i);
+	return e != NULL ? e->len : -1;
 }
 
 /* ---- selection and one record ------------------------------------------------ */
@@ -110,7 +129,7 @@ sscard_rc sscard_ssc_select_fci(sscard_card *card, uint8_t *fci, size_t fcisz,
 
 /* SELECT an EF of SSSE by FID (00 A4 00 00 02 EF0D), SSSE being selected:
  * the DF stays current, so SFI reads of its other EFs still work. */
-static sscard_rc select_ef(sscard_card *card, const sscard_file_info *fi)
+sscard_rc sscard_ssc_select_ef(sscard_card *card, const sscard_file_info *fi)
 {
 	const uint8_t fid[2] = { (uint8_t)(fi->fid >> 8), (uint8_t)fi->fid };
 	const sscard_apdu sel = { .cla = 0x00, .ins = 0xA4, .p1 = 0x00, .p2 = 0x00,
@@ -125,22 +144,57 @@ static sscard_rc select_ef(sscard_card *card, const sscard_file_info *fi)
 	return rc;
 }
 
+/*
+ * Make the DF holding `e`'s file current: SSSE by name, or an application
+ * DF by FID below SSSE (00 A4 00 00 02 DF04, design.md s.4). Selecting a
+ * DF leaves the security state gained in another behind, so nothing is
+ * selected that already is.
+ */
+sscard_rc sscard_ssc_select_app(sscard_card *card, uint16_t fid)
+{
+	if (fid == 0)
+		return sscard_ssc_select(card, 0);
+	if (card->selected == fid)
+		return SSCARD_OK;
+	sscard_rc rc = sscard_ssc_select(card, 0);
+	if (rc != SSCARD_OK)
+		return rc;
+	const uint8_t data[2] = { (uint8_t)(fid >> 8), (uint8_t)fid };
+	/* no Le, as for SSSE: a 61xx answer is success as it is */
+	const sscard_apdu select = { .cla = 0x00, .ins = 0xA4, .p1 = 0x00, .p2 = 0x00,
+	                             .data = data, .nc = sizeof(data) };
+	uint8_t resp[2];
+	size_t rlen = 0;
+	char what[24];
+	snprintf(what, sizeof(what), "SELECT %04X", (unsigned)fid);
+	card->selected = 0;
+	rc = sscard_card_cmd(card, what, &select, resp, sizeof(resp), &rlen);
+	if (rc == SSCARD_OK)
+		card->selected = fid;
+	return rc;
+}
+
+static sscard_rc select_df_of(sscard_card *card, const sscard_element *e)
+{
+	return sscard_ssc_select_app(card, sscard_file_info_of(e->ef)->df_fid);
+}
+
 /* READ RECORD by SFI with record identifier = tag, Le = the element's full
  * record, then the strict TLV check. The value is copied to `value`. */
-static sscard_rc read_record(sscard_card *card, const sscard_element *e,
-                             uint8_t value[SSCARD_ELEM_VALUE_MAX], size_t *len)
+sscard_rc sscard_ssc_read_value(sscard_card *card, const sscard_element *e,
+                                uint8_t value[SSCARD_ELEM_VALUE_MAX], size_t *len)
 {
 	const sscard_file_info *fi = sscard_file_info_of(e->ef);
 	/* by SFI and identifier, or (EF0D) by number in the selected EF */
 	const sscard_apdu rr = { .cla = 0x00, .ins = 0xB2,
-	                         .p1 = (uint8_t)(fi->by_record ? e->record : e->tag),
-	                         .p2 = (uint8_t)(fi->by_record ? 0x04 : e->sfi << 3),
+	                         .p1 = fi->by_record ? e->record : e->tag,
+	                         .p2 = (uint8_t)(fi->by_record ? 0x04u : (unsigned)e->sfi << 3),
 	                         .ne = e->len + 2u };
 	uint8_t resp[256];
 	size_t rlen = 0;
 	char what[48];
 	snprintf(what, sizeof(what), "READ RECORD %02X (%s)", e->tag, e->key);
-	sscard_rc rc = fi->by_record ? select_ef(card, fi) : SSCARD_OK;
+	sscard_rc rc = fi->by_record ? sscard_ssc_select_ef(card, fi) : SSCARD_OK;
 	/* a read by SFI makes that EF current (ISO 7816-4) */
 	if (!fi->by_record && SSC_SSSE_IS_SELECTED(card->selected))
 		card->selected = SSC_SELECTED_SSSE;
@@ -169,7 +223,7 @@ static sscard_rc read_text(sscard_card *card, const sscard_element *e, char *tex
 {
 	uint8_t value[SSCARD_ELEM_VALUE_MAX];
 	size_t len = 0;
-	sscard_rc rc = read_record(card, e, value, &len);
+	sscard_rc rc = sscard_ssc_read_value(card, e, value, &len);
 	if (rc != SSCARD_OK)
 		return rc;
 	char why[SSCARD_DETAIL_MAX];
@@ -192,9 +246,76 @@ SSCARD_API sscard_rc sscard_read_element(sscard_card *card, const char *name,
 	sscard_rc rc = sscard_card_begin(card);
 	if (rc != SSCARD_OK)
 		return rc;
-	rc = sscard_ssc_select(card, 0);
+	rc = select_df_of(card, e);
 	if (rc == SSCARD_OK)
 		rc = read_text(card, e, text, textsz);
+	sscard_card_end(card);
+	return rc;
+}
+
+/* ---- a plain write in the current security state ------------------------------- */
+
+/* UPDATE RECORD 00 DC <tag> <SFI<<3> (EF0D: <record> 04 in the selected
+ * EF) Lc <tag len value>, then the record read back and compared. */
+static sscard_rc update_and_verify(sscard_card *card, const sscard_element *e,
+                                   const uint8_t *value, size_t len, int *verified)
+{
+	const sscard_file_info *fi = sscard_file_info_of(e->ef);
+	uint8_t rec[2 + SSCARD_ELEM_VALUE_MAX], back[SSCARD_ELEM_VALUE_MAX], resp[2];
+	size_t rlen = 0, blen = 0;
+	rec[0] = e->tag;
+	rec[1] = (uint8_t)len;
+	memcpy(rec + 2, value, len);
+	const sscard_apdu up = { .cla = 0x00, .ins = 0xDC,
+	                         .p1 = fi->by_record ? e->record : e->tag,
+	                         .p2 = (uint8_t)(fi->by_record ? 0x04u : (unsigned)e->sfi << 3),
+	                         .data = rec, .nc = 2 + len };
+	sscard_rc rc = fi->by_record ? sscard_ssc_select_ef(card, fi) : SSCARD_OK;
+	if (rc == SSCARD_OK)
+		rc = sscard_card_cmd(card, "UPDATE RECORD", &up, resp, sizeof(resp), &rlen);
+	if (rc == SSCARD_OK) {
+		rc = sscard_ssc_read_value(card, e, back, &blen);
+		/* the update key does not open the file for reading (a 3.0
+		 * card's EF06 wants RKSSSE): written, not verified */
+		if (rc == SSCARD_E_SECURITY) {
+			sscard_card_clear_detail(card);
+			return SSCARD_OK;
+		}
+		*verified = rc == SSCARD_OK;
+	}
+	if (rc == SSCARD_OK && (blen != len || memcmp(back, value, len) != 0))
+		rc = sscard_card_fail(card, SSCARD_E_VERIFY_FAILED,
+		                      "%s (tag %02X): the card reads back another value", e->key,
+		                      e->tag);
+	return rc;
+}
+
+SSCARD_API sscard_rc sscard_update_element(sscard_card *card, const char *element,
+                                           const char *text, int *verified)
+{
+	const sscard_element *e = sscard_elem_lookup(element);
+	uint8_t value[SSCARD_ELEM_VALUE_MAX];
+	char detail[SSCARD_DETAIL_MAX];
+	size_t len = 0;
+	int dummy = 0;
+	if (verified == NULL)
+		verified = &dummy;
+	*verified = 0;
+	if (card == NULL || text == NULL)
+		return SSCARD_E_INVALID_ARG;
+	if (e == NULL)
+		return sscard_card_fail(card, SSCARD_E_INVALID_ARG, "no data element \"%s\"",
+		                        element ? element : "(null)");
+	sscard_rc rc = sscard_elem_encode(e, text, value, sizeof(value), &len, detail,
+	                                  sizeof(detail));
+	if (rc != SSCARD_OK)
+		return sscard_card_fail(card, rc, "%s", detail);
+	rc = sscard_card_begin(card);
+	if (rc != SSCARD_OK)
+		return rc;
+	rc = select_df_of(card, e);
+	if (rc == SSCARD_OK)
+		rc = update_and_verify(card, e, value, len, verified);
 	sscard_card_end(card);
 	return rc;
 }

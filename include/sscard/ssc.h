@@ -35,7 +35,15 @@ extern "C" {
 
 /* ---- the element table -------------------------------------------------- */
 
+/* The elements of SSSE itself (EF05, EF06): what sscard_read_basic()
+ * reads; indexes 0 .. sscard_element_count()-1. */
 SSCARD_API size_t sscard_element_count(void);
+/* Every element of the table: SSSE's, then from sscard_element_count()
+ * on those of the application DFs (DF04 medical insurance: keys "mi_*",
+ * tags 80..93, files "SSSE/DF04/EF05" and "SSSE/DF04/EF06"), which
+ * sscard_read_element() reads one at a time (SELECT SSSE, SELECT DF04 by
+ * FID, READ RECORD by SFI and tag) and sscard_read_basic() never reads. */
+SSCARD_API size_t sscard_element_count_all(void);
 /* Index of the element `name` designates, or -1. */
 SSCARD_API int sscard_element_find(const char *name);
 /* Properties of element i; NULL (or -1 for the tag) past the end. */
@@ -43,7 +51,12 @@ SSCARD_API int sscard_element_tag(size_t i);
 SSCARD_API const char *sscard_element_key(size_t i);
 SSCARD_API const char *sscard_element_label(size_t i);    /* Chinese: "社会保障号码" */
 SSCARD_API const char *sscard_element_label_en(size_t i); /* "social security number" */
-SSCARD_API const char *sscard_element_file(size_t i);     /* "SSSE/EF06" */
+SSCARD_API const char *sscard_element_file(size_t i);     /* "SSSE/EF06", "SSSE/DF04/EF05" */
+/* How element i is stored: "b", "an", "cn", "cn-date", "gbk", "gbk-ff"
+ * (NULL past the end), and its value length in card bytes (-1 past the
+ * end; a display text is never longer than 3 bytes per card byte). */
+SSCARD_API const char *sscard_element_format(size_t i);
+SSCARD_API int sscard_element_length(size_t i);
 
 /* ---- reading -------------------------------------------------------------- */
 
@@ -101,6 +114,23 @@ SSCARD_API const char *sscard_basic_detail(const sscard_basic *b, size_t i);
  */
 SSCARD_API sscard_rc sscard_read_element(sscard_card *card, const char *name,
                                          char *text, size_t textsz);
+
+/*
+ * Write one element in the card's current security state: for the
+ * two-step (security-module) forms, after the caller's EXTERNAL
+ * AUTHENTICATE with the file's update key (sscard_auth_finish()). Plain
+ * UPDATE RECORD `00 DC <tag> <SFI<<3> Lc <tag len value>` (EF0D: by record
+ * number in the selected EF), then the record read back and compared
+ * (SSCARD_E_VERIFY_FAILED when it differs; *verified 1). A file the update
+ * key does not open for reading (a 3.0 card's EF06 wants RKSSSE) cannot
+ * be read back: SSCARD_OK with *verified 0 (may be NULL). The DF is selected only when
+ * it is not current (selecting would drop the security state). `text` as
+ * for sscard_write_element() (sm.h), which authenticates itself.
+ * Errors: the codec's (SSCARD_E_INVALID_ARG, SSCARD_E_ENCODING), the
+ * card's (SSCARD_E_SECURITY without the update key's authentication).
+ */
+SSCARD_API sscard_rc sscard_update_element(sscard_card *card, const char *element,
+                                           const char *text, int *verified);
 
 /* SELECT SSSE by name (`00 A4 04 00 0F 7378312E73682EC9E7BBE1B1A3D5CF`)
  * unless the card is known to be in it already (force: always). Other

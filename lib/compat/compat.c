@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include <sscard/atr.h>
 #include <sscard/sm.h>
 #include <sscard/ssc.h>
@@ -45,16 +47,23 @@ static const char *missing_reader(int iType)
 long compat_session_open(compat_session *s, int iType, char *out)
 {
 	compat_kind kinds[2];
+	bool held = false;
 	sscard_rc rc;
 
 	memset(s, 0, sizeof(*s));
 	if (compat_kinds_of(iType, kinds) == 0)
 		return compat_fail(out, SSCARD_COMPAT_BAD_PARAM, 0);
+	if (!compat_gbk_ready()) { /* no message can be written in GBK either */
+		out[0] = '\0';
+		return SSCARD_COMPAT_LOAD_FAILED;
+	}
 	rc = sscard_ctx_new(&s->ctx);
 	if (rc == SSCARD_OK)
-		rc = compat_connect(s->ctx, iType, &s->card);
+		rc = compat_connect(s->ctx, iType, &s->card, s->reader, &held);
 	if (rc != SSCARD_OK) {
-		long code = rc == SSCARD_E_NO_READER
+		long code = held ? compat_fail_about(out, SSCARD_COMPAT_NOT_CONNECTED, 0,
+		                                     "该读卡器上有未完成的加密机认证")
+		            : rc == SSCARD_E_NO_READER
 		                    ? compat_fail_about(out, compat_code_of(rc, 0), 0,
 		                                        missing_reader(iType))
 		                    : compat_fail_rc(out, s, rc);
@@ -73,7 +82,7 @@ long compat_session_open(compat_session *s, int iType, char *out)
  * *keys stays NULL when neither is set. A PSAM that is not there is the
  * customary -2201 (returned as the code, the message written).
  */
-static long open_keys(compat_session *s, sscard_keys **keys, char *out)
+long compat_open_keys(compat_session *s, sscard_keys **keys, char *out)
 {
 	const char *psam = getenv(SSCARD_COMPAT_ENV_PSAM);
 	const char *path = getenv(SSCARD_COMPAT_ENV_KEYSTORE);
@@ -181,21 +190,24 @@ static const char *first_problem(const sscard_basic *b)
 	return label ? label : ""; /* a problem all the same */
 }
 
-/* The PSAM's terminal number when SSCARD_COMPAT_PSAM names one ("" when
- * not). Returns a compat code with the message written on failure. */
-static long terminal_number(compat_session *s, char term[SSCARD_COMPAT_TERMNO_LEN + 1], char *out)
+long compat_terminal_number(compat_session *s, char *out)
 {
 	const char *psam = getenv(SSCARD_COMPAT_ENV_PSAM);
 	bool reached = false;
 	sscard_rc rc;
 
-	term[0] = '\0';
-	if (!psam || !*psam)
+	if (s->terminal_known)
 		return SSCARD_COMPAT_OK;
-	rc = compat_psam_terminal(s->ctx, psam, &reached, term);
-	if (!reached)
-		return compat_fail(out, SSCARD_COMPAT_NO_PSAM, 0);
-	return rc == SSCARD_OK ? SSCARD_COMPAT_OK : compat_fail(out, compat_code_of(rc, 0), 0);
+	s->terminal[0] = '\0';
+	if (!psam || !*psam) {
+		s->terminal_known = true;
+		return SSCARD_COMPAT_OK;
+	}
+	rc = compat_psam_terminal(s->ctx, psam, &reached, s->terminal);
+	if (rc != SSCARD_OK)
+		return compat_psam_fail(out, rc, reached);
+	s->terminal_known = true;
+	return SSCARD_COMPAT_OK;
 }
 
 /* Fill the customary fields from what the library read; `card_id` (not
@@ -223,7 +235,10 @@ static long fields_of(compat_session *s, const sscard_basic *b, const char *card
 		return compat_fail_about(out, SSCARD_COMPAT_DATA_MISMATCH, 0, label);
 	if (compat_historical_hex(s->card, f->historical, sizeof(f->historical)) != SSCARD_OK)
 		return compat_fail(out, SSCARD_COMPAT_NOT_POWERED, 0);
-	return terminal_number(s, f->terminal, out);
+	code = compat_terminal_number(s, out);
+	if (code == SSCARD_COMPAT_OK)
+		memcpy(f->terminal, s->terminal, sizeof(f->terminal));
+	return code;
 }
 
 /* Authenticate in SSSE (when keys are configured, so a 3.0 card releases
@@ -269,10 +284,17 @@ long compat_read_format(compat_session *s, sscard_keys *keys, const char *card_i
 static long read_basic_into(compat_session *s, char *out)
 {
 	sscard_keys *keys = NULL;
-	long code = open_keys(s, &keys, out);
+	long code = compat_open_keys(s, &keys, out);
 
-	if (code != SSCARD_COMPAT_OK)
+	/* the PSAM slot before the card: a card there that is no PSAM is
+	 * -2201 before its answers to the key commands could pass for the
+	 * card's */
+	if (code == SSCARD_COMPAT_OK)
+		code = compat_terminal_number(s, out);
+	if (code != SSCARD_COMPAT_OK) {
+		sscard_keys_free(&keys);
 		return code;
+	}
 	code = compat_read_format(s, keys, NULL, out);
 	sscard_keys_free(&keys);
 	return code;
@@ -356,38 +378,55 @@ static long pin_result(char *out, compat_session *s, sscard_rc rc, bool pad)
 }
 
 /*
- * Verify, or change (new_var != NULL), the PIN. It comes from the reader's
- * PIN pad when it has one (the customary way: the PIN never crosses the
- * host), else from SSCARD_COMPAT_PIN (and new_var); with neither the
- * function is unsupported here. Sent once per call: a wrong PIN is
- * reported and never tried again.
+ * Verify, or change (new_var != NULL), the PIN on an open session. It
+ * comes from the reader's PIN pad when it has one (the customary way: the
+ * PIN never crosses the host), else from SSCARD_COMPAT_PIN (and new_var);
+ * with neither the function is unsupported here. Sent once: a wrong PIN
+ * is reported and never tried again.
  */
-static long pin_operation(int iType, const char *new_var, char *out)
+static long pin_run(compat_session *s, const char *new_var, char *out)
 {
 	char pin[SSCARD_PIN_LEN + 2] = "", new_pin[SSCARD_PIN_LEN + 2] = "";
 	unsigned feature = new_var ? SSCARD_FEATURE_PINPAD_MODIFY : SSCARD_FEATURE_PINPAD_VERIFY;
-	compat_session s;
 	sscard_rc rc;
+	long code;
+
+	if (has_pinpad(s, feature)) {
+		rc = new_var ? sscard_pin_change_pinpad(s->card, NULL)
+		             : sscard_pin_verify_pinpad(s->card, NULL);
+		return pin_result(out, s, rc, true);
+	}
+	code = pin_from_env(SSCARD_COMPAT_ENV_PIN, pin, out);
+	if (code == SSCARD_COMPAT_OK && new_var)
+		code = pin_from_env(new_var, new_pin, out);
+	if (code == SSCARD_COMPAT_OK) {
+		rc = new_var ? sscard_pin_change(s->card, pin, new_pin, NULL)
+		             : sscard_pin_verify(s->card, pin, NULL);
+		code = pin_result(out, s, rc, false);
+	}
+	OPENSSL_cleanse(pin, sizeof(pin));
+	OPENSSL_cleanse(new_pin, sizeof(new_pin));
+	return code;
+}
+
+long compat_pin_verify(compat_session *s, char *out)
+{
+	return pin_run(s, NULL, out);
+}
+
+long compat_pin_from_env(const char *var, char pin[SSCARD_PIN_LEN + 2], char *out)
+{
+	return pin_from_env(var, pin, out);
+}
+
+static long pin_operation(int iType, const char *new_var, char *out)
+{
+	compat_session s;
 	long code = compat_session_open(&s, iType, out);
 
 	if (code != SSCARD_COMPAT_OK)
 		return code;
-	if (has_pinpad(&s, feature)) {
-		rc = new_var ? sscard_pin_change_pinpad(s.card, NULL)
-		             : sscard_pin_verify_pinpad(s.card, NULL);
-		code = pin_result(out, &s, rc, true);
-	} else {
-		code = pin_from_env(SSCARD_COMPAT_ENV_PIN, pin, out);
-		if (code == SSCARD_COMPAT_OK && new_var)
-			code = pin_from_env(new_var, new_pin, out);
-		if (code == SSCARD_COMPAT_OK) {
-			rc = new_var ? sscard_pin_change(s.card, pin, new_pin, NULL)
-			             : sscard_pin_verify(s.card, pin, NULL);
-			code = pin_result(out, &s, rc, false);
-		}
-	}
-	explicit_bzero(pin, sizeof(pin));
-	explicit_bzero(new_pin, sizeof(new_pin));
+	code = pin_run(&s, new_var, out);
 	compat_session_close(&s);
 	return code;
 }
@@ -426,11 +465,8 @@ SSCARD_COMPAT_API long iGetReaderInfo(char *pReaderSN, char *pPsamTermNo)
 	if (rc == SSCARD_OK)
 		rc = compat_psam_terminal(ctx, psam, &reached, term);
 	sscard_ctx_free(&ctx);
-	if (!reached)
-		return compat_fail(pPsamTermNo, rc == SSCARD_E_NOMEM ? compat_code_of(rc, 0)
-		                                                     : SSCARD_COMPAT_NO_PSAM, 0);
 	if (rc != SSCARD_OK)
-		return compat_fail(pPsamTermNo, compat_code_of(rc, 0), 0);
+		return compat_psam_fail(pPsamTermNo, rc, reached);
 	memcpy(pPsamTermNo, term, sizeof(term));
 	return SSCARD_COMPAT_OK;
 }

@@ -14,6 +14,11 @@ _Static_assert(SSCARD_COMPAT_READCARDBAS_MAX <= SSCARD_COMPAT_OUT_BUFFER,
                "iReadCardBas output fits the customary buffer");
 _Static_assert(SSCARD_COMPAT_HSM_STEP1_MAX <= SSCARD_COMPAT_OUT_BUFFER,
                "Step1 output fits the customary buffer");
+_Static_assert(SSCARD_COMPAT_READCARD_MAX <= SSCARD_COMPAT_OUT_BUFFER,
+               "iReadCard output fits the customary buffer");
+_Static_assert(SSCARD_COMPAT_ALGFLAG_LEN + SSCARD_COMPAT_KEYADDR_LEN +
+                       2u * SSCARD_COMPAT_RANDOM_LEN + 4u + 1u <= SSCARD_COMPAT_HSM_STEP_MAX,
+               "the external-only Step1 output fits SSCARD_COMPAT_HSM_STEP_MAX");
 _Static_assert(SSCARD_COMPAT_MESSAGE_MAX <= SSCARD_COMPAT_OUT_BUFFER,
                "messages fit the customary buffer");
 
@@ -58,6 +63,20 @@ void compat_out_field(compat_out *o, const char *utf8, size_t maxlen)
 	o->len += (size_t)n;
 	o->buf[o->len++] = '|';
 	o->buf[o->len] = '\0';
+}
+
+void compat_out_raw(compat_out *o, const char *ascii)
+{
+	size_t n = strlen(ascii);
+
+	if (o->failed)
+		return;
+	if (strchr(ascii, '|') || o->cap - o->len <= n) {
+		o->failed = true;
+		return;
+	}
+	memcpy(o->buf + o->len, ascii, n + 1);
+	o->len += n;
 }
 
 long compat_region(const char *card_id, char region[SSCARD_COMPAT_REGION_LEN + 1])

@@ -10,20 +10,21 @@
 
 #include "compat_int.h"
 
-long compat_utf8_to_gbk(const char *utf8, char *out, size_t outsz)
+static long convert(const char *to, const char *from, const char *in, char *out,
+                    size_t outsz)
 {
 	iconv_t cd;
 	char *ip, *op;
 	size_t inleft, outleft, r;
 
-	if (!utf8 || !out || outsz == 0)
+	if (!in || !out || outsz == 0)
 		return -1;
 	out[0] = '\0';
-	cd = iconv_open("GBK", "UTF-8");
+	cd = iconv_open(to, from);
 	if (cd == (iconv_t)-1)
 		return -1;
-	ip = (char *)(uintptr_t)utf8;
-	inleft = strlen(utf8);
+	ip = (char *)(uintptr_t)in;
+	inleft = strlen(in);
 	op = out;
 	outleft = outsz - 1; /* room for the NUL */
 	r = iconv(cd, &ip, &inleft, &op, &outleft);
@@ -37,4 +38,24 @@ long compat_utf8_to_gbk(const char *utf8, char *out, size_t outsz)
 	}
 	*op = '\0';
 	return (long)(op - out);
+}
+
+long compat_utf8_to_gbk(const char *utf8, char *out, size_t outsz)
+{
+	return convert("GBK", "UTF-8", utf8, out, outsz);
+}
+
+long compat_gbk_to_utf8(const char *gbk, char *out, size_t outsz)
+{
+	return convert("UTF-8", "GBK", gbk, out, outsz);
+}
+
+bool compat_gbk_ready(void)
+{
+	iconv_t cd = iconv_open("GBK", "UTF-8");
+
+	if (cd == (iconv_t)-1)
+		return false;
+	iconv_close(cd);
+	return true;
 }

@@ -59,3 +59,17 @@ sscard_rc compat_psam_terminal(sscard_ctx *ctx, const char *reader, bool *reache
 	sscard_disconnect(&psam);
 	return rc;
 }
+
+/*
+ * Every failure of the PSAM slot is the customary -2201 except the host's
+ * own (out of memory): no reader or a mute card there, and equally a card
+ * that answers but is no PSAM (a social security card has no EF16: 6A82),
+ * which the message names, so the counter knows to swap the cards.
+ */
+long compat_psam_fail(char *out, sscard_rc rc, bool reached)
+{
+	if (rc == SSCARD_E_NOMEM)
+		return compat_fail(out, compat_code_of(rc, 0), 0);
+	return compat_fail_about(out, SSCARD_COMPAT_NO_PSAM, 0,
+	                         reached ? "PSAM卡座中的卡不是PSAM卡" : NULL);
+}

@@ -123,7 +123,23 @@ static sscard_rc pick_reader(const sscard_reader_list *list, compat_kind kind, s
 	return seen_kind ? SSCARD_E_NO_CARD : SSCARD_E_NO_READER;
 }
 
-static sscard_rc connect_first_of_kind(sscard_ctx *ctx, compat_kind kind, sscard_card **card)
+/* Connect to the reader `name` unless a two-step operation holds it
+ * (then nothing reaches its card: SSCARD_E_SHARING, *held set). */
+static sscard_rc connect_named(sscard_ctx *ctx, const char *name, sscard_card **card,
+                               char *reader, bool *held)
+{
+	if (strlen(name) >= COMPAT_READER_NAME_MAX)
+		return SSCARD_E_INVALID_ARG;
+	strcpy(reader, name);
+	if (compat_busy(name)) {
+		*held = true;
+		return SSCARD_E_SHARING;
+	}
+	return sscard_connect(ctx, name, card);
+}
+
+static sscard_rc connect_first_of_kind(sscard_ctx *ctx, compat_kind kind, sscard_card **card,
+                                       char *reader, bool *held)
 {
 	sscard_reader_list *list = NULL;
 	size_t pick = 0;
@@ -133,18 +149,19 @@ static sscard_rc connect_first_of_kind(sscard_ctx *ctx, compat_kind kind, sscard
 		return rc;
 	rc = pick_reader(list, kind, &pick);
 	if (rc == SSCARD_OK)
-		rc = sscard_connect(ctx, sscard_reader_list_name(list, pick), card);
+		rc = connect_named(ctx, sscard_reader_list_name(list, pick), card, reader, held);
 	sscard_reader_list_free(&list);
 	return rc;
 }
 
-sscard_rc compat_connect_kind(sscard_ctx *ctx, compat_kind kind, sscard_card **card)
+sscard_rc compat_connect_kind(sscard_ctx *ctx, compat_kind kind, sscard_card **card,
+                              char *reader, bool *held)
 {
 	const char *name = configured_reader(kind);
 
 	if (name)
-		return sscard_connect(ctx, name, card);
-	return connect_first_of_kind(ctx, kind, card);
+		return connect_named(ctx, name, card, reader, held);
+	return connect_first_of_kind(ctx, kind, card, reader, held);
 }
 
 /* Whether the next kind is worth trying after this failure. */
@@ -158,14 +175,15 @@ static bool no_such_reader(sscard_rc rc)
 	return rc == SSCARD_E_NO_READER || rc == SSCARD_E_NO_SERVICE;
 }
 
-sscard_rc compat_connect(sscard_ctx *ctx, int iType, sscard_card **card)
+sscard_rc compat_connect(sscard_ctx *ctx, int iType, sscard_card **card, char *reader,
+                         bool *held)
 {
 	compat_kind kinds[2];
 	size_t n = compat_kinds_of(iType, kinds);
 	sscard_rc rc = SSCARD_E_INVALID_ARG;
 
 	for (size_t i = 0; i < n; i++) {
-		sscard_rc this_rc = compat_connect_kind(ctx, kinds[i], card);
+		sscard_rc this_rc = compat_connect_kind(ctx, kinds[i], card, reader, held);
 
 		/* "no card" in the first reader says more than "there is no
 		 * reader of the second kind" (or no PC/SC at all) */

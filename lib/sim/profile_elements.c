@@ -31,6 +31,9 @@ static bool collect(sim_loader *ld, json_object *given, const char *texts[SSCARD
 		snprintf(field, sizeof(field), "elements.%s", name);
 		if (e == NULL)
 			return sim_pfail(ld, field, "no such data element (a key such as \"ssn\" or a tag such as \"08\")");
+		if (sscard_elem_index(e) >= sscard_elem_count())
+			return sim_pfail(ld, field, "an element of an application DF: give its "
+			                 "file's records under \"files\"");
 		if (!element_applies(ld->sim, e))
 			return sim_pfail(ld, field, "only 3.0 cards have it");
 		if (!json_object_is_type(v, json_type_string))

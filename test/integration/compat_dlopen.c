@@ -171,7 +171,13 @@ int main(int argc, char **argv)
 {
 	static const char *const exported[] = { "iReadCardBas", "iVerifyPIN", "iChangePIN",
 		                                "iReadCardBas_HSM_Step1", "iReadCardBas_HSM_Step2",
-		                                "iGetReaderInfo" };
+		                                "iGetReaderInfo", "iReadCard", "iWriteCard",
+		                                "iGetCardType", "iReloadPIN", "iUnblockPIN",
+		                                "iReadCard_HSM_Step1", "iReadCard_HSM_Step2",
+		                                "iWriteCard_HSM_Step1", "iWriteCard_HSM_Step2",
+		                                "iReloadPIN_HSM_Step1", "iReloadPIN_HSM_Step2",
+		                                "iReloadPIN_HSM_Step3", "iUnblockPIN_HSM_Step1",
+		                                "iUnblockPIN_HSM_Step2", "iUnblockPIN_HSM_Step3" };
 	static const char *const hidden[] = { "compat_fail", "compat_connect",
 		                              "compat_utf8_to_gbk", "compat_format_basic" };
 	char out[1024];

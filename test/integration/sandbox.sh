@@ -208,7 +208,8 @@ unset SSCARD_READER
 wrap=()
 if [ -n "${SSCARD_VALGRIND:-}" ] && head -c 4 "$1" 2>/dev/null | grep -q ELF; then
 	wrap=(valgrind --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect
-	      --errors-for-leak-kinds=definite,indirect --track-origins=yes --quiet)
+	      --errors-for-leak-kinds=definite,indirect --track-origins=yes --quiet
+	      "--suppressions=$(dirname "$0")/valgrind.supp")
 	timeout=$((timeout * 10))
 fi
 timeout --kill-after=5 "$timeout" "${wrap[@]}" "$@"

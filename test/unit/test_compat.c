@@ -27,6 +27,7 @@
 #include "elements.h"
 
 #include "hsm_backend.h"
+#include "session.h"
 
 #define CANARY 0x5A
 
@@ -210,7 +211,7 @@ static void test_read_faulty_profiles(void **state)
 		{ "mute", SSCARD_COMPAT_NO_RESPONSE, "卡片无应答" },
 		{ "mute-after", SSCARD_COMPAT_NO_RESPONSE, "卡片无应答" },
 		{ "removed", SSCARD_COMPAT_NO_CARD, "无卡" },
-		{ "chip-error", -0x6581, "卡片返回状态字6581: 存储器故障" },
+		{ "chip-error", -0x6581, "卡片返回状态字6581: 存储器故障(社会保障号码)" },
 		{ "corrupt-record", SSCARD_COMPAT_DATA_INVALID, "数据无效(卡号)" },
 		{ "bad-ssn", SSCARD_COMPAT_DATA_MISMATCH, "数据不一致(社会保障号码)" },
 		{ "bad-date", SSCARD_COMPAT_DATA_MISMATCH, "数据不一致(发卡日期)" },
@@ -422,6 +423,12 @@ static void test_read_v3_with_psam(void **state)
 	assert_int_equal(read_bas(SSCARD_COMPAT_CONTACT, out, sizeof(out)),
 	                 SSCARD_COMPAT_NO_PSAM);
 	assert_string_equal(out, "无PSAM卡");
+	/* a social security card in the PSAM slot: -2201, not "wrong card" */
+	shipped("healthy-v2", reader, sizeof(reader));
+	setenv(SSCARD_COMPAT_ENV_PSAM, reader, 1);
+	assert_int_equal(read_bas(SSCARD_COMPAT_CONTACT, out, sizeof(out)),
+	                 SSCARD_COMPAT_NO_PSAM);
+	assert_non_null(strstr(out, "无PSAM卡"));
 	/* a map with key lines is not a PSAM map: refused before any PSAM */
 	use_keystore("healthy-v3.keys", 0600);
 	assert_int_equal(read_bas(SSCARD_COMPAT_CONTACT, out, sizeof(out)),
@@ -444,11 +451,12 @@ static void test_get_reader_info(void **state)
 	assert_int_equal(iGetReaderInfo(sn, term), 0);
 	assert_string_equal(term, "410100813475");
 	assert_int_equal((unsigned char)term[SSCARD_COMPAT_TERMNO_LEN + 1], CANARY);
-	/* a social security card is no PSAM: it has no EF16 */
+	/* a social security card is no PSAM (it has no EF16): -2201, saying so */
 	shipped("healthy-v2", reader, sizeof(reader));
 	setenv(SSCARD_COMPAT_ENV_PSAM, reader, 1);
-	assert_true(iGetReaderInfo(sn, term) < 0);
-	assert_true(strlen(term) < SSCARD_COMPAT_MESSAGE_MAX);
+	assert_int_equal(iGetReaderInfo(sn, term), SSCARD_COMPAT_NO_PSAM);
+	gbk_to_utf8(term, out, sizeof(out));
+	assert_string_equal(out, "无PSAM卡(PSAM卡座中的卡不是PSAM卡)");
 	shipped("mute", reader, sizeof(reader));
 	setenv(SSCARD_COMPAT_ENV_PSAM, reader, 1);
 	assert_int_equal(iGetReaderInfo(sn, term), SSCARD_COMPAT_NO_PSAM);
@@ -726,8 +734,9 @@ static void test_hsm_verdicts(void **state)
 	assert_int_equal(hsm_read("wrong.keys", 0, out, sizeof(out)), SSCARD_COMPAT_KEY_LEVEL);
 	snprintf(reader, sizeof(reader), "sim:%s/sm/v2-forged.json", getenv("SSCARD_VECTORS"));
 	setenv(SSCARD_COMPAT_ENV_CONTACT, reader, 1);
-	assert_int_equal(hsm_read("v2.keys", 0, out, sizeof(out)), SSCARD_COMPAT_NOT_GENUINE);
-	assert_string_equal(out, "内部认证失败(卡片非法)");
+	/* the security module's result differs from the card's: -25 */
+	assert_int_equal(hsm_read("v2.keys", 0, out, sizeof(out)), SSCARD_COMPAT_HSM_MISMATCH);
+	assert_string_equal(out, "内部认证结果与加密机不一致");
 }
 
 /* Step2 with one malformed pKey after a fresh Step1: -14, never a crash;
@@ -760,8 +769,8 @@ static void test_hsm_bad_key(void **state)
 	assert_int_equal(hsm_step2(good, out, sizeof(out)), 0);
 	n = strlen(good);
 	assert_int_equal(n, 66);
-	/* answers computed for an earlier Step1: the originals differ */
-	expect_bad_key(good, SSCARD_COMPAT_DATA_MISMATCH);
+	/* answers computed for an earlier Step1: the originals differ (-14) */
+	expect_bad_key(good, SSCARD_COMPAT_BAD_PARAM);
 	memcpy(bad, good, n - 1); /* no final '|' */
 	bad[n - 1] = '\0';
 	expect_bad_key(bad, SSCARD_COMPAT_BAD_PARAM);
@@ -801,6 +810,14 @@ static void *step2_thread(void *arg)
 	return NULL;
 }
 
+static void *read_thread(void *arg)
+{
+	char out[1024];
+
+	*(long *)arg = read_bas(SSCARD_COMPAT_CONTACT, out, sizeof(out));
+	return NULL;
+}
+
 static void *step1_and_exit(void *arg)
 {
 	char out[1024], f[8][80];
@@ -825,22 +842,32 @@ static void test_hsm_threads_and_order(void **state)
 	/* ours is still waiting; a second Step1 replaces it */
 	hsm_backend("healthy-v3.keys", f, 0, first, sizeof(first));
 	assert_int_equal(hsm_step1(out, f), 0);
-	assert_int_equal(hsm_step2(first, out, sizeof(out)), SSCARD_COMPAT_DATA_MISMATCH);
+	assert_int_equal(hsm_step2(first, out, sizeof(out)), SSCARD_COMPAT_BAD_PARAM);
 	assert_int_equal(hsm_read("healthy-v3.keys", 0, out, sizeof(out)), 0);
-	/* the card is not held between the steps: another call on this
-	 * thread goes ahead (it would wait for ever otherwise), and the
-	 * two-step read is still there */
+	/* between the steps nothing else from this library reaches the card:
+	 * another call on that reader, from this thread or another, is -12
+	 * before it connects; the two-step read goes on, and afterwards the
+	 * reader is free again */
 	assert_int_equal(hsm_step1(out, f), 0);
 	hsm_backend("healthy-v3.keys", f, 0, first, sizeof(first));
-	assert_int_equal(read_bas(SSCARD_COMPAT_CONTACT, out, sizeof(out)), 0);
+	assert_int_equal(read_bas(SSCARD_COMPAT_CONTACT, out, sizeof(out)),
+	                 SSCARD_COMPAT_NOT_CONNECTED);
+	assert_string_equal(out, "未建立连接(卡被其他程序占用)(该读卡器上有未完成的加密机认证)");
+	code = 1;
+	assert_int_equal(pthread_create(&t, NULL, read_thread, &code), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(code, SSCARD_COMPAT_NOT_CONNECTED);
 	assert_int_equal(hsm_step2(first, out, sizeof(out)), 0);
 	assert_non_null(strstr(out, "|张三|"));
+	assert_int_equal(read_bas(SSCARD_COMPAT_CONTACT, out, sizeof(out)), 0);
 	/* a thread that ends between the steps leaves nothing behind (the
 	 * sanitizers and valgrind check the key's destructor) */
 	code = 1;
 	assert_int_equal(pthread_create(&t, NULL, step1_and_exit, &code), 0);
 	assert_int_equal(pthread_join(t, NULL), 0);
 	assert_int_equal(code, 0);
+	/* ... and its reader is free again */
+	assert_int_equal(read_bas(SSCARD_COMPAT_CONTACT, out, sizeof(out)), 0);
 	/* arguments */
 	assert_int_equal(iReadCardBas_HSM_Step1(7, buf), SSCARD_COMPAT_BAD_PARAM);
 	assert_int_equal(iReadCardBas_HSM_Step1(1, NULL), SSCARD_COMPAT_BAD_PARAM);
@@ -849,6 +876,670 @@ static void test_hsm_threads_and_order(void **state)
 	setenv(SSCARD_COMPAT_ENV_CONTACT, "sim:/nonexistent/profile.json", 1);
 	assert_int_not_equal(hsm_step1(out, f), 0);
 	assert_int_equal(hsm_step2("00|00|", out, sizeof(out)), SSCARD_COMPAT_NOT_CONNECTED);
+}
+
+/* ---- iReadCard / iWriteCard / iGetCardType / iReloadPIN / iUnblockPIN ---------- */
+
+#define V2_INFO "630100D1560000050087CF2001864961|X00000019|"
+#define V3_INFO "110100D15600000500A1B2C3D4E5F607|A00000019|"
+#define DF04_ALL "DF04EF05|81|84|87|8C|80|8B|8A|83|86|89|7D|7E|7F|8D|8E|8F|$DF04EF06|90|93|$"
+
+/* The output as check_out() sees it: the text (UTF-8), the buffer
+ * checked against `max` with canaries behind it. */
+static void check_out(char *buf, size_t max, char *out, size_t outsz)
+{
+	assert_non_null(memchr(buf, '\0', max));
+	for (size_t i = strlen(buf) + 1; i < SSCARD_COMPAT_OUT_BUFFER; i++)
+		assert_true((unsigned char)buf[i] == CANARY || (i < max && buf[i] == '\0'));
+	gbk_to_utf8(buf, out, outsz);
+}
+
+static long read_card(int auth, const char *info, const char *addr, char *out, size_t outsz)
+{
+	char buf[SSCARD_COMPAT_OUT_BUFFER], ci[128], fa[2048];
+	long code;
+
+	snprintf(ci, sizeof(ci), "%s", info);
+	snprintf(fa, sizeof(fa), "%s", addr);
+	memset(buf, CANARY, sizeof(buf));
+	code = iReadCard(SSCARD_COMPAT_CONTACT, auth, ci, fa, buf);
+	check_out(buf, code == 0 ? SSCARD_COMPAT_READCARD_MAX : SSCARD_COMPAT_MESSAGE_MAX, out,
+	          outsz);
+	return code;
+}
+
+/* UTF-8 test text -> the GBK a HIS passes in. */
+static void to_gbk(const char *utf8, char *out, size_t outsz)
+{
+	assert_true(compat_utf8_to_gbk(utf8, out, outsz) >= 0);
+}
+
+static long write_card(const char *info, const char *addr, const char *data_utf8, char *out,
+                       size_t outsz)
+{
+	char buf[SSCARD_COMPAT_OUT_BUFFER], ci[128], fa[256], data[512];
+	long code;
+
+	snprintf(ci, sizeof(ci), "%s", info);
+	snprintf(fa, sizeof(fa), "%s", addr);
+	to_gbk(data_utf8, data, sizeof(data));
+	memset(buf, CANARY, sizeof(buf));
+	code = iWriteCard(SSCARD_COMPAT_CONTACT, ci, fa, data, buf);
+	check_out(buf, SSCARD_COMPAT_MESSAGE_MAX, out, outsz);
+	return code;
+}
+
+/* The design.md s.8 example, and the same file twice, with the PIN. */
+static void test_read_card_ssse(void **state)
+{
+	char out[1024];
+
+	(void)state;
+	use_contact("healthy-v2");
+	setenv(SSCARD_COMPAT_ENV_PIN, "123456", 1);
+	assert_int_equal(read_card(1, V2_INFO, "SSSEEF05|06|07|$SSSEEF06|08|09|$", out, sizeof(out)),
+	                 0);
+	assert_string_equal(out, "SSSEEF05|20280620|X00000019|$SSSEEF06|630102197503150025|李四|$");
+	assert_int_equal(read_card(1, V2_INFO,
+	                           "ssseef05|01|02|03|04|05|06|07|$SSSEEF06|08|09|0A|0B|0C|0D|$",
+	                           out, sizeof(out)), 0);
+	assert_string_equal(out, "SSSEEF05|630100D1560000050087CF2001864961|3|2.00|630100000002|"
+	                         "20180620|20280620|X00000019|$SSSEEF06|630102197503150025|李四|"
+	                         "2|01|630102|19750315|$");
+	/* the card id of pCardInfo in lower case is the same card */
+	assert_int_equal(read_card(1, "630100d1560000050087cf2001864961|X00000019|",
+	                           "SSSEEF05|07|$", out, sizeof(out)), 0);
+	assert_string_equal(out, "SSSEEF05|X00000019|$");
+}
+
+/* DF04: EF05 and EF06 (the PIN opens EF06), every element the table has. */
+static void test_read_card_df04(void **state)
+{
+	char out[1024];
+
+	(void)state;
+	use_contact("healthy-v2");
+	setenv(SSCARD_COMPAT_ENV_PIN, "123456", 1);
+	assert_int_equal(read_card(1, V2_INFO, DF04_ALL, out, sizeof(out)), 0);
+	assert_string_equal(out, "DF04EF05|11000000|630100|63010020180620001|11|20180620|"
+	                         "6301000000000019|YB6301000000019|H63010001||||||||1|$"
+	                         "DF04EF06|1|02|$");
+	/* without the PIN (iAuthType 2, keys for SSSE and DF04): EF06 refuses */
+	use_keystore("v2.keys", 0600);
+	assert_int_equal(read_card(2, V2_INFO, "DF04EF05|84|$DF04EF06|90|$", out, sizeof(out)),
+	                 -0x6982);
+	assert_string_equal(out, "卡片返回状态字6982: 安全状态不满足(脱机标识)");
+}
+
+/* iAuthType 2: the keys open a 3.0 card's EF06. */
+static void test_read_card_with_key(void **state)
+{
+	char out[1024];
+
+	(void)state;
+	use_contact("healthy-v3");
+	assert_int_equal(read_card(2, V3_INFO, "SSSEEF06|08|09|$", out, sizeof(out)),
+	                 SSCARD_COMPAT_NO_PSAM);
+	assert_string_equal(out, "无PSAM卡(未设置SSCARD_COMPAT_PSAM或SSCARD_COMPAT_KEYSTORE)");
+	use_keystore("healthy-v3.keys", 0600);
+	assert_int_equal(read_card(2, V3_INFO, "SSSEEF06|08|09|$SSSEEF05|03|$", out, sizeof(out)),
+	                 0);
+	assert_string_equal(out, "SSSEEF06|110101198101011117|张三|$SSSEEF05|3.00|$");
+	/* the PIN does not open a 3.0 card's EF06 */
+	setenv(SSCARD_COMPAT_ENV_PIN, "123456", 1);
+	assert_int_equal(read_card(1, V3_INFO, "SSSEEF06|08|$", out, sizeof(out)), -0x6982);
+	use_keystore("wrong.keys", 0600);
+	assert_int_equal(read_card(2, V3_INFO, "SSSEEF06|08|$", out, sizeof(out)),
+	                 SSCARD_COMPAT_KEY_LEVEL);
+}
+
+static void test_read_card_errors(void **state)
+{
+	static const struct {
+		const char *info, *addr;
+		long code;
+		const char *msg; /* a part of the message */
+	} cases[] = {
+		{ "", "SSSEEF05|07|$", SSCARD_COMPAT_BAD_PARAM, "pCardInfo" },
+		{ "630100D1560000050087CF2001864961|X00000019", "SSSEEF05|07|$", -14, "pCardInfo" },
+		{ "630100D1560000050087CF200186496|X00000019|", "SSSEEF05|07|$", -14, "pCardInfo" },
+		{ "630100D1560000050087CF2001864961||", "SSSEEF05|07|$", -14, "pCardInfo" },
+		{ "630100D1560000050087CF2001864961|X00000019|x", "SSSEEF05|07|$", -14, "pCardInfo" },
+		{ V2_INFO, "", -14, "pFileAddr" },
+		{ V2_INFO, "SSSEEF05|07|", -14, "pFileAddr" },
+		{ V2_INFO, "SSSEEF05|$", -14, "pFileAddr" },
+		{ V2_INFO, "SSSEEF05|7|$", -14, "pFileAddr" },
+		{ V2_INFO, "SSSEEF05|07|$x", -14, "pFileAddr" },
+		{ V2_INFO, "XXXXEF05|07|$", -14, "pFileAddr" },
+		{ V2_INFO, "SSSEEF5|07|$", -14, "pFileAddr" },
+		{ V2_INFO, "SSSEEF05|99|$", SSCARD_COMPAT_UNSUPPORTED, "SSSEEF05/99: 元素表中无此数据项" },
+		{ V2_INFO, "SSSEEF06|07|$", -13, "SSSEEF06/07: 元素表中无此数据项" },
+		{ V2_INFO, "DF04EF06|90|92|$", -13, "格式公开资料不一致" },
+		{ V2_INFO, "DF04EF08|01|$", -13, "循环记录文件" },
+		{ V2_INFO, "SSSEEF08|01|$", -13, "照片是二进制文件" },
+		{ V2_INFO, "DF02EF05|42|$", -13, "DF02EF05/42" },
+		{ V2_INFO, "DF02EF15|99:01|$", -13, "不支持按记录号或子项寻址" },
+		/* the card in the reader is another one */
+		{ V3_INFO, "SSSEEF05|07|$", SSCARD_COMPAT_DATA_MISMATCH, "卡识别码与卡片不符" },
+		{ "630100D1560000050087CF2001864961|X00000018|", "SSSEEF05|07|$", -22,
+		  "卡号与卡片不符" },
+	};
+	char out[1024], addr[1200], buf[SSCARD_COMPAT_OUT_BUFFER];
+
+	(void)state;
+	use_contact("healthy-v2");
+	setenv(SSCARD_COMPAT_ENV_PIN, "123456", 1);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		long code = read_card(1, cases[i].info, cases[i].addr, out, sizeof(out));
+
+		if (code != cases[i].code || !strstr(out, cases[i].msg))
+			fail_msg("case %zu: %ld \"%s\"", i, code, out);
+	}
+	/* more than the documented maximum could need: -42 before the card */
+	strcpy(addr, "DF04EF05|");
+	for (int i = 0; i < 18; i++)
+		strcat(addr, "8B|");
+	strcat(addr, "$");
+	/* 10 + 18 * (2 * 29 + 1) + 1 > 1024 */
+	assert_int_equal(read_card(1, V2_INFO, addr, out, sizeof(out)), SSCARD_COMPAT_DATA_LENGTH);
+	/* 17 of them fit (and are read) */
+	addr[strlen("DF04EF05|") + 17 * 3] = '$';
+	addr[strlen("DF04EF05|") + 17 * 3 + 1] = '\0';
+	assert_int_equal(read_card(1, V2_INFO, addr, out, sizeof(out)), 0);
+	/* more files than the interface allows */
+	addr[0] = '\0';
+	for (int i = 0; i < 17; i++)
+		strcat(addr, "SSSEEF05|07|$");
+	assert_int_equal(read_card(1, V2_INFO, addr, out, sizeof(out)), SSCARD_COMPAT_DATA_LENGTH);
+	/* iAuthType, NULL arguments */
+	assert_int_equal(read_card(3, V2_INFO, "SSSEEF05|07|$", out, sizeof(out)), -14);
+	assert_string_equal(out, "参数错误(iAuthType)");
+	assert_int_equal(iReadCard(1, 1, NULL, addr, buf), -14);
+	assert_int_equal(iReadCard(1, 1, buf, NULL, buf), -14);
+	assert_int_equal(iReadCard(1, 1, addr, addr, NULL), -14);
+	/* the PIN: wrong (once, tries in the message), missing */
+	setenv(SSCARD_COMPAT_ENV_PIN, "000000", 1);
+	assert_int_equal(read_card(1, V2_INFO, "SSSEEF05|07|$", out, sizeof(out)),
+	                 SSCARD_COMPAT_PIN_CHECK_FAILED);
+	assert_string_equal(out, "密码校验失败,还可尝试2次");
+	unsetenv(SSCARD_COMPAT_ENV_PIN);
+	assert_int_equal(read_card(1, V2_INFO, "SSSEEF05|07|$", out, sizeof(out)),
+	                 SSCARD_COMPAT_UNSUPPORTED);
+	/* no card */
+	setenv(SSCARD_COMPAT_ENV_CONTACT, "sim:/nonexistent/profile.json", 1);
+	assert_true(read_card(2, V2_INFO, "SSSEEF05|07|$", out, sizeof(out)) < 0);
+}
+
+static void test_write_card(void **state)
+{
+	char out[1024];
+
+	(void)state;
+	use_contact("healthy-v2");
+	/* no keys: the HIS turns to the security-module form */
+	assert_int_equal(write_card(V2_INFO, "SSSEEF06|09|$", "王五|", out, sizeof(out)),
+	                 SSCARD_COMPAT_NO_PSAM);
+	use_keystore("v2.keys", 0600);
+	/* written with the update key and read back by the library */
+	assert_int_equal(write_card(V2_INFO, "SSSEEF06|09|0A|$", "王五|1|", out, sizeof(out)), 0);
+	assert_string_equal(out, "");
+	/* framed as iReadCard shows it; only the first file is written */
+	assert_int_equal(write_card(V2_INFO, "SSSEEF06|09|$SSSEEF05|07|$", "SSSEEF06|王五|$", out,
+	                            sizeof(out)), 0);
+	/* errors: values, card, DF04 */
+	assert_int_equal(write_card(V2_INFO, "SSSEEF06|09|0A|$", "王五|", out, sizeof(out)), -14);
+	assert_string_equal(out, "参数错误(pWriteData)");
+	assert_int_equal(write_card(V2_INFO, "SSSEEF06|09|$", "王五|1|", out, sizeof(out)), -14);
+	assert_int_equal(write_card(V2_INFO, "SSSEEF06|0A|$", "12|", out, sizeof(out)),
+	                 SSCARD_COMPAT_BAD_PARAM);
+	assert_string_equal(out, "参数错误(性别)");
+	assert_int_equal(write_card(V3_INFO, "SSSEEF06|09|$", "王五|", out, sizeof(out)),
+	                 SSCARD_COMPAT_DATA_MISMATCH);
+	assert_int_equal(write_card(V2_INFO, "DF04EF05|8F|$", "2|", out, sizeof(out)),
+	                 SSCARD_COMPAT_UNSUPPORTED);
+	assert_non_null(strstr(out, "DF04"));
+	use_keystore("wrong.keys", 0600);
+	assert_true(write_card(V2_INFO, "SSSEEF06|09|$", "王五|", out, sizeof(out)) < 0);
+}
+
+/* Bytes that are not GBK are -41, nothing sent. */
+static void test_write_card_not_gbk(void **state)
+{
+	char buf[SSCARD_COMPAT_OUT_BUFFER], ci[] = V2_INFO, fa[] = "SSSEEF06|09|$",
+	                                      data[] = "\x81\x20|";
+
+	(void)state;
+	use_contact("healthy-v2");
+	use_keystore("v2.keys", 0600);
+	assert_int_equal(iWriteCard(1, ci, fa, data, buf), SSCARD_COMPAT_ILLEGAL_CHARS);
+	assert_int_equal(iWriteCard(1, ci, fa, NULL, buf), SSCARD_COMPAT_BAD_PARAM);
+	assert_int_equal(iWriteCard(1, ci, fa, data, NULL), SSCARD_COMPAT_BAD_PARAM);
+}
+
+static long pin_admin(long (*fn)(int, char *, char *), const char *info, char *out,
+                      size_t outsz)
+{
+	char buf[SSCARD_COMPAT_OUT_BUFFER], ci[128];
+	long code;
+
+	snprintf(ci, sizeof(ci), "%s", info);
+	memset(buf, CANARY, sizeof(buf));
+	code = fn(SSCARD_COMPAT_CONTACT, ci, buf);
+	check_out(buf, SSCARD_COMPAT_MESSAGE_MAX, out, outsz);
+	return code;
+}
+
+static void test_unblock_and_reload_pin(void **state)
+{
+	char out[1024];
+
+	(void)state;
+	use_contact("pin-blocked");
+	assert_int_equal(pin_admin(iUnblockPIN, V2_INFO, out, sizeof(out)), SSCARD_COMPAT_NO_PSAM);
+	use_keystore("v2.keys", 0600);
+	assert_int_equal(pin_admin(iUnblockPIN, V2_INFO, out, sizeof(out)), 0);
+	assert_string_equal(out, "");
+	/* reload: the new PIN from the environment */
+	assert_int_equal(pin_admin(iReloadPIN, V2_INFO, out, sizeof(out)),
+	                 SSCARD_COMPAT_UNSUPPORTED);
+	assert_string_equal(out, "不支持该操作(SSCARD_COMPAT_NEW_PIN)");
+	setenv(SSCARD_COMPAT_ENV_NEW_PIN, "654321", 1);
+	assert_int_equal(pin_admin(iReloadPIN, V2_INFO, out, sizeof(out)), 0);
+	setenv(SSCARD_COMPAT_ENV_NEW_PIN, "12a", 1);
+	assert_int_equal(pin_admin(iReloadPIN, V2_INFO, out, sizeof(out)), SSCARD_COMPAT_BAD_PARAM);
+	setenv(SSCARD_COMPAT_ENV_NEW_PIN, "1234567", 1);
+	assert_int_equal(pin_admin(iReloadPIN, V2_INFO, out, sizeof(out)), SSCARD_COMPAT_BAD_PARAM);
+	/* another card, a malformed pCardInfo, other keys */
+	assert_int_equal(pin_admin(iUnblockPIN, V3_INFO, out, sizeof(out)),
+	                 SSCARD_COMPAT_DATA_MISMATCH);
+	assert_int_equal(pin_admin(iUnblockPIN, "X|Y|", out, sizeof(out)), SSCARD_COMPAT_BAD_PARAM);
+	use_keystore("wrong.keys", 0600);
+	assert_true(pin_admin(iUnblockPIN, V2_INFO, out, sizeof(out)) < 0);
+	assert_int_equal(iUnblockPIN(1, NULL, out), SSCARD_COMPAT_BAD_PARAM);
+	assert_int_equal(iReloadPIN(1, out, NULL), SSCARD_COMPAT_BAD_PARAM);
+}
+
+static void test_get_card_type(void **state)
+{
+	unsigned char type[8];
+	char buf[SSCARD_COMPAT_OUT_BUFFER], out[1024];
+
+	(void)state;
+	use_contact("healthy-v2");
+	memset(type, CANARY, sizeof(type));
+	memset(buf, CANARY, sizeof(buf));
+	assert_int_equal(iGetCardType(type, buf), 0);
+	assert_string_equal((char *)type, "3");
+	for (size_t i = SSCARD_COMPAT_CARDTYPE_MAX; i < sizeof(type); i++)
+		assert_int_equal(type[i], CANARY);
+	check_out(buf, SSCARD_COMPAT_MESSAGE_MAX, out, sizeof(out));
+	assert_string_equal(out, "3|2.00|");
+	setenv(SSCARD_COMPAT_ENV_CONTACT, "sim:/nonexistent/profile.json", 1);
+	assert_true(iGetCardType(type, buf) < 0);
+	assert_string_equal((char *)type, "");
+	assert_int_equal(iGetCardType(NULL, buf), SSCARD_COMPAT_BAD_PARAM);
+	assert_int_equal(iGetCardType(type, NULL), SSCARD_COMPAT_BAD_PARAM);
+}
+
+/* ---- the security-module forms of iReadCard, iWriteCard and the PIN --------------- */
+
+/* A HIS's back end knows the card from an earlier iReadCardBas (its
+ * region and ATR historical bytes, whose last 8 are the card factor); it
+ * computes with the issuer's test master keys and the convention of
+ * lib/session.h, from the Step outputs' text. */
+static void card_factors(const char *profile, sscard_div_factors *df)
+{
+	char out[1024], hist[64] = "";
+	uint8_t h[16];
+	size_t n = 0;
+	const char *p = out;
+
+	use_contact(profile);
+	assert_int_equal(read_bas(SSCARD_COMPAT_CONTACT, out, sizeof(out)), 0);
+	for (int i = 0; i < 5; i++)
+		p = strchr(p, '|') + 1;
+	memcpy(hist, p, (size_t)(strchr(p, '|') - p));
+	assert_int_equal(sscard_hex_decode(hist, h, sizeof(h), &n), SSCARD_OK);
+	memset(df, 0, sizeof(*df));
+	memcpy(df->card, h + n - 8, 8);
+	memcpy(df->city, out, 6);
+	memcpy(df->city + 6, "sx", 2);
+	memcpy(df->province, out, 2);
+	memcpy(df->province + 2, "0000sh", 6);
+	df->have_card = df->have_region = 1;
+}
+
+/* The card key of (usage, df) from a keystore file of vectors/sm. */
+static sscard_alg backend_key(const char *keysfile, sscard_key_usage usage, const char *df,
+                              const sscard_div_factors *f, uint8_t key[SSCARD_KEY_LEN])
+{
+	sscard_keystore *ks = backend_load(keysfile);
+	const sscard_ks_entry *e = sscard_keystore_find(ks, usage, df);
+	sscard_alg alg;
+
+	assert_non_null(e);
+	alg = e->alg;
+	assert_int_equal(sscard_card_key(e->alg, e->key, e->levels, e->nlevels, f, key), SSCARD_OK);
+	sscard_keystore_free(ks);
+	return alg;
+}
+
+/* Split "a|b|c|...|" into fields (at most 6). */
+static int split(const char *text, char f[6][64])
+{
+	int n = 0;
+
+	memset(f, 0, 6 * 64);
+	while (*text && n < 6) {
+		const char *bar = strchr(text, '|');
+
+		assert_non_null(bar);
+		assert_true((size_t)(bar - text) < 64);
+		memcpy(f[n++], text, (size_t)(bar - text));
+		text = bar + 1;
+	}
+	assert_string_equal(text, "");
+	return n;
+}
+
+/* From "flag|key address|factor|original|": pKey "<cryptogram><original>". */
+static void backend_external(const char *keysfile, sscard_key_usage usage, const char *df,
+                             const sscard_div_factors *f, const char *step1, int flip,
+                             char pkey[40])
+{
+	uint8_t key[SSCARD_KEY_LEN], factor[8], original[8], cg[8];
+	char v[6][64], hex[17];
+	sscard_alg alg = backend_key(keysfile, usage, df, f, key);
+
+	assert_int_equal(split(step1, v), 4);
+	assert_int_equal(strtol(v[0], NULL, 16), (long)alg);
+	hex_to(v[2], factor, 8);
+	hex_to(v[3], original, 8);
+	assert_int_equal(sscard_session_cryptogram(alg, key, factor, original, cg), SSCARD_OK);
+	cg[0] ^= (uint8_t)flip;
+	sscard_hex_encode(cg, 8, hex, sizeof(hex));
+	assert_int_equal(strlen(v[3]), 16);
+	memcpy(pkey, hex, 16);
+	memcpy(pkey + 16, v[3], 17);
+	OPENSSL_cleanse(key, sizeof(key));
+}
+
+/* Call a Step into a canaried buffer: at most `max` bytes written. */
+static long step_checked(long code, char *buf, size_t max, char *out, size_t outsz)
+{
+	check_out(buf, code == 0 ? max : SSCARD_COMPAT_MESSAGE_MAX, out, outsz);
+	return code;
+}
+
+static long read_step1(const char *info, const char *addr, char *out)
+{
+	char buf[SSCARD_COMPAT_OUT_BUFFER], ci[128], fa[256];
+
+	snprintf(ci, sizeof(ci), "%s", info);
+	snprintf(fa, sizeof(fa), "%s", addr);
+	memset(buf, CANARY, sizeof(buf));
+	return step_checked(iReadCard_HSM_Step1(1, ci, fa, buf), buf, SSCARD_COMPAT_HSM_STEP_MAX,
+	                    out, 1024);
+}
+
+static long read_step2(const char *pkey, char *out)
+{
+	char buf[SSCARD_COMPAT_OUT_BUFFER], key[128];
+
+	snprintf(key, sizeof(key), "%s", pkey);
+	memset(buf, CANARY, sizeof(buf));
+	return step_checked(iReadCard_HSM_Step2(key, buf), buf, SSCARD_COMPAT_READCARD_MAX, out,
+	                    1024);
+}
+
+static void test_hsm_read_card(void **state)
+{
+	sscard_div_factors f;
+	char out[1024], pkey[40];
+
+	(void)state;
+	card_factors("healthy-v3", &f);
+	/* RKSSSE (PSAM 47/0A) opens EF06 of a 3.0 card */
+	assert_int_equal(read_step1(V3_INFO, "SSSEEF06|08|09|$", out), 0);
+	assert_memory_equal(out, "03|470A|", 8);
+	backend_external("healthy-v3.keys", SSCARD_KEY_EXTERNAL, "SSSE", &f, out, 0, pkey);
+	assert_int_equal(read_step2(pkey, out), 0);
+	assert_string_equal(out, "SSSEEF06|110101198101011117|张三|$");
+	/* RK1DF04 (PSAM 67/2D) for DF04 */
+	assert_int_equal(read_step1(V3_INFO, "DF04EF05|84|8B|$", out), 0);
+	assert_memory_equal(out, "03|672D|", 8);
+	backend_external("healthy-v3.keys", SSCARD_KEY_EXTERNAL, "DF04", &f, out, 0, pkey);
+	assert_int_equal(read_step2(pkey, out), 0);
+	assert_string_equal(out, "DF04EF05|110100|1101000000000019|$");
+	/* a wrong cryptogram: the card refuses it */
+	assert_int_equal(read_step1(V3_INFO, "SSSEEF06|08|$", out), 0);
+	backend_external("healthy-v3.keys", SSCARD_KEY_EXTERNAL, "SSSE", &f, out, 1, pkey);
+	assert_int_equal(read_step2(pkey, out), SSCARD_COMPAT_KEY_LEVEL);
+	/* the answer to another Step1 (its original differs): -14, nothing sent */
+	assert_int_equal(read_step1(V3_INFO, "SSSEEF06|08|$", out), 0);
+	assert_int_equal(read_step1(V3_INFO, "SSSEEF06|08|$", out), 0);
+	assert_int_equal(read_step2(pkey, out), SSCARD_COMPAT_BAD_PARAM);
+	assert_string_equal(out, "参数错误(pKey)");
+	/* a Step2 without its Step1 */
+	assert_int_equal(read_step2(pkey, out), SSCARD_COMPAT_NOT_CONNECTED);
+	assert_string_equal(out, "未建立连接(卡被其他程序占用)(本线程未调用iReadCard_HSM_Step1)");
+	/* files free to read need no security module: -2204 */
+	assert_int_equal(read_step1(V3_INFO, "SSSEEF05|07|$", out), SSCARD_COMPAT_NO_HSM_NEEDED);
+	assert_string_equal(out, "无需加密机认证");
+	use_contact("healthy-v2");
+	assert_int_equal(read_step1(V2_INFO, "SSSEEF05|07|$SSSEEF06|08|$", out),
+	                 SSCARD_COMPAT_NO_HSM_NEEDED);
+	/* parameters, another card, one DF per read */
+	assert_int_equal(read_step1(V3_INFO, "SSSEEF06|08|$", out), SSCARD_COMPAT_DATA_MISMATCH);
+	assert_int_equal(read_step1(V2_INFO, "SSSEEF06|$", out), SSCARD_COMPAT_BAD_PARAM);
+	assert_int_equal(read_step1("x", "SSSEEF06|08|$", out), SSCARD_COMPAT_BAD_PARAM);
+	assert_int_equal(read_step1(V2_INFO, "DF04EF05|84|$SSSEEF06|08|$", out),
+	                 SSCARD_COMPAT_UNSUPPORTED);
+	assert_int_equal(iReadCard_HSM_Step1(1, out, out, NULL), SSCARD_COMPAT_BAD_PARAM);
+	assert_int_equal(iReadCard_HSM_Step2(out, NULL), SSCARD_COMPAT_BAD_PARAM);
+}
+
+/* A step of another form does not end (or touch) this thread's operation. */
+static void test_hsm_forms_do_not_mix(void **state)
+{
+	sscard_div_factors f;
+	char out[1024], pkey[40], s1[1024];
+
+	(void)state;
+	card_factors("healthy-v3", &f);
+	assert_int_equal(read_step1(V3_INFO, "SSSEEF06|09|$", s1), 0);
+	assert_int_equal(hsm_step2("00|00|", out, sizeof(out)), SSCARD_COMPAT_NOT_CONNECTED);
+	assert_string_equal(out, "未建立连接(卡被其他程序占用)(本线程未调用iReadCardBas_HSM_Step1)");
+	assert_int_equal(iUnblockPIN_HSM_Step3(pkey, out), SSCARD_COMPAT_NOT_CONNECTED);
+	/* and nothing else of this library reaches the card meanwhile */
+	assert_int_equal(read_bas(SSCARD_COMPAT_CONTACT, out, sizeof(out)),
+	                 SSCARD_COMPAT_NOT_CONNECTED);
+	backend_external("healthy-v3.keys", SSCARD_KEY_EXTERNAL, "SSSE", &f, s1, 0, pkey);
+	assert_int_equal(read_step2(pkey, out), 0);
+	assert_string_equal(out, "SSSEEF06|张三|$");
+}
+
+static long write_step1(const char *addr, char *out)
+{
+	char buf[SSCARD_COMPAT_OUT_BUFFER], ci[] = V3_INFO, fa[256];
+
+	snprintf(fa, sizeof(fa), "%s", addr);
+	memset(buf, CANARY, sizeof(buf));
+	return step_checked(iWriteCard_HSM_Step1(1, ci, fa, buf), buf, SSCARD_COMPAT_HSM_STEP_MAX,
+	                    out, 1024);
+}
+
+static long write_step2(const char *pkey, const char *data_utf8, char *out)
+{
+	char buf[SSCARD_COMPAT_OUT_BUFFER], key[128], data[256];
+
+	snprintf(key, sizeof(key), "%s", pkey);
+	to_gbk(data_utf8, data, sizeof(data));
+	memset(buf, CANARY, sizeof(buf));
+	return step_checked(iWriteCard_HSM_Step2(key, data, buf), buf, SSCARD_COMPAT_MESSAGE_MAX,
+	                    out, 1024);
+}
+
+static void test_hsm_write_card(void **state)
+{
+	sscard_div_factors f;
+	char out[1024], pkey[40];
+
+	(void)state;
+	card_factors("healthy-v3", &f);
+	/* UKSSSE (04; PSAM 48/12), then the plain write, read back */
+	assert_int_equal(write_step1("SSSEEF06|09|0A|$", out), 0);
+	assert_memory_equal(out, "03|4812|", 8);
+	backend_external("healthy-v3.keys", SSCARD_KEY_UPDATE, "SSSE", &f, out, 0, pkey);
+	assert_int_equal(write_step2(pkey, "王五|1|", out), 0);
+	assert_string_equal(out, "");
+	/* EF0D with its own key (0D; 48/13) */
+	assert_int_equal(write_step1("SSSEEF0D|EB|$", out), 0);
+	assert_memory_equal(out, "03|4813|", 8);
+	backend_external("healthy-v3.keys", SSCARD_KEY_UPDATE_EF0D, "SSSE", &f, out, 0, pkey);
+	assert_int_equal(write_step2(pkey, "110102|", out), 0);
+	/* the read key is not the update key: the card refuses the write */
+	assert_int_equal(write_step1("SSSEEF06|09|$", out), 0);
+	backend_external("healthy-v3.keys", SSCARD_KEY_EXTERNAL, "SSSE", &f, out, 0, pkey);
+	assert_true(write_step2(pkey, "王五|", out) < 0);
+	/* bad values are refused before anything reaches the card, and end
+	 * the operation */
+	assert_int_equal(write_step1("SSSEEF06|09|$", out), 0);
+	backend_external("healthy-v3.keys", SSCARD_KEY_UPDATE, "SSSE", &f, out, 0, pkey);
+	assert_int_equal(write_step2(pkey, "王五|李四|", out), SSCARD_COMPAT_BAD_PARAM);
+	assert_int_equal(write_step2(pkey, "王五|", out), SSCARD_COMPAT_NOT_CONNECTED);
+	/* DF04 has no two-step write here */
+	assert_int_equal(write_step1("DF04EF05|8F|$", out), SSCARD_COMPAT_UNSUPPORTED);
+	assert_int_equal(iWriteCard_HSM_Step1(1, out, out, NULL), SSCARD_COMPAT_BAD_PARAM);
+	assert_int_equal(iWriteCard_HSM_Step2(out, out, NULL), SSCARD_COMPAT_BAD_PARAM);
+}
+
+/* The protected PIN command as the back end builds it from Step2's text:
+ * "flag|key address|challenge|header|PIN|" -> the whole APDU in hex. */
+static void backend_pin_apdu(const sscard_div_factors *f, const char *step2, int flip,
+                             char *apdu_hex, size_t hexsz)
+{
+	uint8_t key[SSCARD_KEY_LEN], pk[SSCARD_KEY_LEN], chal[8], apdu[5 + 16 + 4], block[16];
+	char v[6][64];
+	sscard_alg alg = backend_key("healthy-v3.keys", SSCARD_KEY_LINE, "SSSE", f, key);
+	size_t n = 0, data = 0;
+
+	assert_int_equal(split(step2, v), 5);
+	assert_string_equal(v[1], "4609"); /* STK */
+	hex_to(v[2], chal, 8);
+	assert_int_equal(sscard_hex_decode(v[3], apdu, 5, &n), SSCARD_OK);
+	assert_int_equal(n, 5);
+	assert_int_equal(sscard_session_key(alg, key, chal, pk), SSCARD_OK);
+	if (v[4][0]) { /* reload: <count> <BCD, F-padded> 80 00.. encrypted */
+		size_t digits = strlen(v[4]);
+
+		memset(block, 0, sizeof(block));
+		block[0] = (uint8_t)digits;
+		memset(block + 1, 0xFF, (digits + 1) / 2);
+		for (size_t i = 0; i < digits; i++)
+			block[1 + i / 2] = (uint8_t)(i % 2 == 0
+			                                     ? ((v[4][i] - '0') << 4) | 0x0F
+			                                     : (block[1 + i / 2] & 0xF0) | (v[4][i] - '0'));
+		block[1 + (digits + 1) / 2] = 0x80;
+		data = alg == SSCARD_ALG_SM4 ? 16 : 8;
+		assert_int_equal(sscard_session_encrypt(alg, pk, block, data, apdu + 5), SSCARD_OK);
+	}
+	assert_int_equal(apdu[4], data + 4);
+	assert_int_equal(sscard_session_mac(alg, pk, apdu, 5 + data, apdu + 5 + data), SSCARD_OK);
+	apdu[5 + data] ^= (uint8_t)flip;
+	sscard_hex_encode(apdu, 5 + data + 4, apdu_hex, hexsz);
+	OPENSSL_cleanse(key, sizeof(key));
+	OPENSSL_cleanse(pk, sizeof(pk));
+	OPENSSL_cleanse(block, sizeof(block));
+}
+
+typedef struct pin_form {
+	long (*step1)(int, char *, char *);
+	long (*step2)(char *, char *);
+	long (*step3)(char *, char *);
+} pin_form;
+
+/* Step1, the back end, Step2, the back end, Step3: Step3's code. */
+static long pin_hsm(const pin_form *form, const sscard_div_factors *f, int flip, char *step2_out)
+{
+	char buf[SSCARD_COMPAT_OUT_BUFFER], out[1024], pkey[80], ci[] = V3_INFO;
+	long code;
+
+	memset(buf, CANARY, sizeof(buf));
+	code = step_checked(form->step1(1, ci, buf), buf, SSCARD_COMPAT_HSM_STEP_MAX, out,
+	                    sizeof(out));
+	if (code != 0)
+		return code;
+	assert_memory_equal(out, "03|4810|", 8); /* PUK */
+	backend_external("healthy-v3.keys", SSCARD_KEY_UNBLOCK, "SSSE", f, out, 0, pkey);
+	memset(buf, CANARY, sizeof(buf));
+	code = step_checked(form->step2(pkey, buf), buf, SSCARD_COMPAT_HSM_STEP_MAX, step2_out,
+	                    1024);
+	if (code != 0)
+		return code;
+	backend_pin_apdu(f, step2_out, flip, pkey, sizeof(pkey));
+	memset(buf, CANARY, sizeof(buf));
+	return step_checked(form->step3(pkey, buf), buf, SSCARD_COMPAT_MESSAGE_MAX, out,
+	                    sizeof(out));
+}
+
+static void test_hsm_pin_forms(void **state)
+{
+	static const pin_form reload = { iReloadPIN_HSM_Step1, iReloadPIN_HSM_Step2,
+		                         iReloadPIN_HSM_Step3 };
+	static const pin_form unblock = { iUnblockPIN_HSM_Step1, iUnblockPIN_HSM_Step2,
+		                          iUnblockPIN_HSM_Step3 };
+	sscard_div_factors f;
+	char s2[1024], v[6][64], out[1024];
+
+	(void)state;
+	card_factors("healthy-v3", &f);
+	/* unblock: 8424000004 + MAC (18 hex digits) */
+	assert_int_equal(pin_hsm(&unblock, &f, 0, s2), 0);
+	assert_int_equal(split(s2, v), 5);
+	assert_string_equal(v[3], "8424000004");
+	assert_string_equal(v[4], "");
+	/* reload: the new PIN from the environment, 8424000114 + 16 + MAC */
+	assert_int_equal(pin_hsm(&reload, &f, 0, s2), SSCARD_COMPAT_UNSUPPORTED);
+	setenv(SSCARD_COMPAT_ENV_NEW_PIN, "654321", 1);
+	assert_int_equal(pin_hsm(&reload, &f, 0, s2), 0);
+	assert_int_equal(split(s2, v), 5);
+	assert_string_equal(v[3], "8424000114");
+	assert_string_equal(v[4], "654321");
+	/* a wrong MAC: the card's word (6988), after which the form is over */
+	assert_int_equal(pin_hsm(&unblock, &f, 1, s2), -0x6988);
+	assert_int_equal(iUnblockPIN_HSM_Step3(s2, out), SSCARD_COMPAT_NOT_CONNECTED);
+	/* Step3 with another command than Step2 announced: -14, nothing sent */
+	assert_int_equal(iUnblockPIN_HSM_Step2(s2, out), SSCARD_COMPAT_NOT_CONNECTED);
+	assert_int_equal(pin_hsm(&unblock, &f, 0, s2), 0);
+	/* every operation over, the reader is free again */
+	assert_int_equal(read_bas(SSCARD_COMPAT_CONTACT, out, sizeof(out)), 0);
+	assert_int_equal(iReloadPIN_HSM_Step1(1, NULL, out), SSCARD_COMPAT_BAD_PARAM);
+	assert_int_equal(iReloadPIN_HSM_Step2(out, NULL), SSCARD_COMPAT_BAD_PARAM);
+	assert_int_equal(iUnblockPIN_HSM_Step3(out, NULL), SSCARD_COMPAT_BAD_PARAM);
+}
+
+/* Step3's pKey must be exactly the command Step2 announced. */
+static void test_hsm_pin_bad_step3(void **state)
+{
+	static const char *const bad[] = {
+		"", "8424000004", "8424000004001122", "842400000400112233FF",
+		"8424000104AABBCCDD", "0024000004AABBCCDD", "8424000004AABBCCDG",
+	};
+	sscard_div_factors f;
+	char buf[SSCARD_COMPAT_OUT_BUFFER], out[1024], pkey[80], ci[] = V3_INFO, key[64];
+
+	(void)state;
+	card_factors("healthy-v3", &f);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(iUnblockPIN_HSM_Step1(1, ci, buf), 0);
+		gbk_to_utf8(buf, out, sizeof(out));
+		backend_external("healthy-v3.keys", SSCARD_KEY_UNBLOCK, "SSSE", &f, out, 0, pkey);
+		assert_int_equal(iUnblockPIN_HSM_Step2(pkey, buf), 0);
+		snprintf(key, sizeof(key), "%s", bad[i]);
+		assert_int_equal(iUnblockPIN_HSM_Step3(key, buf), SSCARD_COMPAT_BAD_PARAM);
+		assert_int_equal(iUnblockPIN_HSM_Step3(key, buf), SSCARD_COMPAT_NOT_CONNECTED);
+	}
 }
 
 /* ---- the code table and the messages ---------------------------------------------- */
@@ -875,11 +1566,54 @@ static void test_code_table(void **state)
 	assert_int_equal(compat_code_of(SSCARD_E_MEMORY_FAILURE, 0x9000), -0x6581);
 	assert_int_equal(compat_code_of(SSCARD_E_MEMORY_FAILURE, 0), -0x6581);
 	assert_int_equal(compat_code_of(SSCARD_E_SECURITY, 0x6A83), -0x6982);
+	/* "not supported": the card's 6A81, or the library's verdict on an
+	 * SSF33 card (no such word from the card): -2202 */
+	assert_int_equal(compat_code_of(SSCARD_E_NOT_SUPPORTED, 0x6A81), -0x6A81);
+	assert_int_equal(compat_code_of(SSCARD_E_NOT_SUPPORTED, 0x9000),
+	                 SSCARD_COMPAT_ALG_UNSUPPORTED);
 	/* every rc libsscard names maps to an error, never to success */
 	for (int rc = -200; rc < 0; rc++)
 		if (strcmp(sscard_rc_name(rc), "UNKNOWN") != 0)
 			assert_true(compat_code_of((sscard_rc)rc, 0) < 0);
 	assert_int_equal(compat_code_of((sscard_rc)-199, 0), SSCARD_COMPAT_READER_ERROR);
+}
+
+/* The customary numbers themselves (design.md s.8): a HIS compares them
+ * as integers, so a swap is a bug even when the names agree. */
+static void test_code_numbers(void **state)
+{
+	static const struct {
+		long code;
+		long value;
+		const char *zh;
+	} rows[] = {
+		{ SSCARD_COMPAT_WRONG_CARD, -1, "卡类型不对(不是社会保障卡)" },
+		{ SSCARD_COMPAT_LOAD_FAILED, -5, "加载动态库失败(GBK字符转换模块)" },
+		{ SSCARD_COMPAT_NOT_GENUINE, -21, "内部认证失败(卡片非法)" },
+		{ SSCARD_COMPAT_HSM_MISMATCH, -25, "内部认证结果与加密机不一致" },
+		{ SSCARD_COMPAT_PINPAD_LENGTH, -33, "密码长度错误" },
+		{ SSCARD_COMPAT_PINPAD_MISMATCH, -34, "两次输入的密码不一致" },
+		{ SSCARD_COMPAT_PIN_INITIAL, -35, "初始密码不能进行交易" },
+		{ SSCARD_COMPAT_PIN_BACK_TO_INITIAL, -36, "不能修改为初始密码" },
+		{ SSCARD_COMPAT_ILLEGAL_CHARS, -41, "数据含有非法字符" },
+		{ SSCARD_COMPAT_DATA_LENGTH, -42, "数据长度错误" },
+		{ SSCARD_COMPAT_NO_PSAM, -2201, "无PSAM卡" },
+		{ SSCARD_COMPAT_NO_HSM_NEEDED, -2204, "无需加密机认证" },
+	};
+	char buf[SSCARD_COMPAT_OUT_BUFFER], out[1024];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		assert_int_equal(rows[i].code, rows[i].value);
+		assert_int_equal(compat_fail(buf, rows[i].code, 0), rows[i].value);
+		gbk_to_utf8(buf, out, sizeof(out));
+		assert_string_equal(out, rows[i].zh);
+	}
+	/* the -1 message claims nothing about locked applications: a
+	 * locked or blocked one is its own status word */
+	assert_null(strstr(compat_message_utf8(SSCARD_COMPAT_WRONG_CARD), "锁"));
+	assert_int_equal(compat_code_of(SSCARD_E_APP_BLOCKED, 0x6283), -0x6283);
+	assert_int_equal(compat_code_of(SSCARD_E_APP_LOCKED, 0x9303), -0x9303);
 }
 
 /* The PIN pad's own answers (PC/SC part 10) are the customary -31..-34. */
@@ -889,9 +1623,8 @@ static void test_pinpad_codes(void **state)
 	assert_int_equal(compat_pinpad_code(SSCARD_E_CARD_ERROR, 0x6400), SSCARD_COMPAT_PINPAD_TIMEOUT);
 	assert_int_equal(compat_pinpad_code(SSCARD_E_CARD_ERROR, 0x6401),
 	                 SSCARD_COMPAT_PINPAD_CANCELLED);
-	assert_int_equal(compat_pinpad_code(SSCARD_E_CARD_ERROR, 0x6402),
-	                 SSCARD_COMPAT_PINPAD_MISMATCH);
-	assert_int_equal(compat_pinpad_code(SSCARD_E_CARD_ERROR, 0x6403), SSCARD_COMPAT_PINPAD_LENGTH);
+	assert_int_equal(compat_pinpad_code(SSCARD_E_CARD_ERROR, 0x6402), -34);
+	assert_int_equal(compat_pinpad_code(SSCARD_E_CARD_ERROR, 0x6403), -33);
 	assert_int_equal(compat_pinpad_code(SSCARD_E_TIMEOUT, 0), SSCARD_COMPAT_PINPAD_TIMEOUT);
 	/* the card's answers keep their meaning */
 	assert_int_equal(compat_pinpad_code(SSCARD_E_WRONG_PIN, 0x63C2), 0);
@@ -1061,7 +1794,21 @@ int main(void)
 		cmocka_unit_test_setup(test_hsm_verdicts, clean_env),
 		cmocka_unit_test_setup(test_hsm_bad_key, clean_env),
 		cmocka_unit_test_setup(test_hsm_threads_and_order, clean_env),
+		cmocka_unit_test_setup(test_read_card_ssse, clean_env),
+		cmocka_unit_test_setup(test_read_card_df04, clean_env),
+		cmocka_unit_test_setup(test_read_card_with_key, clean_env),
+		cmocka_unit_test_setup(test_read_card_errors, clean_env),
+		cmocka_unit_test_setup(test_write_card, clean_env),
+		cmocka_unit_test_setup(test_write_card_not_gbk, clean_env),
+		cmocka_unit_test_setup(test_unblock_and_reload_pin, clean_env),
+		cmocka_unit_test_setup(test_get_card_type, clean_env),
+		cmocka_unit_test_setup(test_hsm_read_card, clean_env),
+		cmocka_unit_test_setup(test_hsm_forms_do_not_mix, clean_env),
+		cmocka_unit_test_setup(test_hsm_write_card, clean_env),
+		cmocka_unit_test_setup(test_hsm_pin_forms, clean_env),
+		cmocka_unit_test_setup(test_hsm_pin_bad_step3, clean_env),
 		cmocka_unit_test(test_code_table),
+		cmocka_unit_test(test_code_numbers),
 		cmocka_unit_test(test_pinpad_codes),
 		cmocka_unit_test(test_messages_fit),
 		cmocka_unit_test(test_maxima_match_element_table),

@@ -27,7 +27,7 @@ static void test_every_key_present_once(void **state)
 		assert_string_equal(e->key, json_keys[i]);
 		assert_ptr_equal(sscard_elem_at(sscard_elem_index(e)), e);
 	}
-	assert_null(sscard_elem_at(sscard_elem_count()));
+	assert_null(sscard_elem_at(sscard_elem_count_all()));
 	assert_null(sscard_elem_by_key("photo"));
 	assert_null(sscard_elem_by_key(NULL));
 }
@@ -35,10 +35,10 @@ static void test_every_key_present_once(void **state)
 static void test_tags_unique_and_found(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < sscard_elem_count(); i++) {
+	for (size_t i = 0; i < sscard_elem_count_all(); i++) {
 		const sscard_element *e = sscard_elem_at(i);
 		assert_ptr_equal(sscard_elem_by_tag(e->tag), e);
-		for (size_t j = i + 1; j < sscard_elem_count(); j++)
+		for (size_t j = i + 1; j < sscard_elem_count_all(); j++)
 			assert_int_not_equal(e->tag, sscard_elem_at(j)->tag);
 	}
 	assert_null(sscard_elem_by_tag(0x00));
@@ -48,7 +48,7 @@ static void test_tags_unique_and_found(void **state)
 static void test_rows_consistent(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < sscard_elem_count(); i++) {
+	for (size_t i = 0; i < sscard_elem_count_all(); i++) {
 		const sscard_element *e = sscard_elem_at(i);
 		const sscard_file_info *f = sscard_file_info_of(e->ef);
 		assert_non_null(f);
@@ -105,6 +105,55 @@ static void test_design_facts(void **state)
 	assert_null(sscard_file_info_of((sscard_ef)99));
 }
 
+/*
+ * DF04 (medical insurance): after every SSSE row (so sscard_elem_count()
+ * stays SSSE's and arrays of SSCARD_ELEM_SLOTS hold it), in the order and
+ * with the lengths of the ministry layout (design.md s.4).
+ */
+static void test_df04_rows(void **state)
+{
+	static const struct {
+		uint8_t tag, len;
+		sscard_format fmt;
+	} ef05[] = {
+		{ 0x81, 8, SSCARD_FMT_AN },  { 0x84, 3, SSCARD_FMT_CN },  { 0x87, 17, SSCARD_FMT_AN },
+		{ 0x8C, 1, SSCARD_FMT_CN },  { 0x80, 4, SSCARD_FMT_CN_DATE }, { 0x8B, 29, SSCARD_FMT_AN },
+		{ 0x8A, 15, SSCARD_FMT_AN }, { 0x83, 9, SSCARD_FMT_AN },  { 0x86, 9, SSCARD_FMT_AN },
+		{ 0x89, 9, SSCARD_FMT_AN },  { 0x7D, 9, SSCARD_FMT_AN },  { 0x7E, 9, SSCARD_FMT_AN },
+		{ 0x7F, 9, SSCARD_FMT_AN },  { 0x8D, 9, SSCARD_FMT_AN },  { 0x8E, 9, SSCARD_FMT_AN },
+		{ 0x8F, 1, SSCARD_FMT_AN },
+	};
+	size_t first = sscard_elem_count();
+
+	(void)state;
+	assert_true(sscard_elem_count() <= SSCARD_ELEM_SLOTS);
+	for (size_t i = 0; i < first; i++)
+		assert_int_equal(sscard_file_info_of(sscard_elem_at(i)->ef)->df_fid, 0);
+	for (size_t i = first; i < sscard_elem_count_all(); i++) {
+		const sscard_element *e = sscard_elem_at(i);
+		assert_int_equal(sscard_file_info_of(e->ef)->df_fid, 0xDF04);
+		assert_false(e->mandatory);
+	}
+	for (size_t i = 0; i < sizeof(ef05) / sizeof(ef05[0]); i++) {
+		const sscard_element *e = sscard_elem_at(first + i);
+		assert_int_equal(e->tag, ef05[i].tag);
+		assert_int_equal(e->len, ef05[i].len);
+		assert_int_equal(e->format, ef05[i].fmt);
+		assert_int_equal(e->ef, SSCARD_EF_DF04_05);
+		assert_int_equal(e->record, i + 1);
+	}
+	assert_int_equal(sscard_elem_by_tag(0x90)->ef, SSCARD_EF_DF04_06);
+	assert_int_equal(sscard_elem_by_tag(0x93)->len, 2);
+	/* 92: the sources disagree on its format; not guessed */
+	assert_null(sscard_elem_by_tag(0x92));
+	const sscard_file_info *f = sscard_file_info_of(SSCARD_EF_DF04_05);
+	assert_string_equal(f->name, "SSSE/DF04/EF05");
+	assert_string_equal(f->df, "DF04");
+	assert_int_equal(f->fid, 0xEF05);
+	assert_int_equal(f->sfi, 5);
+	assert_string_equal(sscard_file_info_of(SSCARD_EF_SSSE_05)->df, "SSSE");
+}
+
 static void test_lookup_forms(void **state)
 {
 	(void)state;
@@ -117,7 +166,8 @@ static void test_lookup_forms(void **state)
 	assert_null(sscard_elem_lookup("108"));
 	assert_null(sscard_elem_lookup("0x"));
 	assert_null(sscard_elem_lookup("zz"));
-	assert_null(sscard_elem_lookup("7F"));
+	assert_null(sscard_elem_lookup("7C"));
+	assert_ptr_equal(sscard_elem_lookup("7F"), sscard_elem_by_key("mi_injury3"));
 	assert_null(sscard_elem_lookup(""));
 	assert_null(sscard_elem_lookup(NULL));
 }
@@ -138,6 +188,7 @@ int main(void)
 		cmocka_unit_test(test_every_key_present_once),
 		cmocka_unit_test(test_tags_unique_and_found),
 		cmocka_unit_test(test_rows_consistent),
+		cmocka_unit_test(test_df04_rows),
 		cmocka_unit_test(test_design_facts),
 		cmocka_unit_test(test_lookup_forms),
 		cmocka_unit_test(test_format_names),

@@ -378,7 +378,7 @@ static void test_select_forms(void **state)
 	expect(sim, "00A40000023F00", "6104");
 	select_ssse(sim);
 	expect(sim, "00A4090C04DF04EF05", "9000");
-	expect(sim, "00B2012C03", "80010A9000");
+	expect(sim, "00B2012C0A", "81083131303030303030" "9000");
 	/* P2 0C: no answer data */
 	expect(sim, "00A4040C0F7378312E73682EC9E7BBE1B1A3D5CF", "9000");
 	/* errors */
@@ -1305,7 +1305,7 @@ static void test_psam_external_auth_end_to_end(void **state)
 	uint8_t ch[8], cg[8], want[8], rk[SSCARD_KEY_LEN], stk[SSCARD_KEY_LEN], pk[SSCARD_KEY_LEN],
 		mac[SSCARD_MAC_LEN], mine[SSCARD_MAC_LEN];
 	uint8_t blk[13] = { 0x84, 0x1E, 0x00, 0x00, 0x04 };
-	char cmd[120], cg_hex[21], orig_hex[17], ia[40];
+	char cmd[120], cg_hex[17], orig_hex[17], ia[40];
 	const char *got;
 
 	(void)state;
@@ -1339,8 +1339,8 @@ static void test_psam_external_auth_end_to_end(void **state)
 	assert_string_equal(psam_init(psam, card, 0x67, 0x08, factor), "9000");
 	psam_cryptogram(psam, SSCARD_ALG_SM4, original, cg);
 	sscard_hex_encode(cg, 8, cg_hex, sizeof(cg_hex));
-	strcat(cg_hex, "9000");
-	assert_string_equal(ia, cg_hex);
+	snprintf(cmd, sizeof(cmd), "%s9000", cg_hex);
+	assert_string_equal(ia, cmd);
 	/* the line MAC of APPLICATION BLOCK by the PSAM's STK (46 09) */
 	challenge(card, 8, ch);
 	assert_string_equal(psam_init(psam, card, 0x46, 0x09, ch), "9000");

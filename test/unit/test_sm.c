@@ -222,25 +222,31 @@ static void test_auth_opens_ef06(void **state)
 
 /* ---- two steps: the back end computes (sscard_auth_begin/finish) -------- */
 
-/* The back end's two answers for a request: the external cryptogram over
- * the external values (with RK) and the internal result over the internal
- * ones (with IRK), from Step1's values alone. */
-static void backend_answers(const char *keysfile, const sscard_auth_request *req,
-                            uint8_t cryptogram[8], uint8_t expected[8])
+/* One answer of the back end: the cryptogram, with the keys of `usage`,
+ * over the request's values from `factor` and the original after it. */
+static void backend_answer(const sscard_keystore *ks, const sscard_auth_request *req,
+                           sscard_key_usage usage, sscard_auth_value factor, uint8_t out[8])
 {
-	sscard_keystore *ks = backend_load(keysfile);
 	sscard_div_factors f;
 	size_t len = 0;
 
 	sscard_auth_request_factors(req, &f);
-	backend_cryptogram(ks, SSCARD_KEY_EXTERNAL, &f,
-	                   sscard_auth_request_value(req, SSCARD_AUTH_EXTERNAL_FACTOR, &len),
-	                   sscard_auth_request_value(req, SSCARD_AUTH_EXTERNAL_ORIGINAL, &len),
-	                   cryptogram);
-	backend_cryptogram(ks, SSCARD_KEY_INTERNAL, &f,
-	                   sscard_auth_request_value(req, SSCARD_AUTH_INTERNAL_FACTOR, &len),
-	                   sscard_auth_request_value(req, SSCARD_AUTH_INTERNAL_ORIGINAL, &len),
-	                   expected);
+	backend_cryptogram(ks, usage, &f, sscard_auth_request_value(req, factor, &len),
+	                   sscard_auth_request_value(req, (sscard_auth_value)(factor + 1), &len),
+	                   out);
+}
+
+/* The back end's two answers for a request, from Step1's values alone:
+ * the external cryptogram (RK) and the internal result (IRK); only the
+ * internal one when `cryptogram` is NULL. */
+static void backend_answers(const char *keysfile, const sscard_auth_request *req,
+                            uint8_t cryptogram[8], uint8_t expected[8])
+{
+	sscard_keystore *ks = backend_load(keysfile);
+
+	if (cryptogram)
+		backend_answer(ks, req, SSCARD_KEY_EXTERNAL, SSCARD_AUTH_EXTERNAL_FACTOR, cryptogram);
+	backend_answer(ks, req, SSCARD_KEY_INTERNAL, SSCARD_AUTH_INTERNAL_FACTOR, expected);
 	sscard_keystore_free(ks);
 }
 
@@ -307,17 +313,9 @@ static void test_two_step_genuine(void **state)
 	assert_int_equal(len, 0);
 	assert_non_null(sscard_auth_request_value(req, SSCARD_AUTH_INTERNAL_FACTOR, &len));
 	{
-		uint8_t cg[8], exp[8];
-		sscard_keystore *ks = backend_load("v2.keys");
-		sscard_div_factors fac;
-		size_t l = 0;
+		uint8_t cg[8] = { 0 }, exp[8];
 
-		sscard_auth_request_factors(req, &fac);
-		backend_cryptogram(ks, SSCARD_KEY_INTERNAL, &fac,
-		                   sscard_auth_request_value(req, SSCARD_AUTH_INTERNAL_FACTOR, &l),
-		                   sscard_auth_request_value(req, SSCARD_AUTH_INTERNAL_ORIGINAL, &l),
-		                   exp);
-		sscard_keystore_free(ks);
+		backend_answers("v2.keys", req, NULL, exp);
 		/* only the card is checked; a cryptogram is refused */
 		assert_int_equal(sscard_auth_finish(card, req, cg, 8, exp, 8, &v), SSCARD_E_INVALID_ARG);
 		assert_int_equal(sscard_auth_finish(card, req, NULL, 0, exp, 8, &v), SSCARD_OK);
@@ -463,6 +461,54 @@ static void test_write_3des_and_sm4(void **state)
 
 	write_and_check(fx, V2, fx->v2);
 	write_and_check(fx, V3, fx->v3);
+}
+
+/* A DF04 file behind RK1DF04 (84): authenticating in DF04 opens it, and
+ * the read that follows does not select DF04 again (which would drop the
+ * grant): the profile of healthy-v3 with DF04/EF05 read "ext:84". */
+static void test_df04_read_after_auth(void **state)
+{
+	fixture *fx = *state;
+	char src[512], path[] = "/tmp/sscard-df04-XXXXXX.json", reader[600], text[64];
+	char *json, *at;
+	FILE *f;
+	long n;
+	int fd;
+	sscard_card *card = NULL;
+
+	snprintf(src, sizeof(src), "%s/%s", getenv("SSCARD_VECTORS"), V3);
+	f = fopen(src, "r");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	assert_true(n > 0);
+	rewind(f);
+	json = calloc(1, (size_t)n + 64);
+	assert_non_null(json);
+	assert_int_equal(fread(json, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	at = strstr(json, "\"SSSE/DF04/EF05\": {");
+	assert_non_null(at);
+	at += strlen("\"SSSE/DF04/EF05\": {");
+	{
+		static const char ac[] = "\"read\": \"ext:84\",";
+
+		memmove(at + strlen(ac), at, strlen(at) + 1);
+		memcpy(at, ac, strlen(ac));
+	}
+	fd = mkstemps(path, 5);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, json, strlen(json)), (ssize_t)strlen(json));
+	close(fd);
+	free(json);
+	snprintf(reader, sizeof(reader), "sim:%s", path);
+	assert_int_equal(sscard_connect(fx->ctx, reader, &card), SSCARD_OK);
+	assert_int_equal(sscard_read_element(card, "mi_category", text, sizeof(text)),
+	                 SSCARD_E_SECURITY);
+	assert_int_equal(sscard_authenticate(card, fx->v3, "DF04", NULL), SSCARD_OK);
+	assert_int_equal(sscard_read_element(card, "mi_category", text, sizeof(text)), SSCARD_OK);
+	sscard_disconnect(&card);
+	unlink(path);
 }
 
 /* EF0D (3.0): read freely, written after its own key (UK1SSSE, 0D) by
@@ -976,6 +1022,7 @@ int main(void)
 		cmocka_unit_test(test_two_step_misuse),
 		cmocka_unit_test(test_write_3des_and_sm4),
 		cmocka_unit_test(test_write_ef0d),
+		cmocka_unit_test(test_df04_read_after_auth),
 		cmocka_unit_test(test_write_refused_without_update_key),
 		cmocka_unit_test(test_torn_write_repaired),
 		cmocka_unit_test(test_lost_before_update_is_not_torn),
