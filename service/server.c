@@ -621,6 +621,13 @@ static int route_api(const http_req *h, int (*fn)(const http_req *))
 	return fn(h);
 }
 
+static int route_redirect(const http_req *h)
+{
+	static const char *const location[] = { "location:", "/ui/", NULL };
+	reply r = { 302, "text/plain; charset=utf-8", h->origin, location };
+	return respond(h->wsi, h->p, &r, "/ui/\n", 5);
+}
+
 static int route_get(const http_req *h)
 {
 	if (strcmp(h->uri, "/v1/status") == 0)
@@ -631,8 +638,7 @@ static int route_get(const http_req *h)
 		if (strcmp(h->uri, ui_files[i].uri) == 0)
 			return route_ui(h, i);
 	if (strcmp(h->uri, "/") == 0 || strcmp(h->uri, "/ui") == 0)
-		return lws_http_redirect(h->wsi, 302, (const unsigned char *)"/ui/", 4, &(unsigned char *){ NULL },
-		                         NULL) < 0 ? -1 : 0;
+		return route_redirect(h);
 	return respond_text(h->wsi, h->p, 404, h->origin, "not found\n");
 }
 

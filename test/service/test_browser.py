@@ -204,12 +204,6 @@ SCENARIOS = {
 
 
 def main():
-    if os.environ.get("SSCARD_VALGRIND"):
-        # memcheck runs the service through test_protocol.py (the same paths:
-        # kiosk diagnosis, events, busy readers, the two-step read); a
-        # browser adds minutes there and nothing memcheck would see
-        print("sscardd browser tests: skipped under valgrind (see test_protocol.py)")
-        sys.exit(77)
     pages = Pages()
     svc = harness.Service(BUILD, SRC, "origin = http://127.0.0.1:%d\n" % pages.allowed)
     profile = tempfile.mkdtemp(prefix="sscardd-chromium-")

@@ -54,6 +54,35 @@ def t_status(svc):
     check(SSN not in body and NAME not in body, body)
 
 
+def t_pages(svc):
+    st, h, _ = wsclient.http_get(svc.port, "/")
+    check(st == 302 and h.get("location") == "/ui/", (st, h))
+    st, h, body = wsclient.http_get(svc.port, "/ui/")
+    check(st == 200 and "社会保障卡自助服务" in body and "kiosk.js" in body, st)
+    check("default-src 'self'" in h.get("content-security-policy", ""), h)
+    for path in ("/ui/kiosk.js", "/ui/kiosk.css"):
+        check(wsclient.http_get(svc.port, path)[0] == 200, path)
+    for path in ("/ui/../sscardd.conf", "/ui/x", "/etc/passwd", "/v1/ws"):
+        check(wsclient.http_get(svc.port, path)[0] in (403, 404), path)
+    check(wsclient.http_get(svc.port, "/v1/status", method="POST")[0] == 405, "POST")
+
+
+def t_step1_expires():
+    """A card held by Step1 is released when no Step2 comes in time."""
+    svc = harness.Service(BUILD, SRC, "timeout_ms = 300\nkiosk = no\n")
+    try:
+        a, b = svc.ws(), svc.ws()
+        check("result" in a.call("readBasicStep1"), "step1")
+        check(b.call("readBasic")["error"]["code"] == "READER_BUSY", "held")
+        time.sleep(0.8)
+        check("result" in b.call("readBasic"), "released after the timeout")
+        check(a.call("readBasicStep2", {"pKey": "00" * 16 + "||"})["error"]["code"] == "NO_STEP1", "expired")
+        a.close()
+        b.close()
+    finally:
+        check(svc.stop() == 0, "exit status")
+
+
 def t_host_header(svc):
     for host in ("evil.example:%d" % svc.port, "127.0.0.1", "localhost.evil.example:%d" % svc.port):
         check(wsclient.http_get(svc.port, "/v1/status", {"Host": host})[0] == 403, host)
@@ -334,10 +363,11 @@ def main():
         return
     svc = harness.Service(BUILD, SRC, "origin = %s\nvendor_shim = yes\nmax_connections = 12\n" % OTHER)
     wait_kiosk(svc)
-    checks = [t_loopback_only, t_status, t_host_header, t_origin_http, t_simple_request_refused,
+    checks = [t_loopback_only, t_status, t_pages, t_host_header, t_origin_http, t_simple_request_refused,
               t_preflight, t_origin_ws, t_malformed_messages, t_no_apdu_no_pin, t_read_basic,
               t_reader_busy_and_release, t_cancel_timeout_events, t_two_step, t_vendor_shim,
-              t_rate_limit, t_connection_limit, t_concurrent_pages, t_metrics, t_log_clean]
+              t_rate_limit, t_connection_limit, t_concurrent_pages, t_metrics, t_log_clean,
+              lambda s: t_step1_expires()]
     try:
         harness.run(checks + [lambda s: check(s.stop() == 0, "exit status %s" % s.stop())], svc)
     finally:
