@@ -144,6 +144,29 @@ sscard_rc sscard_apdu_parse(const uint8_t *buf, size_t len, sscard_apdu *a)
 
 /* ---- trace -------------------------------------------------------------- */
 
+/* Instructions whose data is a PIN, a key or a cryptogram, whatever the
+ * class and whoever built the APDU (the library, cardtool apdu, a script). */
+static const uint8_t secret_ins[] = {
+	0x20, /* VERIFY */
+	0x24, /* CHANGE REFERENCE DATA (ISO), PIN RELOAD / UNBLOCK (84 24) */
+	0x2C, /* RESET RETRY COUNTER (PIN unblock) */
+	0x5E, /* CHANGE PIN (80 5E) */
+	0x82, /* EXTERNAL AUTHENTICATE */
+	0x88, /* INTERNAL AUTHENTICATE */
+};
+
+SSCARD_API int sscard_apdu_sensitive(const sscard_apdu *a)
+{
+	if (a == NULL)
+		return 0;
+	if (a->flags & SSCARD_APDU_SENSITIVE)
+		return 1;
+	for (size_t i = 0; i < sizeof(secret_ins) / sizeof(secret_ins[0]); i++)
+		if (secret_ins[i] == a->ins)
+			return 1;
+	return 0;
+}
+
 /* Hex of an encoded C-APDU with the data field masked when sensitive. */
 static void trace_command(sscard_card *card, const sscard_apdu *a,
                           const uint8_t *enc, size_t len)
@@ -154,7 +177,7 @@ static void trace_command(sscard_card *card, const sscard_apdu *a,
 
 	if (card->ctx->trace_fn == NULL)
 		return;
-	if (!(a->flags & SSCARD_APDU_SENSITIVE) || a->nc == 0) {
+	if (!sscard_apdu_sensitive(a) || a->nc == 0) {
 		char *big = malloc(2 * len + 1);
 
 		if (big == NULL)
@@ -216,7 +239,7 @@ static sscard_rc transmit_once(sscard_card *card, const sscard_apdu *a,
 		card->apdu_count++;
 		rc = card->ops->transmit(card->impl, enc, enclen, card->rbuf, rlen);
 	}
-	if (a->flags & SSCARD_APDU_SENSITIVE)
+	if (sscard_apdu_sensitive(a))
 		sscard_wipe(enc, need);
 	if (enc != small)
 		free(enc);

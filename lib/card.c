@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Card handles: connect through a transport, accessors, transactions and
  * the command helper that maps status words for every module. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +25,8 @@ sscard_rc sscard_card_fail(sscard_card *card, sscard_rc rc, const char *fmt, ...
 	if (card == NULL)
 		return rc;
 	va_start(ap, fmt);
-	vsnprintf(card->detail, sizeof(card->detail), fmt, ap);
+	sscard_text_fit(card->detail, sizeof(card->detail),
+	                vsnprintf(card->detail, sizeof(card->detail), fmt, ap));
 	va_end(ap);
 	SSC_DBG(card->ctx, "%s: %s", sscard_rc_name(rc), card->detail);
 	return rc;
@@ -90,6 +92,32 @@ sscard_rc sscard_connect_transport(sscard_ctx *ctx, const sscard_transport_ops *
 	SSC_INFO(ctx, "connected through %s", ops->name ? ops->name : "custom transport");
 	*out = card;
 	return SSCARD_OK;
+}
+
+static bool contains_nocase(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; *hay != '\0'; hay++) {
+		size_t i = 0;
+		while (i < n && hay[i] != '\0' &&
+		       tolower((unsigned char)hay[i]) == tolower((unsigned char)needle[i]))
+			i++;
+		if (i == n)
+			return true;
+	}
+	return n == 0;
+}
+
+SSCARD_API int sscard_reader_match(const char *name, const char *wanted)
+{
+	if (name == NULL || wanted == NULL || wanted[0] == '\0')
+		return SSCARD_MATCH_NONE;
+	if (strcmp(name, wanted) == 0)
+		return SSCARD_MATCH_EXACT;
+	if (strstr(name, wanted) != NULL)
+		return SSCARD_MATCH_SUBSTRING;
+	return contains_nocase(name, wanted) ? SSCARD_MATCH_NOCASE : SSCARD_MATCH_NONE;
 }
 
 sscard_rc sscard_connect(sscard_ctx *ctx, const char *reader, sscard_card **out)
@@ -263,7 +291,11 @@ sscard_rc sscard_card_cmd(sscard_card *card, const char *what, const sscard_apdu
 		return sscard_card_fail(card, rc, "%s: %s", what, why);
 	}
 	rc = sscard_sw_rc(sw);
-	if (rc != SSCARD_OK)
-		return sscard_card_fail(card, rc, "%s: %04X %s", what, sw, sscard_sw_text(sw));
+	if (rc != SSCARD_OK) {
+		char text[64];
+
+		sscard_sw_describe(sw, text, sizeof(text));
+		return sscard_card_fail(card, rc, "%s: %04X %s", what, sw, text);
+	}
 	return SSCARD_OK;
 }

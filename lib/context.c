@@ -71,7 +71,7 @@ void sscard_log(const sscard_ctx *ctx, sscard_log_level level, const char *fmt, 
 	    level == SSCARD_LOG_NONE)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	sscard_text_fit(msg, sizeof(msg), vsnprintf(msg, sizeof(msg), fmt, ap));
 	va_end(ap);
 	ctx->log_fn(ctx->log_ud, level, msg);
 }
@@ -83,7 +83,8 @@ sscard_rc sscard_ctx_fail(sscard_ctx *ctx, sscard_rc rc, const char *fmt, ...)
 	if (ctx == NULL)
 		return rc;
 	va_start(ap, fmt);
-	vsnprintf(ctx->detail, sizeof(ctx->detail), fmt, ap);
+	sscard_text_fit(ctx->detail, sizeof(ctx->detail),
+	                vsnprintf(ctx->detail, sizeof(ctx->detail), fmt, ap));
 	va_end(ap);
 	SSC_ERR(ctx, "%s: %s", sscard_rc_name(rc), ctx->detail);
 	return rc;

@@ -22,6 +22,7 @@
 
 #include <sscard/atr.h>
 #include <sscard/diag.h>
+#include <sscard/sm.h>
 #include <sscard/ssc.h>
 
 #include "elements.h"
@@ -30,6 +31,7 @@
 
 #define DIAG_REASONS_MAX 24u
 #define DIAG_STEPS_MAX 40u
+#define DIAG_NOW_MIN INT64_C(-2208988800) /* 1900-01-01 00:00 UTC */
 #define DIAG_TEXT_MAX 320u
 #define DIAG_STEP_NAME_MAX 40u
 #define DIAG_BUDGET_DEFAULT_MS 3000u
@@ -92,6 +94,11 @@ static const reason_def reasons[] = {
 	{"CHIP_ERROR", SSCARD_VERDICT_REPLACE,
 	 "the chip reports a memory or execution error ({})", "芯片报告存储器或执行错误({})",
 	 ACT_REPLACE_EN, ACT_REPLACE_ZH},
+	{"NOT_GENUINE", SSCARD_VERDICT_REPLACE,
+	 "the card accepted the terminal's key but failed to prove its own: not a genuine card ({})",
+	 "卡片未能通过内部认证，非正品卡({})",
+	 "retain the card, report it and issue a replacement card",
+	 "留存该卡并上报，为持卡人办理补换卡"},
 	{"DATA_CORRUPT", SSCARD_VERDICT_REPLACE,
 	 "card data is corrupt or inconsistent ({})", "卡内数据损坏或不一致({})",
 	 ACT_REPLACE_EN, ACT_REPLACE_ZH},
@@ -106,6 +113,11 @@ static const reason_def reasons[] = {
 	 "temporary card ({})", "临时卡({})",
 	 "temporary card: the holder must collect the formal card before it lapses",
 	 "此为临时卡：请持卡人在临时卡失效前领取正式社会保障卡"},
+	{"TEMPORARY_LAPSED", SSCARD_VERDICT_ATTENTION,
+	 "the temporary card has lapsed ({})", "临时卡已失效({})",
+	 "the temporary card can no longer be used: the holder collects the formal card "
+	 "(or a new temporary card) at a service point",
+	 "临时卡已失效：请持卡人到服务网点领取正式社会保障卡(或重新办理临时卡)"},
 	{"PIN_BLOCKED", SSCARD_VERDICT_ATTENTION,
 	 "the PIN is blocked ({})", "个人密码已锁定({})",
 	 "unblock (reset) the PIN at a service point, with the holder's identity card",
@@ -116,12 +128,12 @@ static const reason_def reasons[] = {
 	 "社会保障应用已临时锁定，通常因已口头挂失({})",
 	 "the card is locked: report or cancel the loss at a service point",
 	 "卡片已锁定：请到服务网点办理挂失或解挂"},
-	{"APP_LOCKED", SSCARD_VERDICT_ATTENTION,
-	 "the social security application is locked, as after a formal loss report ({})",
-	 "社会保障应用已锁定，通常因已正式挂失({})",
-	 "the card is locked: report or cancel the loss at a service point (a formally reported "
-	 "card is replaced)",
-	 "卡片已锁定：请到服务网点办理挂失或解挂(已正式挂失的卡须补卡)"},
+	{"APP_LOCKED", SSCARD_VERDICT_REPLACE,
+	 "the social security application is permanently locked, as after a formal loss report; "
+	 "this cannot be undone ({})",
+	 "社会保障应用已永久锁定，通常因已正式挂失，无法解锁({})",
+	 "the lock cannot be undone: settle the loss report and issue a replacement card",
+	 "永久锁定无法解除：请办理挂失手续并为持卡人补换卡"},
 	{"FLAKY", SSCARD_VERDICT_ATTENTION,
 	 "the chip reads only after re-reads ({})", "芯片需重读才能读出({})",
 	 "the chip is failing: advise the holder to have the card replaced soon",
@@ -136,6 +148,11 @@ static const reason_def reasons[] = {
 	 "持卡人信息需终端认证，未检查({})",
 	 "none; use a terminal with a security module to check the holder data",
 	 "无需处理；如需核对持卡人信息，请使用带安全模块的终端"},
+	{"KEYS_MISMATCH", SSCARD_VERDICT_ATTENTION,
+	 "the terminal's keys do not open this card's holder data, not checked ({})",
+	 "终端密钥与此卡不匹配，持卡人信息未检查({})",
+	 "check that the keystore or PSAM map is the one for this card's region",
+	 "请检查终端密钥或 PSAM 配置是否适用于此卡所属地区"},
 	{"PIN_TRIES_LOW", SSCARD_VERDICT_OK,
 	 "only {} PIN try left", "个人密码仅剩 {} 次尝试机会",
 	 "warn the holder; a forgotten PIN is reset at a service point",
@@ -178,11 +195,12 @@ const char *sscard_verdict_name(sscard_verdict v)
 
 /* ---- the result ------------------------------------------------------------ */
 
+/* Texts on the heap: a reason lists every error found, however many. */
 typedef struct diag_reason {
 	const reason_def *def;
-	char evidence[DIAG_TEXT_MAX]; /* what "{}" becomes */
-	char detail_en[DIAG_TEXT_MAX];
-	char detail_zh[DIAG_TEXT_MAX];
+	char *evidence; /* what "{}" becomes */
+	char *detail_en;
+	char *detail_zh;
 	uint16_t sw;
 } diag_reason;
 
@@ -198,6 +216,7 @@ struct sscard_diag {
 	/* settings */
 	int64_t now;        /* 0: system clock */
 	unsigned budget_ms;
+	sscard_keys *keys;  /* borrowed; NULL: holder data stays unchecked */
 	/* result */
 	sscard_verdict verdict;
 	size_t nreasons;
@@ -212,14 +231,27 @@ struct sscard_diag {
 	char expiry[DIAG_DATE_LEN + 1];
 };
 
+static void reasons_free(sscard_diag *d)
+{
+	for (size_t i = 0; i < d->nreasons; i++) {
+		free(d->reason[i].evidence);
+		free(d->reason[i].detail_en);
+		free(d->reason[i].detail_zh);
+	}
+	d->nreasons = 0;
+}
+
 static void diag_clear(sscard_diag *d)
 {
 	int64_t now = d->now;
 	unsigned budget = d->budget_ms;
+	sscard_keys *keys = d->keys;
 
+	reasons_free(d);
 	memset(d, 0, sizeof(*d));
 	d->now = now;
 	d->budget_ms = budget;
+	d->keys = keys;
 	d->verdict = SSCARD_VERDICT_OK;
 	d->pin_tries = -1;
 }
@@ -238,17 +270,26 @@ sscard_rc sscard_diag_new(sscard_diag **out)
 
 void sscard_diag_free(sscard_diag **d)
 {
-	if (d == NULL)
+	if (d == NULL || *d == NULL)
 		return;
+	reasons_free(*d);
 	free(*d);
 	*d = NULL;
 }
 
 sscard_rc sscard_diag_set_now(sscard_diag *d, int64_t unix_time)
 {
-	if (d == NULL || unix_time < 0)
+	if (d == NULL || unix_time < DIAG_NOW_MIN)
 		return SSCARD_E_INVALID_ARG;
 	d->now = unix_time;
+	return SSCARD_OK;
+}
+
+sscard_rc sscard_diag_set_keys(sscard_diag *d, sscard_keys *keys)
+{
+	if (d == NULL)
+		return SSCARD_E_INVALID_ARG;
+	d->keys = keys;
 	return SSCARD_OK;
 }
 
@@ -260,22 +301,57 @@ sscard_rc sscard_diag_set_budget_ms(sscard_diag *d, unsigned ms)
 	return SSCARD_OK;
 }
 
-/* Copy `tmpl` into out with its "{}" replaced by `arg`; always terminated,
- * cut at outsz (the templates are ours; the evidence is bounded). */
-static void expand(const char *tmpl, const char *arg, char *out, size_t outsz)
+/* A formatted string on the heap; NULL when out of memory. */
+__attribute__((format(printf, 1, 0)))
+static char *heap_vprintf(const char *fmt, va_list ap)
+{
+	va_list again;
+	char *s = NULL;
+	int n;
+
+	va_copy(again, ap);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	if (n >= 0 && (s = malloc((size_t)n + 1)) != NULL)
+		vsnprintf(s, (size_t)n + 1, fmt, again);
+	va_end(again);
+	return s;
+}
+
+__attribute__((format(printf, 1, 2)))
+static char *heap_printf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	s = heap_vprintf(fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+/* `tmpl` with its "{}" replaced by `arg`, on the heap (NULL: no memory). */
+static char *expand(const char *tmpl, const char *arg)
 {
 	const char *hole = strstr(tmpl, "{}");
 
 	if (hole == NULL)
-		snprintf(out, outsz, "%s", tmpl);
-	else
-		snprintf(out, outsz, "%.*s%s%s", (int)(hole - tmpl), tmpl, arg, hole + 2);
+		return heap_printf("%s", tmpl);
+	return heap_printf("%.*s%s%s", (int)(hole - tmpl), tmpl, arg, hole + 2);
+}
+
+/* Replace *slot by fresh (kept when fresh is NULL: out of memory). */
+static void replace(char **slot, char *fresh)
+{
+	if (fresh == NULL)
+		return;
+	free(*slot);
+	*slot = fresh;
 }
 
 static void reason_render(diag_reason *r)
 {
-	expand(r->def->detail_en, r->evidence, r->detail_en, sizeof(r->detail_en));
-	expand(r->def->detail_zh, r->evidence, r->detail_zh, sizeof(r->detail_zh));
+	replace(&r->detail_en, expand(r->def->detail_en, r->evidence ? r->evidence : ""));
+	replace(&r->detail_zh, expand(r->def->detail_zh, r->evidence ? r->evidence : ""));
 }
 
 /* Add reason `code` with its evidence; a code already found gets the new
@@ -287,28 +363,29 @@ static void diag_add(sscard_diag *d, const char *code, uint16_t sw, const char *
 {
 	const reason_def *def = reason_lookup(code);
 	diag_reason *r = NULL;
-	char ev[DIAG_TEXT_MAX];
+	char *ev;
 	va_list ap;
 
 	if (def == NULL)
 		return; /* every caller names a code of the table */
 	va_start(ap, fmt);
-	vsnprintf(ev, sizeof(ev), fmt, ap);
+	ev = heap_vprintf(fmt, ap);
 	va_end(ap);
 	for (size_t i = 0; i < d->nreasons; i++)
 		if (d->reason[i].def == def)
 			r = &d->reason[i];
 	if (r != NULL) {
-		size_t used = strlen(r->evidence);
-
-		if (ev[0] != '\0' && strstr(r->evidence, ev) == NULL)
-			snprintf(r->evidence + used, sizeof(r->evidence) - used, "; %s", ev);
+		if (ev != NULL && ev[0] != '\0' && r->evidence != NULL && strstr(r->evidence, ev) == NULL)
+			replace(&r->evidence, heap_printf("%s; %s", r->evidence, ev));
+		free(ev);
 	} else {
-		if (d->nreasons == DIAG_REASONS_MAX)
+		if (d->nreasons == DIAG_REASONS_MAX) {
+			free(ev);
 			return; /* cannot happen: fewer codes than slots */
+		}
 		r = &d->reason[d->nreasons++];
 		r->def = def;
-		snprintf(r->evidence, sizeof(r->evidence), "%s", ev);
+		r->evidence = ev; /* NULL when out of memory: the bare text */
 	}
 	if (r->sw == 0)
 		r->sw = sw;
@@ -349,13 +426,13 @@ sscard_verdict sscard_diag_reason_verdict(const sscard_diag *d, size_t i)
 const char *sscard_diag_reason_detail(const sscard_diag *d, size_t i)
 {
 	const diag_reason *r = reason_at(d, i);
-	return r ? r->detail_en : NULL;
+	return r ? (r->detail_en ? r->detail_en : r->def->detail_en) : NULL;
 }
 
 const char *sscard_diag_reason_detail_zh(const sscard_diag *d, size_t i)
 {
 	const diag_reason *r = reason_at(d, i);
-	return r ? r->detail_zh : NULL;
+	return r ? (r->detail_zh ? r->detail_zh : r->def->detail_zh) : NULL;
 }
 
 const char *sscard_diag_reason_action(const sscard_diag *d, size_t i)
@@ -511,8 +588,11 @@ static bool rc_is_transport(sscard_rc rc)
 /* "6581 memory failure" or "MUTE (card does not respond)" */
 static void describe(sscard_rc rc, uint16_t sw, char *out, size_t outsz)
 {
+	char text[64];
+
+	sscard_sw_describe(sw, text, sizeof(text));
 	if (sw != 0)
-		snprintf(out, outsz, "SW %04X %s", sw, sscard_sw_text(sw));
+		snprintf(out, outsz, "SW %04X %s", sw, text);
 	else
 		snprintf(out, outsz, "%s (%s)", sscard_rc_name(rc), sscard_strerror(rc));
 }
@@ -858,6 +938,47 @@ static bool read_refused_by_lock(const probe *p, sscard_rc rc)
 
 typedef enum read_result { READ_OK, READ_WITHHELD, READ_FAILED, READ_STOPPED } read_result;
 
+static sscard_rc attempt_auth(probe *p, const void *arg, uint16_t *sw)
+{
+	sscard_auth_verdict *v = (sscard_auth_verdict *)(uintptr_t)arg;
+	sscard_rc rc = sscard_authenticate(p->card, p->d->keys, NULL, v);
+
+	*sw = sscard_card_last_sw(p->card);
+	return rc;
+}
+
+/* How a failed authentication is reported (others are card faults). */
+static const struct {
+	sscard_rc rc;
+	const char *code;
+} auth_outcomes[] = {
+	{SSCARD_E_KEYS_MISMATCH, "KEYS_MISMATCH"},
+	{SSCARD_E_KEY_NOT_FOUND, "KEYS_MISMATCH"},
+	{SSCARD_E_NOT_GENUINE, "NOT_GENUINE"},
+};
+
+/* The card withheld file ef: authenticate with the terminal's keys. True
+ * when the file may now be read; otherwise the reason is recorded. */
+static bool probe_open_with_keys(probe *p, sscard_ef ef)
+{
+	sscard_auth_verdict v = SSCARD_AUTH_NOT_RUN;
+	uint16_t sw = 0;
+	sscard_rc rc = probe_step(p, "AUTHENTICATE SSSE", attempt_auth, &v, false, &sw);
+
+	if (rc == SSCARD_OK)
+		return true;
+	for (size_t i = 0; i < sizeof(auth_outcomes) / sizeof(auth_outcomes[0]); i++)
+		if (auth_outcomes[i].rc == rc) {
+			diag_add(p->d, auth_outcomes[i].code, sw, "%s, %s: %s",
+			         sscard_file_info_of(ef)->name, sscard_auth_verdict_name((int)v),
+			         sscard_card_last_detail(p->card));
+			return false;
+		}
+	if (rc != SSCARD_E_CANCELLED)
+		probe_fault(p, "AUTHENTICATE SSSE", rc, sw);
+	return false;
+}
+
 static read_result probe_element(probe *p, const sscard_element *e)
 {
 	size_t i = sscard_elem_index(e);
@@ -903,6 +1024,7 @@ static read_result probe_element(probe *p, const sscard_element *e)
 static void probe_elements(probe *p)
 {
 	sscard_ef refused = 0;
+	bool authenticated = false; /* with the terminal's keys, once */
 
 	for (size_t i = 0; i < sscard_elem_count(); i++) {
 		const sscard_element *e = sscard_elem_at(i);
@@ -920,6 +1042,16 @@ static void probe_elements(probe *p)
 			for (size_t j = i; j < sscard_elem_count(); j++)
 				p->values.withheld[j] = true;
 			return;
+		}
+		if (res == READ_WITHHELD && p->d->keys != NULL && !p->app_locked && !authenticated) {
+			authenticated = true;
+			if (probe_open_with_keys(p, e->ef)) {
+				p->values.withheld[i] = false;
+				i--; /* read it again, now open */
+				continue;
+			}
+			res = READ_FAILED; /* the reason is recorded */
+			refused = e->ef;
 		}
 		if (res == READ_WITHHELD) {
 			refused = e->ef;
@@ -998,8 +1130,8 @@ static void probe_expiry(probe *p)
 		diag_add(p->d, "EXPIRING_SOON", 0, "%s", expiry);
 	if (issue_day >= 0 && exp_day > issue_day &&
 	    exp_day - issue_day <= DIAG_TEMPORARY_MAX_DAYS)
-		diag_add(p->d, "TEMPORARY_CARD", 0, "valid %ld days, %s to %s",
-		         exp_day - issue_day, issue, expiry);
+		diag_add(p->d, today > exp_day ? "TEMPORARY_LAPSED" : "TEMPORARY_CARD", 0,
+		         "valid %ld days, %s to %s", exp_day - issue_day, issue, expiry);
 }
 
 /* ---- step 6: timing ------------------------------------------------------------- */
@@ -1111,14 +1243,15 @@ static const struct {
 static bool connect_fault(sscard_diag *d, sscard_rc rc, const char *reader, bool retried)
 {
 	for (size_t i = 0; i < sizeof(connect_outcomes) / sizeof(connect_outcomes[0]); i++) {
-		char ev[DIAG_TEXT_MAX];
+		char *ev;
 
 		if (connect_outcomes[i].rc != rc)
 			continue;
-		expand(connect_outcomes[i].evidence,
-		       reader != NULL && reader[0] != '\0' ? reader : "(default)", ev, sizeof(ev));
-		diag_add(d, connect_outcomes[i].code, 0, "%s%s", ev,
+		ev = expand(connect_outcomes[i].evidence,
+		            reader != NULL && reader[0] != '\0' ? reader : "(default)");
+		diag_add(d, connect_outcomes[i].code, 0, "%s%s", ev != NULL ? ev : "",
 		         retried ? ", also after a second power-up" : "");
+		free(ev);
 		return true;
 	}
 	return false;

@@ -2,6 +2,8 @@
 /* sscard_rc -> stable name, English and Chinese text: one table. */
 #include <stddef.h>
 
+#include <string.h>
+
 #include "internal.h"
 
 typedef struct rc_text {
@@ -87,4 +89,24 @@ const char *sscard_rc_name(int rc)
 {
 	const rc_text *t = rc_lookup(rc);
 	return t ? t->name : "UNKNOWN";
+}
+
+/* How far back a cut looks for a space, so words stay whole. */
+#define WORD_LOOKBACK 24u
+
+void sscard_text_fit(char *buf, size_t size, int needed)
+{
+	static const char ellipsis[] = "\xE2\x80\xA6"; /* U+2026 */
+	size_t end, word;
+
+	if (buf == NULL || needed < 0 || (size_t)needed < size || size < sizeof(ellipsis))
+		return;
+	end = size - sizeof(ellipsis); /* room for the ellipsis and the NUL */
+	while (end > 0 && ((unsigned char)buf[end] & 0xC0) == 0x80)
+		end--; /* buf[end] is the first byte dropped: never a continuation */
+	for (word = end; word > 0 && end - word < WORD_LOOKBACK && buf[word - 1] != ' '; word--)
+		;
+	if (word > 0 && end - word < WORD_LOOKBACK)
+		end = word - 1; /* drop the space before the cut word too */
+	memcpy(buf + end, ellipsis, sizeof(ellipsis));
 }

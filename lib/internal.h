@@ -77,6 +77,15 @@ void sscard_log(const sscard_ctx *ctx, sscard_log_level level, const char *fmt, 
 #define SSC_INFO(ctx, ...) sscard_log((ctx), SSCARD_LOG_INFO, __VA_ARGS__)
 #define SSC_DBG(ctx, ...) sscard_log((ctx), SSCARD_LOG_DEBUG, __VA_ARGS__)
 
+/* After vsnprintf(buf, size, ...) returned `needed`: when the text did not
+ * fit, cut it on a character boundary (and a word boundary when one is
+ * near) and end it with "…", so a detail is never cut mid-character. */
+void sscard_text_fit(char *buf, size_t size, int needed);
+
+/* English text of a status word with its count filled in ("wrong PIN,
+ * 2 tries left", "1 try left"), else sscard_sw_text(). */
+void sscard_sw_describe(uint16_t sw, char *out, size_t outsz);
+
 /* Wipe a secret (OPENSSL_cleanse: not optimised away). */
 void sscard_wipe(void *p, size_t len);
 

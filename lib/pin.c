@@ -151,9 +151,13 @@ static sscard_rc pinpad_command(sscard_card *card, bool modify, int *tries_left)
 	if (sw == 0x9000)
 		card->security_granted = true;
 	rc = sscard_sw_rc(sw);
-	if (rc != SSCARD_OK)
+	if (rc != SSCARD_OK) {
+		char text[64];
+
+		sscard_sw_describe(sw, text, sizeof(text));
 		return sscard_card_fail(card, rc, "%s on the PIN pad: %04X %s",
-		                        modify ? "CHANGE PIN" : "VERIFY", sw, sscard_sw_text(sw));
+		                        modify ? "CHANGE PIN" : "VERIFY", sw, text);
+	}
 	return SSCARD_OK;
 }
 

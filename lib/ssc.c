@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sscard/sm.h>
 #include <sscard/ssc.h>
 
 #include "elements.h"
@@ -398,10 +399,19 @@ static bool version_lacks(const sscard_basic *b, const sscard_element *e)
 /* Elements after i in the same file take i's answer without an APDU. */
 static void mark_rest_of_file(sscard_basic *b, size_t i)
 {
-	sscard_ef ef = sscard_elem_at(i)->ef;
-	for (size_t j = i + 1; j < sscard_elem_count(); j++)
-		if (sscard_elem_at(j)->ef == ef && b->status[j] == SSCARD_ELEM_NOT_READ)
-			mark(b, j, b->status[i], b->error[i], b->detail[i]);
+	const sscard_element *first = sscard_elem_at(i);
+	char detail[SSCARD_DETAIL_MAX];
+	for (size_t j = i + 1; j < sscard_elem_count(); j++) {
+		const sscard_element *e = sscard_elem_at(j);
+		if (e->ef != first->ef || b->status[j] != SSCARD_ELEM_NOT_READ)
+			continue;
+		/* named for itself: the answer that settled it is its file's */
+		sscard_text_fit(detail, sizeof(detail),
+		                snprintf(detail, sizeof(detail), "%s (tag %02X): not asked, %s "
+		                         "answered for %s: %s", e->key, e->tag,
+		                         sscard_file_info_of(e->ef)->name, first->key, b->detail[i]));
+		mark(b, j, b->status[i], b->error[i], detail);
+	}
 }
 
 /* Read element i into b; returns an rc only when the whole read must stop. */
@@ -430,16 +440,23 @@ static sscard_rc read_into(sscard_card *card, sscard_basic *b, size_t i)
 	return SSCARD_OK;
 }
 
+/* What validation sees of b. */
+static void values_of(const sscard_basic *b, sscard_elem_values *v)
+{
+	memset(v, 0, sizeof(*v));
+	for (size_t i = 0; i < sscard_elem_count(); i++) {
+		v->text[i] = b->status[i] == SSCARD_ELEM_PRESENT ? b->text[i] : NULL;
+		v->withheld[i] = b->status[i] == SSCARD_ELEM_WITHHELD ||
+		                 b->status[i] == SSCARD_ELEM_NOT_READ;
+		v->unreadable[i] = b->status[i] == SSCARD_ELEM_UNREADABLE;
+		v->unreadable_why[i] = v->unreadable[i] ? b->detail[i] : NULL;
+	}
+}
+
 static void validate(sscard_basic *b)
 {
 	sscard_elem_values v;
-	memset(&v, 0, sizeof(v));
-	for (size_t i = 0; i < sscard_elem_count(); i++) {
-		v.text[i] = b->status[i] == SSCARD_ELEM_PRESENT ? b->text[i] : NULL;
-		v.withheld[i] = b->status[i] == SSCARD_ELEM_WITHHELD ||
-		                b->status[i] == SSCARD_ELEM_NOT_READ;
-		v.unreadable[i] = b->status[i] == SSCARD_ELEM_UNREADABLE;
-	}
+	values_of(b, &v);
 	sscard_validate_values(&v, &b->problems);
 }
 
@@ -521,4 +538,83 @@ SSCARD_API sscard_rc sscard_basic_problem(const sscard_basic *b, size_t i,
 	if (text != NULL)
 		*text = p->text;
 	return SSCARD_OK;
+}
+
+/* ---- checking a write ---------------------------------------------------------- */
+
+SSCARD_API sscard_rc sscard_basic_check_write(const sscard_basic *b, const char *element,
+                                              const char *text, unsigned flags,
+                                              char *detail, size_t detailsz)
+{
+	const sscard_element *e = sscard_elem_lookup(element);
+	sscard_elem_values v;
+
+	if (detail != NULL && detailsz > 0)
+		detail[0] = '\0';
+	if (b == NULL || !b->read || text == NULL)
+		return SSCARD_E_INVALID_ARG;
+	if (e == NULL)
+		return sscard_detailf(detail, detailsz, SSCARD_E_INVALID_ARG,
+		                      "no data element \"%s\"", element ? element : "(null)");
+	values_of(b, &v);
+	return sscard_validate_write(&v, e, text, flags, detail, detailsz);
+}
+
+/* Is an element that judging a write of e needs withheld? */
+static bool needs_withheld(const sscard_basic *b, const sscard_element *e)
+{
+	for (size_t i = 0; i < sscard_elem_count(); i++)
+		if (b->status[i] == SSCARD_ELEM_WITHHELD &&
+		    sscard_validate_related(e, sscard_elem_at(i)))
+			return true;
+	return false;
+}
+
+/* Read b; with keys, authenticate and read again when what judging a
+ * write of e needs was withheld. */
+static sscard_rc read_for_check(sscard_card *card, sscard_keys *keys,
+                                const sscard_element *e, sscard_basic *b)
+{
+	sscard_rc rc = sscard_read_basic(card, b);
+	if (rc != SSCARD_OK || keys == NULL || !needs_withheld(b, e))
+		return rc;
+	rc = sscard_authenticate(card, keys, NULL, NULL);
+	if (rc != SSCARD_OK) {
+		char said[SSCARD_DETAIL_MAX - 64];
+		snprintf(said, sizeof(said), "%s", sscard_card_last_detail(card));
+		return sscard_card_fail(card, rc, "cannot read the card's data to check the "
+		                        "write: %s", said);
+	}
+	return sscard_read_basic(card, b);
+}
+
+SSCARD_API sscard_rc sscard_check_write(sscard_card *card, sscard_keys *keys,
+                                        const char *element, const char *text,
+                                        unsigned flags)
+{
+	const sscard_element *e = sscard_elem_lookup(element);
+	sscard_basic *b = NULL;
+	char detail[SSCARD_DETAIL_MAX];
+
+	if (card == NULL || element == NULL || text == NULL)
+		return SSCARD_E_INVALID_ARG;
+	if (e == NULL)
+		return sscard_card_fail(card, SSCARD_E_INVALID_ARG, "no data element \"%s\"",
+		                        element);
+	sscard_rc rc = sscard_basic_new(&b);
+	if (rc == SSCARD_OK)
+		rc = sscard_card_begin(card);
+	if (rc != SSCARD_OK) {
+		sscard_basic_free(&b);
+		return rc;
+	}
+	rc = read_for_check(card, keys, e, b);
+	sscard_card_end(card);
+	if (rc == SSCARD_OK) {
+		rc = sscard_basic_check_write(b, element, text, flags, detail, sizeof(detail));
+		if (rc != SSCARD_OK)
+			sscard_card_fail(card, rc, "%s", detail);
+	}
+	sscard_basic_free(&b);
+	return rc;
 }

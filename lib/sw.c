@@ -4,6 +4,8 @@
  * social security card's own, design.md s.4). First match wins, so exact
  * entries come before masked ranges.
  */
+#include <stdio.h>
+
 #include "internal.h"
 
 typedef struct sw_entry {
@@ -77,4 +79,26 @@ const char *sscard_sw_text_zh(uint16_t sw)
 {
 	const sw_entry *e = sw_lookup(sw);
 	return e ? e->zh : "未知状态字";
+}
+
+/* Status words that carry a count: their text says it ("2 tries left"). */
+static const struct {
+	uint16_t sw, mask;
+	const char *before, *one, *many, *after; /* before N one|many after */
+} counted[] = {
+	{0x63C0, 0xFFF0, "wrong PIN, ", "try", "tries", " left"},
+	{0x6C00, 0xFF00, "wrong Le; ", "byte", "bytes", " available"},
+};
+
+void sscard_sw_describe(uint16_t sw, char *out, size_t outsz)
+{
+	for (size_t i = 0; i < sizeof(counted) / sizeof(counted[0]); i++) {
+		if ((sw & counted[i].mask) != counted[i].sw)
+			continue;
+		unsigned n = sw & (unsigned)~counted[i].mask & 0xFFFFu;
+		snprintf(out, outsz, "%s%u %s%s", counted[i].before, n,
+		         n == 1 ? counted[i].one : counted[i].many, counted[i].after);
+		return;
+	}
+	snprintf(out, outsz, "%s", sscard_sw_text(sw));
 }

@@ -175,20 +175,22 @@ sscard_rc sscard_pcsc_pick_reader(const char *const *names, const bool *present,
 		snprintf(detail, detailsz, "no card in any reader; readers: %s", avail);
 		return SSCARD_E_NO_CARD;
 	}
-	for (size_t i = 0; i < n; i++) {
-		if (strcmp(names[i], wanted) == 0) {
-			*index = i;
-			return SSCARD_OK;
-		}
-	}
+	/* the best level of sscard_reader_match() wins; unique there, or exact */
 	size_t hits = 0, hit = 0;
+	int best = SSCARD_MATCH_NONE;
 	for (size_t i = 0; i < n; i++) {
-		if (strstr(names[i], wanted) != NULL) {
+		int m = sscard_reader_match(names[i], wanted);
+		if (m > best) {
+			best = m;
+			hits = 0;
+		}
+		if (m == best && m != SSCARD_MATCH_NONE) {
+			if (hits == 0)
+				hit = i;
 			hits++;
-			hit = i;
 		}
 	}
-	if (hits == 1) {
+	if (hits == 1 || (hits > 1 && best == SSCARD_MATCH_EXACT)) {
 		*index = hit;
 		return SSCARD_OK;
 	}

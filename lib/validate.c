@@ -7,12 +7,15 @@
 #include "validate.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* room for the reason inside a problem's text, after label and key */
 #define WHY_MAX 128u
+/* room for every reason a write is refused */
+#define WRITE_WHY_MAX 256u
 
 _Static_assert(SSCARD_PROBLEMS_MAX >= SSCARD_ELEM_SLOTS + 3,
                "room for one problem per element plus the relations");
@@ -214,13 +217,14 @@ static check_fn check_of(const sscard_element *e)
 /* ---- the whole set --------------------------------------------------------- */
 
 static void add(sscard_problems *out, const sscard_element *e,
-                sscard_problem_code code, const char *why)
+                sscard_problem_code code, bool relation, const char *why)
 {
 	if (out->count >= SSCARD_PROBLEMS_MAX)
 		return; /* cannot happen: asserted above */
 	sscard_problem *p = &out->item[out->count++];
 	p->elem = e;
 	p->code = code;
+	p->relation = relation;
 	snprintf(p->text, sizeof(p->text), "%s (%s): %s", e->label_en, e->key, why);
 }
 
@@ -244,49 +248,94 @@ static void check_one(vstate *st, const sscard_element *e, sscard_problems *out)
 	if (st->in->withheld[i])
 		return;
 	if (st->in->unreadable[i]) {
-		add(out, e, SSCARD_PROBLEM_UNREADABLE, "the card's record is malformed");
+		const char *said = st->in->unreadable_why[i];
+		if (said != NULL && said[0] != '\0')
+			snprintf(why, sizeof(why), "unreadable: %s", said);
+		add(out, e, SSCARD_PROBLEM_UNREADABLE, false,
+		    said != NULL && said[0] != '\0' ? why : "the card's record is malformed");
 		return;
 	}
 	if (v == NULL || v[0] == '\0') {
 		if (e->mandatory)
-			add(out, e, SSCARD_PROBLEM_MISSING, "absent or blank");
+			add(out, e, SSCARD_PROBLEM_MISSING, false, "absent or blank");
 		return;
 	}
 	check_fn check = check_of(e);
 	sscard_problem_code code = check != NULL ? check(v, why, sizeof(why)) : 0;
 	if (code != 0)
-		add(out, e, code, why);
+		add(out, e, code, false, why);
 	else
 		st->good[i] = true;
 }
 
+/* A relation between two good values a and b: 0 when they agree, else the
+ * problem code (reported on `on`) with `why` filled in. */
+typedef sscard_problem_code (*relation_fn)(const char *a, const char *b, char *why,
+                                           size_t whysz);
+
+static sscard_problem_code ssn_birth(const char *ssn, const char *birth, char *why,
+                                     size_t whysz)
+{
+	if (strncmp(ssn + 6, birth, 4) == 0 && strncmp(ssn + 10, birth + 5, 2) == 0 &&
+	    strncmp(ssn + 12, birth + 8, 2) == 0)
+		return 0;
+	snprintf(why, whysz, "%s differs from %.8s in the social security number", birth,
+	         ssn + 6);
+	return SSCARD_PROBLEM_BIRTH_MISMATCH;
+}
+
+/* GB 11643: the 17th digit is odd for men, even for women */
+static sscard_problem_code ssn_sex(const char *ssn, const char *sex, char *why, size_t whysz)
+{
+	if ((unsigned)(ssn[16] - '0') % 2 == (sex[0] == '1' ? 1u : 0u))
+		return 0;
+	snprintf(why, whysz, "%s but the social security number's 17th digit %c says %s",
+	         sex[0] == '1' ? "male" : "female", ssn[16], (ssn[16] - '0') % 2 ? "male" : "female");
+	return SSCARD_PROBLEM_SEX_MISMATCH;
+}
+
+static sscard_problem_code issue_expiry(const char *issue, const char *expiry, char *why,
+                                        size_t whysz)
+{
+	if (strcmp(expiry, issue) > 0)
+		return 0;
+	snprintf(why, whysz, "%s is not after the issue date %s", expiry, issue);
+	return SSCARD_PROBLEM_EXPIRY_ORDER;
+}
+
+static const struct {
+	const char *a, *b, *on; /* element keys; the problem is reported on `on` */
+	relation_fn check;
+} relations[] = {
+	{ "ssn", "birth_date", "birth_date", ssn_birth },
+	{ "ssn", "sex", "sex", ssn_sex },
+	{ "issue_date", "expiry_date", "expiry_date", issue_expiry },
+};
+
 static void check_relations(const vstate *st, sscard_problems *out)
 {
 	char why[WHY_MAX];
-	const char *ssn = good_value(st, "ssn");
-	const char *birth = good_value(st, "birth_date");
-	const char *sex = good_value(st, "sex");
-	const char *issue = good_value(st, "issue_date");
-	const char *expiry = good_value(st, "expiry_date");
+	for (size_t i = 0; i < sizeof(relations) / sizeof(relations[0]); i++) {
+		const char *a = good_value(st, relations[i].a);
+		const char *b = good_value(st, relations[i].b);
+		sscard_problem_code code = a != NULL && b != NULL ?
+			relations[i].check(a, b, why, sizeof(why)) : 0;
+		if (code != 0)
+			add(out, sscard_elem_by_key(relations[i].on), code, true, why);
+	}
+}
 
-	if (ssn != NULL && birth != NULL &&
-	    (strncmp(ssn + 6, birth, 4) != 0 || strncmp(ssn + 10, birth + 5, 2) != 0 ||
-	     strncmp(ssn + 12, birth + 8, 2) != 0)) {
-		snprintf(why, sizeof(why), "%s differs from %.8s in the social security number",
-		         birth, ssn + 6);
-		add(out, sscard_elem_by_key("birth_date"), SSCARD_PROBLEM_BIRTH_MISMATCH, why);
+bool sscard_validate_related(const sscard_element *x, const sscard_element *y)
+{
+	if (x == y)
+		return true;
+	for (size_t i = 0; i < sizeof(relations) / sizeof(relations[0]); i++) {
+		const sscard_element *a = sscard_elem_by_key(relations[i].a);
+		const sscard_element *b = sscard_elem_by_key(relations[i].b);
+		if ((x == a && y == b) || (x == b && y == a))
+			return true;
 	}
-	/* GB 11643: the 17th digit is odd for men, even for women */
-	if (ssn != NULL && sex != NULL && (unsigned)(ssn[16] - '0') % 2 != (sex[0] == '1' ? 1u : 0u)) {
-		snprintf(why, sizeof(why), "%s but the social security number's 17th digit %c says %s",
-		         sex[0] == '1' ? "male" : "female", ssn[16],
-		         (ssn[16] - '0') % 2 ? "male" : "female");
-		add(out, sscard_elem_by_key("sex"), SSCARD_PROBLEM_SEX_MISMATCH, why);
-	}
-	if (issue != NULL && expiry != NULL && strcmp(expiry, issue) <= 0) {
-		snprintf(why, sizeof(why), "%s is not after the issue date %s", expiry, issue);
-		add(out, sscard_elem_by_key("expiry_date"), SSCARD_PROBLEM_EXPIRY_ORDER, why);
-	}
+	return false;
 }
 
 sscard_rc sscard_validate_values(const sscard_elem_values *in, sscard_problems *out)
@@ -299,4 +348,80 @@ sscard_rc sscard_validate_values(const sscard_elem_values *in, sscard_problems *
 		check_one(&st, sscard_elem_at(i), out);
 	check_relations(&st, out);
 	return SSCARD_OK;
+}
+
+/* ---- a proposed write ------------------------------------------------------- */
+
+static bool had(const sscard_problems *before, const sscard_problem *p)
+{
+	for (size_t i = 0; i < before->count; i++)
+		if (before->item[i].elem == p->elem && before->item[i].code == p->code &&
+		    strcmp(before->item[i].text, p->text) == 0)
+			return true;
+	return false;
+}
+
+/* Appends "; text" (or "text") to detail, cut at its end. */
+static void append(char *detail, size_t detailsz, const char *text)
+{
+	size_t used = strlen(detail);
+	if (used + 1 < detailsz)
+		snprintf(detail + used, detailsz - used, "%s%s", used > 0 ? "; " : "", text);
+}
+
+/* The problems `after` has that refuse the write: its own always, new
+ * relations unless forced. Returns how many; their texts go to detail. */
+static size_t refusals(const sscard_problems *before, const sscard_problems *after,
+                       const sscard_element *e, unsigned flags, char *detail,
+                       size_t detailsz, bool *forceable)
+{
+	size_t n = 0;
+	*forceable = true;
+	for (size_t i = 0; i < after->count; i++) {
+		const sscard_problem *p = &after->item[i];
+		bool own = p->elem == e && !p->relation;
+		if (!own && (had(before, p) || (flags & SSCARD_WRITE_FORCE) != 0))
+			continue;
+		*forceable = *forceable && !own;
+		append(detail, detailsz, p->text);
+		n++;
+	}
+	return n;
+}
+
+sscard_rc sscard_validate_write(const sscard_elem_values *before, const sscard_element *e,
+                                const char *text, unsigned flags, char *detail,
+                                size_t detailsz)
+{
+	uint8_t bytes[SSCARD_ELEM_VALUE_MAX];
+	char shown[SSCARD_ELEM_TEXT_MAX], why[WRITE_WHY_MAX];
+	size_t len = 0;
+	sscard_problems pb, pa;
+	bool forceable;
+
+	if (detail != NULL && detailsz > 0)
+		detail[0] = '\0';
+	if (before == NULL || e == NULL || text == NULL)
+		return SSCARD_E_INVALID_ARG;
+	/* the value as the card would show it ("19750203" -> "1975-02-03") */
+	sscard_rc rc = sscard_elem_encode(e, text, bytes, sizeof(bytes), &len, why, sizeof(why));
+	if (rc == SSCARD_OK)
+		rc = sscard_elem_decode(e, bytes, len, shown, sizeof(shown), why, sizeof(why));
+	if (rc != SSCARD_OK)
+		return sscard_detailf(detail, detailsz, rc, "%s", why);
+	size_t i = sscard_elem_index(e);
+	if (i >= sscard_elem_count())
+		return SSCARD_OK; /* beyond SSSE's own elements (DF04): the codec's shape only */
+	sscard_elem_values after = *before;
+	after.text[i] = shown;
+	after.withheld[i] = false;
+	after.unreadable[i] = false;
+	sscard_validate_values(before, &pb);
+	sscard_validate_values(&after, &pa);
+	why[0] = '\0';
+	if (refusals(&pb, &pa, e, flags, why, sizeof(why), &forceable) == 0)
+		return SSCARD_OK;
+	return sscard_detailf(detail, detailsz, SSCARD_E_DATA_INVALID,
+	                      "writing %s \"%s\" is refused: %s%s", e->key, shown, why,
+	                      forceable ? " (only a deliberate repair may force it)" : "");
 }

@@ -23,11 +23,15 @@ typedef struct sscard_elem_values {
 	                                        no check, not "missing" */
 	bool unreadable[SSCARD_ELEM_SLOTS];  /* record malformed (BAD_DATA /
 	                                        ENCODING): reported UNREADABLE */
+	const char *unreadable_why[SSCARD_ELEM_SLOTS]; /* the card's answer, e.g.
+	                                        "READ RECORD 08 (ssn): 6581 memory
+	                                        failure"; NULL: "malformed record" */
 } sscard_elem_values;
 
 typedef struct sscard_problem {
 	const sscard_element *elem;
 	sscard_problem_code code;
+	bool relation; /* between two elements (not the element on its own) */
 	char text[SSCARD_PROBLEM_TEXT_MAX];
 } sscard_problem;
 
@@ -41,6 +45,23 @@ typedef struct sscard_problems {
  * SSCARD_OK (valid or not: see out->count) or SSCARD_E_INVALID_ARG. */
 sscard_rc sscard_validate_values(const sscard_elem_values *in,
                                  sscard_problems *out);
+
+/* True if x is y or validation judges x and y together (SSN and birth
+ * date, SSN and sex, issue and expiry date). */
+bool sscard_validate_related(const sscard_element *x, const sscard_element *y);
+
+/*
+ * Judge writing `text` into element e over the values `before` (as read
+ * from the card): the text must encode (the codec's rc and detail
+ * otherwise) and pass the element's own check (SSCARD_E_DATA_INVALID,
+ * whatever the flags); the card's data as it would be after the write
+ * must have no problem it did not have before (SSCARD_E_DATA_INVALID
+ * unless flags has SSCARD_WRITE_FORCE). `detail` names every reason.
+ * Elements beyond SSSE's own (DF04) have no rules but the codec's.
+ */
+sscard_rc sscard_validate_write(const sscard_elem_values *before, const sscard_element *e,
+                                const char *text, unsigned flags, char *detail,
+                                size_t detailsz);
 
 /* ISO 7064 MOD 11-2 check character ('0'-'9' or 'X') of the first 17
  * digits of a GB 11643-1999 number; 0 if they are not 17 digits. */

@@ -79,7 +79,7 @@ static void usage(FILE *out, const char *prog)
 	        "  -p, --port N               vpcd port (reader.conf CHANNELID), default %u\n"
 	        "  -H, --host ADDR            vpcd host, default 127.0.0.1\n"
 	        "  -t, --trace                print every APDU and answer on stderr\n"
-	        "                             (data of VERIFY/CHANGE/UNBLOCK PIN masked)\n"
+	        "                             (PIN and key data masked)\n"
 	        "  -s, --swap-after N PROFILE2\n"
 	        "                             after N APDUs remove the card (the reader is\n"
 	        "                             empty for --removed-ms), then insert PROFILE2\n"
@@ -165,10 +165,12 @@ static void card_count_apdu(cardsim *cs)
 
 /* ---- trace --------------------------------------------------------------- */
 
-/* PIN-bearing commands: VERIFY, CHANGE PIN, RESET RETRY COUNTER / UNBLOCK. */
+/* PIN- and key-bearing commands, by the library's one rule
+ * (sscard_apdu_sensitive()); an unparseable command is masked too. */
 static bool apdu_sensitive(const uint8_t *c, size_t len)
 {
-	return len > 5 && (c[1] == 0x20 || c[1] == 0x24 || c[1] == 0x5E);
+	sscard_apdu a;
+	return len > 5 && (sscard_apdu_parse(c, len, &a) != SSCARD_OK || sscard_apdu_sensitive(&a));
 }
 
 static void trace(const cardsim *cs, const char *dir, const uint8_t *buf, size_t len,

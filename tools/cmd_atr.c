@@ -458,10 +458,8 @@ static int decode_args(cardtool *ct, int argc, char **argv, int first, uint8_t *
 	if (rc != SSCARD_OK) {
 		free(*atr);
 		*atr = NULL;
-		fprintf(stderr, "cardtool atr: HEX must be pairs of hex digits, "
-		                "optionally separated by spaces or colons\n");
-		ct_fail(ct, NULL, SSCARD_E_INVALID_ARG, "decode ATR hex");
-		return CT_EXIT_USAGE;
+		return ct_usage_error(ct, "atr", "HEX must be pairs of hex digits, optionally "
+		                                 "separated by spaces or colons");
 	}
 	return CT_EXIT_OK;
 }
@@ -495,20 +493,17 @@ static int card_atr(cardtool *ct, uint8_t **atr, size_t *len)
 
 int cmd_atr(cardtool *ct, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
 	uint8_t *atr = NULL;
 	size_t len = 0;
 	sscard_atr parsed;
 	int c, status;
 
-	while ((c = getopt_long(argc, argv, "+jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j': ct->json = true; break;
-		case 'h': atr_usage(stdout); return CT_EXIT_OK;
-		default: atr_usage(stderr); return CT_EXIT_USAGE;
-		}
+	if ((c = ct_getopt(ct, argc, argv, NULL, NULL)) == 'h') {
+		atr_usage(stdout);
+		return CT_EXIT_OK;
 	}
+	if (c != -1)
+		return ct_usage_error(ct, "atr", NULL);
 	if (optind < argc)
 		status = decode_args(ct, argc, argv, optind, &atr, &len);
 	else

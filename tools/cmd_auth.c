@@ -16,6 +16,8 @@ typedef struct sm_opts {
 	const char *df;
 	const char *card_id; /* unlock: the card identification code, hex */
 	bool permanent;
+	bool yes; /* lock --permanent: confirmed on the command line */
+	bool force; /* write: a deliberate repair (sscard_check_write()) */
 } sm_opts;
 
 typedef int (*sm_action)(cardtool *ct, sscard_card *card, sscard_keys *keys,
@@ -70,9 +72,10 @@ static int do_write(cardtool *ct, sscard_card *card, sscard_keys *keys, const sm
 	json_object *obj;
 	char text[160];
 
-	(void)o;
 	(void)argc;
-	rc = sscard_write_element(card, keys, argv[0], argv[1], &written);
+	rc = sscard_check_write(card, keys, argv[0], argv[1], o->force ? SSCARD_WRITE_FORCE : 0);
+	if (rc == SSCARD_OK)
+		rc = sscard_write_element(card, keys, argv[0], argv[1], &written);
 	if (rc != SSCARD_OK)
 		return ct_fail(ct, card, rc, "write");
 	obj = json_object_new_object();
@@ -89,20 +92,31 @@ static int do_write(cardtool *ct, sscard_card *card, sscard_keys *keys, const sm
 static int do_lock(cardtool *ct, sscard_card *card, sscard_keys *keys, const sm_opts *o,
                    int argc, char **argv)
 {
-	sscard_rc rc = sscard_app_block(card, keys, o->df, o->permanent);
+	char card_id[128] = "", text[256]; /* 128: any element (ssc.h) */
 	json_object *obj;
-	char text[96];
+	sscard_rc rc;
 
 	(void)argc;
 	(void)argv;
+	if (o->permanent && !o->yes &&
+	    !ct_confirm("Lock the application for good? This cannot be undone.", "YES"))
+		return ct_tool_error(ct, CT_ERR_NOT_CONFIRMED, "lock", NULL, NULL);
+	/* the card id unlock will need: a blocked card no longer shows it */
+	if (sscard_read_element(card, "card_id", card_id, sizeof(card_id)) != SSCARD_OK)
+		card_id[0] = '\0';
+	rc = sscard_app_block(card, keys, o->df, o->permanent);
 	if (rc != SSCARD_OK)
 		return ct_fail(ct, card, rc, "lock");
 	obj = json_object_new_object();
 	json_object_object_add(obj, "df", json_object_new_string(o->df));
 	json_object_object_add(obj, "blocked",
 	                       json_object_new_string(o->permanent ? "permanent" : "temporary"));
-	snprintf(text, sizeof(text), "%s: blocked (%s)", o->df,
-	         o->permanent ? "permanent: cannot be undone" : "temporary");
+	json_object_object_add(obj, "card_id", card_id[0] ? json_object_new_string(card_id) : NULL);
+	snprintf(text, sizeof(text), "%s: blocked (%s)%s%s%s", o->df,
+	         o->permanent ? "permanent: cannot be undone" : "temporary",
+	         card_id[0] && !o->permanent ? "\ncard id: " : "",
+	         card_id[0] && !o->permanent ? card_id : "",
+	         card_id[0] && !o->permanent ? " (unlock needs it: --card-id)" : "");
 	print_result(ct, obj, text);
 	return CT_EXIT_OK;
 }
@@ -116,6 +130,8 @@ static int do_unlock(cardtool *ct, sscard_card *card, sscard_keys *keys, const s
 
 	(void)argc;
 	(void)argv;
+	if (rc == SSCARD_E_BAD_DATA && o->card_id == NULL)
+		return ct_tool_error(ct, CT_ERR_CARD_ID, "unlock", sscard_card_last_detail(card), NULL);
 	if (rc != SSCARD_OK)
 		return ct_fail(ct, card, rc, "unlock");
 	obj = json_object_new_object();
@@ -148,8 +164,9 @@ static int do_pin_unblock(cardtool *ct, sscard_card *card, sscard_keys *keys,
 static const sm_command sm_commands[] = {
 	{ "auth", do_auth, 0, "auth [--df DF]: internal and external authentication; prints "
 	                      "GENUINE, TERMINAL_ONLY, NOT_GENUINE or KEYS_MISMATCH" },
-	{ "write", do_write, 2, "write ELEMENT VALUE: protected write of one SSSE element "
-	                        "(key, hex tag or label), read back and verified" },
+	{ "write", do_write, 2, "write [--force] ELEMENT VALUE: protected write of one SSSE "
+	                        "element (key, hex tag or label), validated with the card's "
+	                        "other data first, read back and verified" },
 	{ "lock", do_lock, 0, "lock [--df DF] [--permanent]: application block (a lost card)" },
 	{ "unlock", do_unlock, 0, "unlock [--df DF] [--card-id HEX]: lift a temporary "
 	                          "application block" },
@@ -169,7 +186,14 @@ static void sm_usage(FILE *f, const sm_command *c)
 	           "  -d, --df DF          the DF: SSSE (default), DF01 .. DF07\n",
 	        c->usage);
 	if (c->run == do_lock)
-		fprintf(f, "  -p, --permanent      lock for good (9303); cannot be undone\n");
+		fprintf(f, "  -p, --permanent      lock for good (9303); cannot be undone: asks to type\n"
+		           "                       YES on the terminal first\n"
+		           "  -y, --yes            confirm --permanent without asking (scripts)\n");
+	if (c->run == do_write)
+		fprintf(f, "  -f, --force          write even though the value disagrees with another\n"
+		           "                       element (SSN against birth date or sex, expiry\n"
+		           "                       against issue): only for a deliberate repair; a\n"
+		           "                       value that fails its own check is never written\n");
 	if (c->run == do_unlock)
 		fprintf(f, "  -c, --card-id HEX    the card identification code (32 hex digits): a\n"
 		           "                       blocked SSSE does not show it, and keys diversified\n"
@@ -183,7 +207,8 @@ static int run_sm(cardtool *ct, const sm_command *c, int argc, char **argv)
 		                              { "permanent", no_argument, NULL, 'p' },
 		                              { "card-id", required_argument, NULL, 'c' },
 		                              { "psam", required_argument, NULL, 'P' },
-		                              { "help", no_argument, NULL, 'h' },
+		                              { "force", no_argument, NULL, 'f' },
+		                              { "yes", no_argument, NULL, 'y' },
 		                              { NULL, 0, NULL, 0 } };
 	sm_opts o = { .df = "SSSE" };
 	sscard_keys *keys = NULL;
@@ -191,7 +216,7 @@ static int run_sm(cardtool *ct, const sm_command *c, int argc, char **argv)
 	sscard_rc rc;
 	int opt, status;
 
-	while ((opt = getopt_long(argc, argv, "k:d:pc:P:h", opts, NULL)) != -1) {
+	while ((opt = ct_getopt(ct, argc, argv, "k:d:pc:P:fy", opts)) != -1) {
 		if (opt == 'k')
 			o.keystore = optarg;
 		else if (opt == 'P')
@@ -200,20 +225,22 @@ static int run_sm(cardtool *ct, const sm_command *c, int argc, char **argv)
 			o.df = optarg;
 		else if (opt == 'p' && c->run == do_lock)
 			o.permanent = true;
+		else if (opt == 'y' && c->run == do_lock)
+			o.yes = true;
+		else if (opt == 'f' && c->run == do_write)
+			o.force = true;
 		else if (opt == 'c' && c->run == do_unlock)
 			o.card_id = optarg;
 		else if (opt == 'h') {
 			sm_usage(stdout, c);
 			return CT_EXIT_OK;
 		} else {
-			sm_usage(stderr, c);
-			return CT_EXIT_USAGE;
+			return ct_usage_error(ct, c->name, opt == '?' ? NULL : "option not taken here");
 		}
 	}
-	if (argc - optind != c->nargs) {
-		sm_usage(stderr, c);
-		return CT_EXIT_USAGE;
-	}
+	if (argc - optind != c->nargs)
+		return ct_usage_error(ct, c->name, c->nargs == 0 ? "takes no operands"
+		                                                 : "needs ELEMENT and VALUE");
 	rc = o.psam ? sscard_keys_open_psam(ct->ctx, o.psam, o.keystore, &keys)
 	            : sscard_keys_open_file(ct->ctx, o.keystore, &keys);
 	if (rc != SSCARD_OK)

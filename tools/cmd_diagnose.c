@@ -45,6 +45,7 @@ typedef struct diag_opts {
 	bool watch;
 	bool colour;
 	bool json_lines; /* --watch --json: one object per line */
+	const char *keystore; /* terminal keys: a 3.0 card's EF06 is checked too */
 } diag_opts;
 
 static void diagnose_usage(FILE *f)
@@ -60,6 +61,8 @@ static void diagnose_usage(FILE *f)
 	        "  -j, --json          one JSON object: verdict, reasons, evidence\n"
 	        "  -d, --date DATE     judge expiry as of DATE instead of today\n"
 	        "  -b, --budget MS     time budget of the probe (default 3000)\n"
+	        "  -k, --keystore FILE terminal keys (default $SSCARD_KEYSTORE): a 3.0\n"
+	        "                      card's holder data (EF06) is checked too\n"
 	        "  -w, --watch         diagnose every card inserted into a PC/SC reader\n"
 	        "                      (the --reader one, or any) until Ctrl-C;\n"
 	        "                      with --json one object per line\n"
@@ -70,19 +73,28 @@ static void diagnose_usage(FILE *f)
 }
 
 /* "YYYY-MM-DD" -> Unix time at 00:00 UTC; -1 if not a date. */
-static int64_t parse_date(const char *s)
+static bool parse_date(const char *s, int64_t *out)
 {
-	struct tm tm = {0};
+	struct tm tm = {0}, back;
 	unsigned y, m, d;
-	char end;
+	int used = 0;
+	time_t t;
 
-	if (sscanf(s, "%4u-%2u-%2u%c", &y, &m, &d, &end) != 3 || y < 1970 || m < 1 ||
-	    m > 12 || d < 1 || d > 31)
-		return -1;
+	/* exactly YYYY-MM-DD: 2028-2-1 and trailing text are refused */
+	if (strlen(s) != 10 || strspn(s, "0123456789-") != 10 || s[4] != '-' || s[7] != '-' ||
+	    sscanf(s, "%4u-%2u-%2u%n", &y, &m, &d, &used) != 3 || used != 10 || y < 1900)
+		return false;
 	tm.tm_year = (int)y - 1900;
 	tm.tm_mon = (int)m - 1;
 	tm.tm_mday = (int)d;
-	return (int64_t)timegm(&tm);
+	t = timegm(&tm);
+	/* a real date comes back as itself (2028-02-30 would be March 1st) */
+	if (gmtime_r(&t, &back) == NULL || back.tm_year != (int)y - 1900 ||
+	    back.tm_mon != (int)m - 1 || back.tm_mday != (int)d)
+		return false;
+	/* 0 tells the library "today": 1970-01-01 is its first second instead */
+	*out = t != 0 ? (int64_t)t : 1;
+	return true;
 }
 
 /* ---- JSON -------------------------------------------------------------- */
@@ -188,9 +200,7 @@ static void print_json(const sscard_diag *d, const char *reader, bool one_line)
 		ct_print_json(top);
 		return;
 	}
-	puts(json_object_to_json_string_ext(top, JSON_C_TO_STRING_PLAIN |
-	                                             JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(top);
+	ct_print_json_flags(top, JSON_C_TO_STRING_PLAIN);
 }
 
 /* ---- people ------------------------------------------------------------ */
@@ -301,7 +311,7 @@ static int diagnose_watch(cardtool *ct, diag_opts *o, sscard_diag *d)
 	bool said_no_service = false;
 
 	if (ct->reader != NULL && strncmp(ct->reader, "sim:", 4) == 0) {
-		fprintf(stderr, "cardtool diagnose: --watch needs a PC/SC reader, not sim:\n");
+		ct_usage_error(ct, "diagnose", "--watch needs a PC/SC reader, not sim:");
 		return DX_ERROR;
 	}
 	watch_install_handlers();
@@ -335,38 +345,38 @@ static int diagnose_watch(cardtool *ct, diag_opts *o, sscard_diag *d)
 static int parse_opts(cardtool *ct, int argc, char **argv, diag_opts *o)
 {
 	static const struct option opts[] = {
-		{"json", no_argument, NULL, 'j'},         {"date", required_argument, NULL, 'd'},
-		{"budget", required_argument, NULL, 'b'}, {"watch", no_argument, NULL, 'w'},
-		{"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+		{"date", required_argument, NULL, 'd'},   {"budget", required_argument, NULL, 'b'},
+		{"watch", no_argument, NULL, 'w'},        {"keystore", required_argument, NULL, 'k'},
+		{NULL, 0, NULL, 0}};
 	int c;
 	char *end;
 	unsigned long ms;
 
-	while ((c = getopt_long(argc, argv, "jd:b:wh", opts, NULL)) != -1) {
+	o->keystore = getenv("SSCARD_KEYSTORE");
+	while ((c = ct_getopt(ct, argc, argv, "d:b:wk:", opts)) != -1) {
 		switch (c) {
-		case 'j': ct->json = true; break;
 		case 'w': o->watch = true; break;
+		case 'k': o->keystore = optarg; break;
 		case 'h': diagnose_usage(stdout); return -1;
 		case 'd':
-			o->now = parse_date(optarg);
-			if (o->now < 0) {
-				fprintf(stderr, "cardtool diagnose: --date wants YYYY-MM-DD\n");
+			if (!parse_date(optarg, &o->now)) {
+				ct_usage_error(ct, "diagnose", "--date wants a real date, YYYY-MM-DD");
 				return DX_ERROR;
 			}
 			break;
 		case 'b':
 			ms = strtoul(optarg, &end, 10);
 			if (*end != '\0' || ms < 100 || ms > 600000) {
-				fprintf(stderr, "cardtool diagnose: --budget wants 100..600000 ms\n");
+				ct_usage_error(ct, "diagnose", "--budget wants 100..600000 ms");
 				return DX_ERROR;
 			}
 			o->budget = (unsigned)ms;
 			break;
-		default: diagnose_usage(stderr); return DX_ERROR;
+		default: ct_usage_error(ct, "diagnose", NULL); return DX_ERROR;
 		}
 	}
 	if (optind < argc) {
-		diagnose_usage(stderr);
+		ct_usage_error(ct, "diagnose", "takes no operands");
 		return DX_ERROR;
 	}
 	o->colour = !ct->json && isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
@@ -377,14 +387,23 @@ int cmd_diagnose(cardtool *ct, int argc, char **argv)
 {
 	diag_opts o = {0};
 	sscard_diag *d = NULL;
+	sscard_keys *keys = NULL;
 	sscard_rc rc;
 	int status = parse_opts(ct, argc, argv, &o);
 
 	if (status != DX_OK)
 		return status < 0 ? DX_OK : status;
-	if (sscard_diag_new(&d) != SSCARD_OK)
+	if (o.keystore != NULL && o.keystore[0] != '\0' &&
+	    (rc = sscard_keys_open_file(ct->ctx, o.keystore, &keys)) != SSCARD_OK) {
+		ct_fail(ct, NULL, rc, "keystore");
 		return DX_ERROR;
-	if (o.now > 0)
+	}
+	if (sscard_diag_new(&d) != SSCARD_OK) {
+		sscard_keys_free(&keys);
+		return DX_ERROR;
+	}
+	sscard_diag_set_keys(d, keys);
+	if (o.now != 0)
 		sscard_diag_set_now(d, o.now);
 	if (o.budget > 0)
 		sscard_diag_set_budget_ms(d, o.budget);
@@ -400,5 +419,6 @@ int cmd_diagnose(cardtool *ct, int argc, char **argv)
 		}
 	}
 	sscard_diag_free(&d);
+	sscard_keys_free(&keys);
 	return status;
 }

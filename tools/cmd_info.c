@@ -7,7 +7,6 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -17,25 +16,6 @@
 #include "cardtool.h"
 
 /* ---- shared bits -------------------------------------------------------- */
-
-/* Parse "--json" after the command name too (cardtool info --json). Extra
- * long options of a command come in `more`; options may follow operands
- * (cardtool pin verify --pin-stdin). Returns the getopt code of an option
- * of `more`, -1 at the end, '?' on error. */
-static int next_opt(cardtool *ct, int argc, char **argv, const struct option *more)
-{
-	static const struct option none[] = { { NULL, 0, NULL, 0 } };
-	struct option opts[12];
-	size_t n = 0;
-	opts[n++] = (struct option){ "json", no_argument, NULL, 'j' };
-	for (const struct option *o = more ? more : none; o->name != NULL && n < 10; o++)
-		opts[n++] = *o;
-	opts[n] = (struct option){ NULL, 0, NULL, 0 };
-	int c;
-	while ((c = getopt_long(argc, argv, "j", opts, NULL)) == 'j')
-		ct->json = true;
-	return c;
-}
 
 /* Terminal columns of UTF-8 text: CJK (U+1100 and above in 3-byte form)
  * and everything beyond the BMP take two columns. */
@@ -227,11 +207,19 @@ static void info_human(const sscard_basic *b, const char *auth)
 	print_problems_human(b);
 }
 
+/* Verdicts after which the card is still read (what it shows without
+ * authentication), the verdict reported and the exit status 1. */
+static bool auth_verdict_reported(sscard_rc rc)
+{
+	return rc == SSCARD_E_KEYS_MISMATCH || rc == SSCARD_E_NOT_GENUINE;
+}
+
 /* External authentication in SSSE with the keystore's terminal keys: what
- * a 3.0 card asks before it shows EF06. The verdict is reported, and a
- * card that fails to prove itself genuine is an error, not a silent read. */
+ * a 3.0 card asks before it shows EF06. The verdict is reported; wrong keys
+ * or a forged card still show EF05 with that verdict (*auth_rc set),
+ * never a silent read. */
 static int authenticate_ssse(cardtool *ct, sscard_card *card, const char *path,
-                             const char **verdict_name)
+                             const char **verdict_name, sscard_rc *auth_rc)
 {
 	sscard_keys *keys = NULL;
 	sscard_auth_verdict verdict = SSCARD_AUTH_NOT_RUN;
@@ -241,10 +229,31 @@ static int authenticate_ssse(cardtool *ct, sscard_card *card, const char *path,
 	rc = sscard_authenticate(card, keys, NULL, &verdict);
 	sscard_keys_free(&keys);
 	*verdict_name = sscard_auth_verdict_name((int)verdict);
+	if (auth_verdict_reported(rc)) {
+		*auth_rc = rc;
+		if (!ct->json)
+			fprintf(stderr, "cardtool: info: authentication: %s (%s)\n", *verdict_name,
+			        sscard_card_last_detail(card));
+		return CT_EXIT_OK;
+	}
 	if (rc != SSCARD_OK)
 		return ct_fail(ct, card, rc, "authenticate");
 	return CT_EXIT_OK;
 }
+
+/* Connect and, with a keystore (--keystore, else $SSCARD_KEYSTORE),
+ * authenticate in SSSE: info and read see a 3.0 card's EF06 the same way. */
+static int connect_with_keys(cardtool *ct, const char *keystore, sscard_card **card,
+                             const char **auth, sscard_rc *auth_rc)
+{
+	int status = ct_connect(ct, card);
+	if (status == CT_EXIT_OK && keystore != NULL && keystore[0] != '\0')
+		status = authenticate_ssse(ct, *card, keystore, auth, auth_rc);
+	return status;
+}
+
+static const struct option keystore_opts[] = { { "keystore", required_argument, NULL, 'k' },
+	                                        { NULL, 0, NULL, 0 } };
 
 int cmd_info(cardtool *ct, int argc, char **argv)
 {
@@ -252,22 +261,17 @@ int cmd_info(cardtool *ct, int argc, char **argv)
 		info_usage(stdout);
 		return CT_EXIT_OK;
 	}
-	static const struct option more[] = { { "keystore", required_argument, NULL, 'k' },
-		                                      { NULL, 0, NULL, 0 } };
 	const char *keystore = getenv("SSCARD_KEYSTORE");
 	int c;
-	while ((c = next_opt(ct, argc, argv, more)) == 'k')
+	while ((c = ct_getopt(ct, argc, argv, "k:", keystore_opts)) == 'k')
 		keystore = optarg;
-	if (c != -1 || optind != argc) {
-		info_usage(stderr);
-		return CT_EXIT_USAGE;
-	}
+	if (c != -1 || optind != argc)
+		return ct_usage_error(ct, "info", c != -1 ? NULL : "takes no operands");
 	sscard_card *card = NULL;
 	sscard_basic *b = NULL;
 	const char *auth = NULL;
-	int status = ct_connect(ct, &card);
-	if (status == CT_EXIT_OK && keystore != NULL && keystore[0] != '\0')
-		status = authenticate_ssse(ct, card, keystore, &auth);
+	sscard_rc auth_rc = SSCARD_OK;
+	int status = connect_with_keys(ct, keystore, &card, &auth, &auth_rc);
 	if (status == CT_EXIT_OK)
 		status = read_basic(ct, card, &b);
 	if (status == CT_EXIT_OK) {
@@ -275,7 +279,7 @@ int cmd_info(cardtool *ct, int argc, char **argv)
 			info_json(b, auth);
 		else
 			info_human(b, auth);
-		status = sscard_basic_valid(b) ? CT_EXIT_OK : CT_EXIT_FAIL;
+		status = sscard_basic_valid(b) && auth_rc == SSCARD_OK ? CT_EXIT_OK : CT_EXIT_FAIL;
 	}
 	sscard_basic_free(&b);
 	sscard_disconnect(&card);
@@ -287,11 +291,13 @@ int cmd_info(cardtool *ct, int argc, char **argv)
 static void read_usage(FILE *f)
 {
 	fprintf(f,
-	        "Usage: cardtool read TAG|NAME [--json]\n"
-	        "       cardtool read --all [--json]\n\n"
+	        "Usage: cardtool read TAG|NAME [--keystore FILE] [--json]\n"
+	        "       cardtool read --all [--keystore FILE] [--json]\n\n"
 	        "TAG is the element's tag in hex (08, 0x4E), NAME its key (ssn, name,\n"
 	        "birth_date, ...) or English label. --all reads every element and shows\n"
-	        "its tag, file and status.\n");
+	        "its tag, file and status.\n"
+	        "--keystore FILE (default $SSCARD_KEYSTORE): authenticate in SSSE with the\n"
+	        "terminal keys first, so a 3.0 card's holder elements (EF06) can be read.\n");
 }
 
 static void tag_hex(size_t i, char out[3])
@@ -303,8 +309,7 @@ static int read_one(cardtool *ct, sscard_card *card, const char *name)
 {
 	int i = sscard_element_find(name);
 	if (i < 0) {
-		fprintf(stderr, "cardtool: read: no data element \"%s\" (see --help)\n", name);
-		return CT_EXIT_USAGE;
+		return ct_usage_error(ct, "read", "no data element \"%s\"", name);
 	}
 	char text[128], tag[3];
 	sscard_rc rc = sscard_read_element(card, name, text, sizeof(text));
@@ -373,22 +378,32 @@ static void read_all_human(const sscard_basic *b)
 
 int cmd_read(cardtool *ct, int argc, char **argv)
 {
-	static const struct option more[] = { { "all", no_argument, NULL, 'a' }, { NULL, 0, NULL, 0 } };
+	static const struct option more[] = { { "all", no_argument, NULL, 'a' },
+		                              { "keystore", required_argument, NULL, 'k' },
+		                              { NULL, 0, NULL, 0 } };
+	const char *keystore = getenv("SSCARD_KEYSTORE"), *auth = NULL;
 	bool all = false;
 	int c;
 	if (ct_wants_help(argc, argv)) {
 		read_usage(stdout);
 		return CT_EXIT_OK;
 	}
-	while ((c = next_opt(ct, argc, argv, more)) == 'a')
-		all = true;
-	if (c != -1 || (all ? optind != argc : optind != argc - 1)) {
-		read_usage(stderr);
-		return CT_EXIT_USAGE;
+	while ((c = ct_getopt(ct, argc, argv, "ak:", more)) == 'a' || c == 'k') {
+		if (c == 'a')
+			all = true;
+		else
+			keystore = optarg;
 	}
+	if (c != -1 || (all ? optind != argc : optind != argc - 1))
+		return ct_usage_error(ct, "read", c != -1 ? NULL
+		                                  : all ? "--all takes no element"
+		                                        : "needs one element (TAG or NAME) or --all");
 	sscard_card *card = NULL;
 	sscard_basic *b = NULL;
-	int status = ct_connect(ct, &card);
+	sscard_rc auth_rc = SSCARD_OK;
+	int status = connect_with_keys(ct, keystore, &card, &auth, &auth_rc);
+	if (status == CT_EXIT_OK && auth_rc != SSCARD_OK) /* read asks for EF06: an error */
+		status = ct_fail(ct, card, auth_rc, "authenticate");
 	if (status == CT_EXIT_OK && !all)
 		status = read_one(ct, card, argv[optind]);
 	else if (status == CT_EXIT_OK) {
@@ -427,40 +442,6 @@ static void pin_usage(FILE *f)
 	        "(the same as `cardtool pin-unblock`).\n");
 }
 
-/* One line without its newline; false if longer than the buffer. */
-static bool read_line(FILE *in, char *buf, size_t sz)
-{
-	if (fgets(buf, (int)sz, in) == NULL)
-		return false;
-	size_t n = strcspn(buf, "\r\n");
-	bool whole = buf[n] != '\0' || feof(in);
-	buf[n] = '\0';
-	return whole;
-}
-
-static bool read_tty_pin(const char *prompt, char *buf, size_t sz)
-{
-	FILE *tty = fopen("/dev/tty", "r+");
-	if (tty == NULL)
-		return false;
-	struct termios old, quiet;
-	bool ok = false;
-	setvbuf(tty, NULL, _IONBF, 0); /* no copy of the PIN left in stdio's buffer */
-	if (tcgetattr(fileno(tty), &old) == 0) {
-		quiet = old;
-		quiet.c_lflag &= ~(tcflag_t)ECHO;
-		fputs(prompt, tty);
-		fflush(tty);
-		if (tcsetattr(fileno(tty), TCSAFLUSH, &quiet) == 0) {
-			ok = read_line(tty, buf, sz);
-			tcsetattr(fileno(tty), TCSAFLUSH, &old);
-		}
-		fputc('\n', tty);
-	}
-	fclose(tty);
-	return ok;
-}
-
 /* The environment's copy is wiped too, so no child process inherits it. */
 static bool env_pin(const char *var, char *buf, size_t sz)
 {
@@ -477,8 +458,8 @@ static bool get_pin(pin_source src, const char *prompt, const char *var, char *b
 {
 	bool ok = false;
 	switch (src) {
-	case PIN_FROM_TTY: ok = read_tty_pin(prompt, buf, sz); break;
-	case PIN_FROM_STDIN: ok = read_line(stdin, buf, sz); break;
+	case PIN_FROM_TTY: ok = ct_read_secret(prompt, buf, sz); break;
+	case PIN_FROM_STDIN: ok = ct_read_line(stdin, buf, sz); break;
 	case PIN_FROM_ENV: ok = env_pin(var, buf, sz); break;
 	}
 	if (!ok)
@@ -556,9 +537,9 @@ static int pin_guard(cardtool *ct, sscard_card *card, bool force)
 	if (tries == 0)
 		return ct_fail(ct, card, SSCARD_E_PIN_BLOCKED, "pin");
 	if (tries == 1 && !force) {
-		fprintf(stderr, "cardtool: one PIN try left: a wrong PIN blocks the card; "
-		                "not tried (use --force) / 仅剩 1 次，未尝试\n");
-		return CT_EXIT_FAIL;
+		json_object *extra = json_object_new_object();
+		json_object_object_add(extra, "tries_left", json_object_new_int(1));
+		return ct_tool_error(ct, CT_ERR_LAST_TRY, "pin", NULL, extra);
 	}
 	return CT_EXIT_OK;
 }
@@ -621,18 +602,19 @@ int cmd_pin(cardtool *ct, int argc, char **argv)
 		pin_usage(stdout);
 		return CT_EXIT_OK;
 	}
-	while ((c = next_opt(ct, argc, argv, more)) == 's' || c == 'e' || c == 'f') {
+	while ((c = ct_getopt(ct, argc, argv, NULL, more)) == 's' || c == 'e' || c == 'f') {
 		if (c == 'f')
 			force = true;
 		else
 			src = c == 's' ? PIN_FROM_STDIN : PIN_FROM_ENV;
 	}
 	const char *sub = optind == argc - 1 ? argv[optind] : NULL;
-	if (c != -1 || sub == NULL ||
-	    (strcmp(sub, "tries") != 0 && strcmp(sub, "verify") != 0 && strcmp(sub, "change") != 0)) {
-		pin_usage(stderr);
-		return CT_EXIT_USAGE;
-	}
+	if (c != -1)
+		return ct_usage_error(ct, "pin", NULL);
+	if (sub == NULL ||
+	    (strcmp(sub, "tries") != 0 && strcmp(sub, "verify") != 0 && strcmp(sub, "change") != 0))
+		return ct_usage_error(ct, "pin", "needs one of tries, verify, change, unblock "
+		                                 "(a PIN is never taken from the command line)");
 	if (src == PIN_FROM_STDIN)
 		setvbuf(stdin, NULL, _IONBF, 0); /* as for the terminal: before any read */
 	sscard_card *card = NULL;

@@ -26,13 +26,14 @@ static void on_signal(int sig)
 
 static void monitor_usage(FILE *f)
 {
-	fprintf(f, "Usage: cardtool [--json] monitor [--count N]\n\n"
+	fprintf(f, "Usage: cardtool monitor [--reader NAME] [--count N] [--json]\n\n"
 	           "Prints one line per event with an ISO-8601 UTC timestamp: readers present\n"
 	           "at start and cards in them first, then reader-added/reader-removed/\n"
 	           "card-inserted/card-removed as they happen; with --json one JSON object per\n"
 	           "line (JSON Lines). Runs until SIGINT/SIGTERM (exit 0) or, with --count N,\n"
 	           "until N events were printed. If pcscd goes away it says so once and keeps\n"
-	           "trying to reach it.\n");
+	           "trying to reach it. With --reader only the events of the readers whose\n"
+	           "name contains NAME (case ignored); sim: readers have no events.\n");
 }
 
 static void timestamp(char *out, size_t outsz)
@@ -59,9 +60,7 @@ static void print_event(const cardtool *ct, const sscard_event *ev)
 		json_object_object_add(o, "reader", json_object_new_string(ev->reader));
 		if (ev->type == SSCARD_EVENT_CARD_INSERTED)
 			json_object_object_add(o, "atr", json_object_new_string(atrhex));
-		puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-		                                           JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(o);
+		ct_print_json_flags(o, JSON_C_TO_STRING_PLAIN);
 	} else {
 		printf("%s %-14s %s%s%s\n", when, sscard_event_name(ev->type), ev->reader,
 		       atrhex[0] ? " ATR " : "", atrhex);
@@ -79,9 +78,7 @@ static void print_problem(const cardtool *ct, sscard_rc rc)
 		json_object_object_add(o, "time", json_object_new_string(when));
 		json_object_object_add(o, "event", json_object_new_string("error"));
 		json_object_object_add(o, "error", ct_error_object(NULL, rc, "monitor"));
-		puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-		                                           JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(o);
+		ct_print_json_flags(o, JSON_C_TO_STRING_PLAIN);
 	} else {
 		printf("%s %-14s %s\n", when, "error", sscard_strerror(rc));
 	}
@@ -109,40 +106,40 @@ int cmd_monitor(cardtool *ct, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "count", required_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long count = 0, seen = 0;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "n:h", opts, NULL)) != -1) {
+	while ((c = ct_getopt(ct, argc, argv, "n:", opts)) != -1) {
 		char *end = NULL;
 		switch (c) {
 		case 'n':
 			count = strtoul(optarg, &end, 10);
-			if (end == optarg || *end != '\0' || optarg[0] == '-' || count == 0) {
-				fprintf(stderr, "cardtool monitor: bad --count '%s'\n", optarg);
-				return CT_EXIT_USAGE;
-			}
+			if (end == optarg || *end != '\0' || optarg[0] == '-' || count == 0)
+				return ct_usage_error(ct, "monitor", "--count wants a number of events, 1 or more");
 			break;
 		case 'h':
 			monitor_usage(stdout);
 			return CT_EXIT_OK;
 		default:
-			monitor_usage(stderr);
-			return CT_EXIT_USAGE;
+			return ct_usage_error(ct, "monitor", NULL);
 		}
 	}
-	if (optind != argc) {
-		monitor_usage(stderr);
-		return CT_EXIT_USAGE;
-	}
+	if (optind != argc)
+		return ct_usage_error(ct, "monitor", "takes no operands");
+	if (ct->reader != NULL && strncmp(ct->reader, "sim:", 4) == 0)
+		return ct_usage_error(ct, "monitor", "watches PC/SC readers; a sim: card has no "
+		                                     "events (use --reader with a PC/SC reader name)");
 	install_handlers();
 	sscard_rc last_problem = SSCARD_OK;
 	while (!monitor_stop && (count == 0 || seen < count)) {
 		sscard_event ev;
 		sscard_rc rc = sscard_wait_event(ct->ctx, MONITOR_POLL_MS, &ev);
-		if (rc == SSCARD_OK) {
+		if (rc == SSCARD_OK && ct->reader != NULL &&
+		    sscard_reader_match(ev.reader, ct->reader) == SSCARD_MATCH_NONE) {
+			last_problem = SSCARD_OK; /* another reader's event */
+		} else if (rc == SSCARD_OK) {
 			print_event(ct, &ev);
 			seen++;
 			last_problem = SSCARD_OK;

@@ -36,6 +36,15 @@ SSCARD_API sscard_rc sscard_reader_list_atr(const sscard_reader_list *list,
 SSCARD_API unsigned sscard_reader_list_features(const sscard_reader_list *list,
                                                 size_t i);
 
+/* How a reader name a user gave designates a reader: the rule
+ * sscard_connect(3) picks by (the best level wins; several readers at the
+ * best level below EXACT are ambiguous). */
+#define SSCARD_MATCH_NONE 0
+#define SSCARD_MATCH_NOCASE 1    /* a part of the name when case is ignored */
+#define SSCARD_MATCH_SUBSTRING 2 /* a part of the name */
+#define SSCARD_MATCH_EXACT 3     /* the name itself */
+SSCARD_API int sscard_reader_match(const char *name, const char *wanted);
+
 /* ---- transports ------------------------------------------------------- */
 
 /*
@@ -121,6 +130,13 @@ typedef struct sscard_apdu {
 	size_t ne;           /* 0 = no Le field; 1..256 short, up to 65536 extended */
 	unsigned flags;      /* SSCARD_APDU_* */
 } sscard_apdu;
+
+/* 1 if the command's data is secret, so traces mask it (and the library
+ * wipes its copies): SSCARD_APDU_SENSITIVE is set, or the instruction is
+ * VERIFY (20), CHANGE REFERENCE DATA / PIN RELOAD / UNBLOCK (24), RESET
+ * RETRY COUNTER (2C), CHANGE PIN (5E), EXTERNAL (82) or INTERNAL (88)
+ * AUTHENTICATE, whatever the class. 0 otherwise (and for NULL). */
+SSCARD_API int sscard_apdu_sensitive(const sscard_apdu *apdu);
 
 /* Encode per ISO 7816-4 (case 1, 2, 3 or 4; short or extended). */
 SSCARD_API sscard_rc sscard_apdu_encode(const sscard_apdu *apdu, uint8_t *out,

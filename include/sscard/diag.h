@@ -59,12 +59,20 @@ SSCARD_API void sscard_diag_free(sscard_diag **d);
 /* ---- settings (kept across runs) --------------------------------------- */
 
 /* The date the expiry is judged against, as Unix time; 0 (the default)
- * reads the system clock at each run. For tests and back-dated checks. */
+ * reads the system clock at each run. For tests and back-dated checks;
+ * dates before 1970 are negative, down to 1900-01-01 (-2208988800). */
 SSCARD_API sscard_rc sscard_diag_set_now(sscard_diag *d, int64_t unix_time);
 /* Time budget of the whole probe in milliseconds (default 3000, at least
  * 100). Past it no new command is sent: the verdict comes from what was
  * seen, with reason SLOW. A dead card stops the probe at once anyway. */
 SSCARD_API sscard_rc sscard_diag_set_budget_ms(sscard_diag *d, unsigned ms);
+/* The terminal's keys (sscard_keys_open_file(3), a PSAM, your own; NULL:
+ * none, the default). When the card withholds the holder data (EF06 of a
+ * 3.0 card) the probe authenticates in SSSE with them and checks it too;
+ * without keys that data is reported HOLDER_DATA_PROTECTED, unchecked.
+ * Borrowed: keep keys alive while the result may run, free them yourself. */
+typedef struct sscard_keys sscard_keys;
+SSCARD_API sscard_rc sscard_diag_set_keys(sscard_diag *d, sscard_keys *keys);
 
 /* ---- running --------------------------------------------------------- */
 

@@ -170,6 +170,48 @@ SSCARD_API sscard_rc sscard_basic_problem(const sscard_basic *b, size_t i,
                                           const char **key, int *code,
                                           const char **text);
 
+/* ---- checking a write ------------------------------------------------------ */
+
+/* The key provider of the secure channel (sscard/sm.h). */
+typedef struct sscard_keys sscard_keys;
+
+/* Flags of the write checks. */
+#define SSCARD_WRITE_FORCE 0x1u /* a deliberate repair: accept problems between
+                                   elements the write would leave (never a
+                                   value that fails its own check) */
+
+/*
+ * Judge writing `text` into `element` (names as for
+ * sscard_element_find()) on a card whose data `b` holds (from
+ * sscard_read_basic()), before anything is sent: the validation
+ * sscard_read_basic() applies, run on the data as it would be after the
+ * write. Refused, whatever the flags, with the codec's error
+ * (SSCARD_E_INVALID_ARG: wrong shape or too long; SSCARD_E_ENCODING: not
+ * GBK) or SSCARD_E_DATA_INVALID when the value fails its own check (SSN
+ * check digit, a date that is not real, sex not 1 or 2, card type,
+ * card number, a mandatory element left blank, ...). Refused with
+ * SSCARD_E_DATA_INVALID, unless flags has SSCARD_WRITE_FORCE, when the
+ * data after the write has a problem the card did not have before (SSN
+ * against birth date or sex, expiry not after issue). Problems the card
+ * already had elsewhere do not refuse a write. `detail` (may be NULL)
+ * receives every reason, naming the elements.
+ */
+SSCARD_API sscard_rc sscard_basic_check_write(const sscard_basic *b, const char *element,
+                                              const char *text, unsigned flags,
+                                              char *detail, size_t detailsz);
+
+/*
+ * The same on the card: sscard_read_basic(), then, when elements are
+ * withheld (a 3.0 card's EF06) and `keys` is not NULL, sscard_authenticate()
+ * in SSSE and a second read, so the holder's elements are judged too
+ * (without keys, withheld elements are not judged). The reasons are in
+ * sscard_card_last_detail(). Errors: as above, or the card's and the
+ * authentication's. Sends no write. Call it before sscard_write_element().
+ */
+SSCARD_API sscard_rc sscard_check_write(sscard_card *card, sscard_keys *keys,
+                                        const char *element, const char *text,
+                                        unsigned flags);
+
 /* ---- PIN ------------------------------------------------------------------- */
 
 #define SSCARD_PIN_LEN 6 /* SSSE PINs are 6 digits, sent as 3 BCD bytes */

@@ -40,7 +40,7 @@ healthy-v2-t1.json    OK         -
 healthy-v3.json       OK         HOLDER_DATA_PROTECTED
 torn-write.json       OK         -
 app-blocked.json      ATTENTION  APP_BLOCKED
-app-locked.json       ATTENTION  APP_LOCKED
+app-locked.json       REPLACE    APP_LOCKED
 pin-blocked.json      ATTENTION  PIN_BLOCKED
 temporary.json        ATTENTION  TEMPORARY_CARD
 flaky.json            ATTENTION  FLAKY

@@ -5,7 +5,8 @@
 # means"): authentication succeeds with the right keys on a 3DES and an SM4
 # card and fails cleanly with wrong keys; a write without a valid MAC is
 # refused by the card; a torn write is detected (its repair: see below);
-# the same through a PSAM in the second reader slot.
+# the same through a PSAM in the second reader slot; a value the card's
+# other data contradicts is refused before anything is sent.
 #
 #   test/integration/test_sm.sh [BUILD_DIR]     (as root; see sandbox.sh)
 #
@@ -85,6 +86,16 @@ APDU
 	expect 0 "written and verified" ct write card_number Z00000001 -k "$keys/healthy-v3.keys"
 	expect 0 Z00000001 ct read card_number
 	expect 0 "already holds" ct write card_number Z00000001 -k "$keys/healthy-v3.keys"
+	# validated with the card's other data before anything is sent (#19):
+	# its own check never forced, a contradiction only with --force
+	expect 1 "should be 7" ct write ssn 110101198101011115 -k "$keys/healthy-v3.keys"
+	expect 1 "not a real calendar date" ct write --force birth_date 1981-02-30 \
+		-k "$keys/healthy-v3.keys"
+	expect 1 '"code":"DATA_INVALID"' ct --json write sex 2 -k "$keys/healthy-v3.keys"
+	expect 1 "not after the issue date" ct write expiry_date 2001-01-01 -k "$keys/healthy-v3.keys"
+	expect 0 "2031-03-15" ct read expiry_date
+	expect 0 "written and verified" ct write --force expiry_date 2001-01-01 \
+		-k "$keys/healthy-v3.keys"
 	;;
 torn-write)
 	# Detected and reported with the element named. The repair by a re-run
@@ -98,7 +109,7 @@ lock-unlock)
 	expect 0 A00000019 ct read card_number
 	expect 0 "blocked (temporary)" ct lock -k "$keys/healthy-v3.keys"
 	expect 1 "" ct read card_number
-	expect 1 "card id" ct unlock -k "$keys/healthy-v3.keys"
+	expect 2 "card id is needed" ct unlock -k "$keys/healthy-v3.keys"
 	expect 0 unblocked ct unlock -k "$keys/healthy-v3.keys" --card-id 110100D15600000500A1B2C3D4E5F607
 	expect 0 A00000019 ct read card_number
 	;;

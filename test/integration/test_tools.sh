@@ -46,6 +46,8 @@ atr=$("$cardtool" --json list)
 grep -q "\"name\":\"$SSCARD_SANDBOX_READER\",\"card_present\":true,\"atr\":\"3B" <<<"$atr" ||
 	fail "cardtool list --json: $atr"
 "$cardtool" list | grep -q "card: present" || fail "cardtool list"
+# global options after the command name too (#19 item 4)
+[ "$("$cardtool" list --json)" = "$atr" ] || fail "cardtool list --json: $("$cardtool" list --json)"
 echo "ok: cardtool list shows the card and its ATR"
 
 events=$(timeout 20 "$cardtool" --json monitor --count 3)
@@ -53,9 +55,26 @@ events=$(timeout 20 "$cardtool" --json monitor --count 3)
 grep -q '"event":"card-inserted","reader":"'"$SSCARD_SANDBOX_READER"'","atr":"3B' <<<"$events" ||
 	fail "monitor: $events"
 grep -q '"time":"[0-9-]*T[0-9:.]*Z"' <<<"$events" || fail "monitor timestamps: $events"
+events=$(timeout 20 "$cardtool" monitor --count 1 --json) || fail "monitor --json: $events"
+grep -q '^{"time":' <<<"$events" || fail "monitor --count 1 --json: $events"
 # SIGTERM ends it cleanly
 "$cardtool" monitor >/dev/null & mon=$!
 sleep 0.5
 kill -TERM $mon
 wait $mon || fail "cardtool monitor did not exit 0 on SIGTERM"
 echo "ok: cardtool monitor: JSON Lines with ISO-8601 times, clean exit on SIGTERM"
+
+# --reader: list and monitor show only the readers it names; case is
+# ignored when nothing matches with it (#19 item 9)
+lower=$(tr '[:upper:]' '[:lower:]' <<<"$SSCARD_SANDBOX_READER2")
+only=$("$cardtool" --json list --reader "$lower")
+[ "$(grep -o '"name":' <<<"$only" | wc -l)" = 1 ] && grep -q "\"$SSCARD_SANDBOX_READER2\"" <<<"$only" ||
+	fail "list --reader $lower: $only"
+out=$("$cardtool" list --reader "no such reader" 2>&1) && fail "list --reader nomatch: $out"
+grep -q "matches none of" <<<"$out" || fail "list --reader nomatch: $out"
+"$cardtool" --reader "${SSCARD_SANDBOX_READER,,}" read card_number >/dev/null ||
+	fail "connect by a lower-case reader name"
+events=$(timeout 20 "$cardtool" --json monitor --count 2 --reader "$SSCARD_SANDBOX_READER")
+[ "$(grep -c "\"reader\":\"$SSCARD_SANDBOX_READER\"" <<<"$events")" = 2 ] ||
+	fail "monitor --reader: $events"
+echo "ok: list and monitor honour --reader; reader names match ignoring case"

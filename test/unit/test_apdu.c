@@ -377,6 +377,60 @@ static void test_trace_masks_pin(void **state)
 	sscard_ctx_set_trace(*state, NULL, NULL);
 }
 
+/* Raw commands (sscard_transmit: cardtool apdu, scripts) carry no flag:
+ * the trace masks PIN and key data by instruction, whatever the class. */
+static void test_trace_masks_by_instruction(void **state)
+{
+	static const struct {
+		const char *capdu, *shown, *secret;
+	} cmds[] = {
+		{ "0020000003123456", ">0020000003******\n", "123456" },
+		{ "805E010007123456FF654321", ">805E010007**************\n", "654321" },
+		{ "0024000006123456654321", ">0024000006************\n", "654321" },
+		{ "8424000004C0FFEE11", ">8424000004********\n", "C0FFEE11" },
+		{ "842400010CA1A2A3A4A5A6A7A8C0FFEE12", ">842400010C************************\n", "C0FFEE12" },
+		{ "002C000003123456", ">002C000003******\n", "123456" },
+		{ "0082000A10C0FFEE13C0FFEE13C0FFEE13C0FFEE13",
+		  ">0082000A10********************************\n", "C0FFEE13" },
+		{ "0088000008C0FFEE14C0FFEE1408", ">0088000008****************08\n", "C0FFEE14" },
+		{ "00B2083014", ">00B2083014\n", NULL }, /* others stay readable */
+	};
+	script_step steps[sizeof(cmds) / sizeof(cmds[0])];
+	trace_log log = {{0}};
+	uint8_t capdu[64], rapdu[64];
+	size_t clen, rlen;
+
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		steps[i] = (script_step){ cmds[i].capdu, "9000", 0 };
+	sscard_ctx_set_trace(*state, collect_trace, &log);
+	sscard_card *card = script_card_connect(*state, steps, sizeof(cmds) / sizeof(cmds[0]));
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		assert_int_equal(sscard_hex_decode(cmds[i].capdu, capdu, sizeof(capdu), &clen),
+		                 SSCARD_OK);
+		assert_int_equal(sscard_transmit(card, capdu, clen, rapdu, sizeof(rapdu), &rlen),
+		                 SSCARD_OK);
+		if (strstr(log.text, cmds[i].shown) == NULL)
+			fail_msg("%s traced as:\n%s", cmds[i].capdu, log.text);
+		if (cmds[i].secret != NULL && strstr(log.text, cmds[i].secret) != NULL)
+			fail_msg("%s: secret in the trace:\n%s", cmds[i].capdu, log.text);
+	}
+	sscard_disconnect(&card);
+	sscard_ctx_set_trace(*state, NULL, NULL);
+}
+
+static void test_apdu_sensitive(void **state)
+{
+	sscard_apdu a = { .cla = 0x00, .ins = 0x20 };
+
+	(void)state;
+	assert_true(sscard_apdu_sensitive(&a));
+	a.ins = 0xB2;
+	assert_false(sscard_apdu_sensitive(&a));
+	a.flags = SSCARD_APDU_SENSITIVE;
+	assert_true(sscard_apdu_sensitive(&a));
+	assert_false(sscard_apdu_sensitive(NULL));
+}
+
 static void test_transmit_raw(void **state)
 {
 	static const script_step steps[] = {
@@ -521,6 +575,8 @@ int main(void)
 		cmocka_unit_test(test_exchange_transport_error),
 		cmocka_unit_test(test_exchange_chaining),
 		cmocka_unit_test(test_trace_masks_pin),
+		cmocka_unit_test(test_trace_masks_by_instruction),
+		cmocka_unit_test(test_apdu_sensitive),
 		cmocka_unit_test(test_transmit_raw),
 		cmocka_unit_test(test_card_cmd_maps_sw),
 		cmocka_unit_test(test_disconnect_drops_security_state),

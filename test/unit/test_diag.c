@@ -238,8 +238,10 @@ static void test_app_locked(void **state)
 
 	lock_script(f, "9303");
 	run(f);
-	assert_int_equal(sscard_diag_verdict(f->d), SSCARD_VERDICT_ATTENTION);
+	/* cannot be undone: the card must be replaced (issue #19) */
+	assert_int_equal(sscard_diag_verdict(f->d), SSCARD_VERDICT_REPLACE);
 	ASSERT_CODES(f->d, "APP_LOCKED");
+	assert_non_null(strstr(sscard_diag_reason_action(f->d, 0), "cannot be undone"));
 	assert_int_equal(sscard_diag_reason_sw(f->d, 0), 0x9303);
 	assert_int_equal(sscard_diag_pin_tries(f->d), -1);
 }
@@ -334,6 +336,20 @@ static void test_temporary_card(void **state)
 	assert_non_null(strstr(sscard_diag_reason_action_zh(f->d, 0), "正式"));
 }
 
+/* A temporary card past its expiry is told it has lapsed (issue #19). */
+static void test_temporary_card_lapsed(void **state)
+{
+	fixture *f = *state;
+
+	answer(f, I_05, "0504202603019000");
+	answer(f, I_06, "0604202609019000"); /* six months, over by 2026-11-24 */
+	run(f);
+	assert_int_equal(sscard_diag_verdict(f->d), SSCARD_VERDICT_REPLACE);
+	ASSERT_CODES(f->d, "EXPIRED", "TEMPORARY_LAPSED");
+	assert_true(sscard_diag_has_reason(f->d, "TEMPORARY_LAPSED"));
+	assert_false(sscard_diag_has_reason(f->d, "TEMPORARY_CARD"));
+}
+
 static void test_holder_data_protected(void **state)
 {
 	fixture *f = *state;
@@ -398,6 +414,28 @@ static void test_missing_record(void **state)
 }
 
 /* ---- chip errors: permanent and intermittent ------------------------------------------ */
+
+/* A card whose every record fails: the reason lists every element, far
+ * beyond what a fixed buffer held (issue #19: cut at 320 bytes). */
+static void test_every_failure_listed(void **state)
+{
+	fixture *f = *state;
+
+	for (size_t i = I_01; i <= I_0D; i++)
+		answer(f, i, "6581");
+	insert(f, I_08, f->steps[I_08]); /* the first failure of each file is re-read */
+	insert(f, I_08, f->steps[I_08]);
+	insert(f, I_01, f->steps[I_01]);
+	insert(f, I_01, f->steps[I_01]);
+	run(f);
+	ASSERT_CODES(f->d, "CHIP_ERROR");
+	const char *en = sscard_diag_reason_detail(f->d, 0);
+	const char *zh = sscard_diag_reason_detail_zh(f->d, 0);
+	assert_true(strlen(en) > 320);
+	assert_non_null(strstr(en, "READ 01 card_id"));
+	assert_non_null(strstr(en, "READ 0D birth_date"));
+	assert_non_null(strstr(zh, "READ 0D birth_date"));
+}
 
 static void test_chip_error_persists(void **state)
 {
@@ -890,7 +928,7 @@ static const profile_case profiles[] = {
 	{"healthy-v3.json", SSCARD_VERDICT_OK, {"HOLDER_DATA_PROTECTED"}},
 	{"torn-write.json", SSCARD_VERDICT_OK, {NULL}}, /* tears writes only */
 	{"app-blocked.json", SSCARD_VERDICT_ATTENTION, {"APP_BLOCKED"}},
-	{"app-locked.json", SSCARD_VERDICT_ATTENTION, {"APP_LOCKED"}},
+	{"app-locked.json", SSCARD_VERDICT_REPLACE, {"APP_LOCKED"}},
 	{"pin-blocked.json", SSCARD_VERDICT_ATTENTION, {"PIN_BLOCKED"}},
 	{"temporary.json", SSCARD_VERDICT_ATTENTION, {"TEMPORARY_CARD"}},
 	{"flaky.json", SSCARD_VERDICT_ATTENTION, {"FLAKY"}},
@@ -1043,7 +1081,11 @@ static void test_verdict_names_and_args(void **state)
 	assert_int_equal(sscard_diagnose(NULL, d), SSCARD_E_INVALID_ARG);
 	assert_int_equal(sscard_diagnose_reader(NULL, NULL, d), SSCARD_E_INVALID_ARG);
 	assert_int_equal(sscard_diag_set_budget_ms(d, 10), SSCARD_E_INVALID_ARG);
-	assert_int_equal(sscard_diag_set_now(d, -1), SSCARD_E_INVALID_ARG);
+	/* dates before 1970 down to 1900-01-01 (issue #19: --date 1900-01-01) */
+	assert_int_equal(sscard_diag_set_now(d, -1), SSCARD_OK);
+	assert_int_equal(sscard_diag_set_now(d, INT64_C(-2208988800)), SSCARD_OK);
+	assert_int_equal(sscard_diag_set_now(d, INT64_C(-2208988801)), SSCARD_E_INVALID_ARG);
+	assert_int_equal(sscard_diag_set_keys(NULL, NULL), SSCARD_E_INVALID_ARG);
 	assert_null(sscard_diag_reason_code(d, 0));
 	assert_int_equal(sscard_diag_pin_tries(d), -1);
 	sscard_diag_free(&d);
@@ -1071,12 +1113,14 @@ int main(void)
 		T(test_expiry_day_itself_is_valid),
 		T(test_expiring_soon_uses_injected_clock),
 		T(test_temporary_card),
+		T(test_temporary_card_lapsed),
 		T(test_holder_data_protected),
 		T(test_bad_check_digit),
 		T(test_impossible_date),
 		T(test_wrong_tag_is_reread_then_corrupt),
 		T(test_missing_record),
 		T(test_chip_error_persists),
+		T(test_every_failure_listed),
 		T(test_damaged_file_not_reread_twice),
 		T(test_flaky_reads_after_reread),
 		T(test_flaky_then_garbled_twice),

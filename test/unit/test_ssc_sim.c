@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -126,8 +127,14 @@ static void test_healthy_v3(void **state)
 	assert_string_equal(sscard_basic_get(b, "card_number"), "A00000019");
 	for (size_t i = 0; i < sscard_elem_count(); i++)
 		if (sscard_elem_at(i)->ef == SSCARD_EF_SSSE_06) {
+			char own[32];
 			assert_int_equal(sscard_basic_status(b, i), SSCARD_ELEM_WITHHELD);
 			assert_int_equal(sscard_basic_error(b, i), SSCARD_E_SECURITY);
+			/* each detail names its own element (issue #19) */
+			snprintf(own, sizeof(own), "%s (tag %02X)", sscard_element_key(i),
+			         sscard_element_tag(i));
+			if (strstr(sscard_basic_detail(b, i), i == idx("ssn") ? "READ RECORD 08 (ssn)" : own) == NULL)
+				fail_msg("%s: %s", own, sscard_basic_detail(b, i));
 		}
 	assert_true(sscard_basic_valid(b));
 	/* read again: SSSE stays selected, no SELECT */
@@ -312,6 +319,13 @@ static void test_chip_error_in_ef06(void **state)
 		}
 	}
 	assert_false(sscard_basic_valid(b));
+	/* the problem states the card's real answer, not "malformed" */
+	for (size_t i = 0; i < sscard_basic_problem_count(b); i++) {
+		const char *text = NULL;
+		assert_int_equal(sscard_basic_problem(b, i, NULL, NULL, &text), SSCARD_OK);
+		if (strstr(text, "6581 memory failure") == NULL)
+			fail_msg("problem %zu: %s", i, text);
+	}
 	sscard_basic_free(&b);
 	sscard_disconnect(&card);
 }
@@ -340,6 +354,8 @@ static void test_pin_on_the_sim(void **state)
 	assert_int_equal(tries, 3);
 	assert_int_equal(sscard_pin_verify(card, "111111", &tries), SSCARD_E_WRONG_PIN);
 	assert_int_equal(tries, 2);
+	/* the detail counts the tries (issue #19: it said "x tries left") */
+	assert_non_null(strstr(sscard_card_last_detail(card), "63C2 wrong PIN, 2 tries left"));
 	/* asking spends nothing */
 	assert_int_equal(sscard_pin_tries(card, &tries), SSCARD_OK);
 	assert_int_equal(tries, 2);
@@ -355,11 +371,184 @@ static void test_pin_on_the_sim(void **state)
 	/* three wrong: blocked, and the right PIN no longer helps */
 	assert_int_equal(sscard_pin_verify(card, "000000", &tries), SSCARD_E_WRONG_PIN);
 	assert_int_equal(tries, 1);
+	assert_non_null(strstr(sscard_card_last_detail(card), "63C1 wrong PIN, 1 try left"));
 	assert_int_equal(sscard_pin_verify(card, "000000", &tries), SSCARD_E_PIN_BLOCKED);
 	assert_int_equal(tries, 0);
 	assert_int_equal(sscard_pin_tries(card, &tries), SSCARD_OK);
 	assert_int_equal(tries, 0);
 	assert_int_equal(sscard_pin_verify(card, "654321", &tries), SSCARD_E_PIN_BLOCKED);
+	sscard_disconnect(&card);
+}
+
+/* ---- checking a write before it is sent (issue #19, item 1) -------------- */
+
+typedef struct wcase {
+	const char *key, *text;
+	unsigned flags;
+	sscard_rc rc;
+	const char *detail; /* part of the detail; NULL: "" */
+} wcase;
+
+/* On base_v2 (ssn 11010519491231002X: born 1949-12-31, female; issued
+ * 2020-10-01, expires 2030-10-01). */
+static const wcase wcases[] = {
+	/* a value failing its own check: refused, forced or not */
+	{ "ssn", "123", 0, SSCARD_E_DATA_INVALID, "not 17 digits and a check character" },
+	{ "ssn", "110105194912310021", SSCARD_WRITE_FORCE, SSCARD_E_DATA_INVALID,
+	  "check character of \"110105194912310021\" is 1, should be X" },
+	{ "birth_date", "1975-02-30", SSCARD_WRITE_FORCE, SSCARD_E_DATA_INVALID,
+	  "\"1975-02-30\" is not a real calendar date" },
+	{ "name", "", SSCARD_WRITE_FORCE, SSCARD_E_DATA_INVALID, "name (name): absent or blank" },
+	{ "sex", "9", SSCARD_WRITE_FORCE, SSCARD_E_DATA_INVALID, "neither 1 (male) nor 2" },
+	{ "card_type", "?", SSCARD_WRITE_FORCE, SSCARD_E_DATA_INVALID, "not one letter or digit" },
+	{ "card_number", "X0000001", SSCARD_WRITE_FORCE, SSCARD_E_DATA_INVALID,
+	  "not 9 upper-case letters or digits" },
+	{ "ethnicity", "99", SSCARD_WRITE_FORCE, SSCARD_E_DATA_INVALID, "GB 3304" },
+	/* the codec's refusals come first */
+	{ "sex", "12", SSCARD_WRITE_FORCE, SSCARD_E_INVALID_ARG, "sex" },
+	{ "birth_date", "1975-2-1", 0, SSCARD_E_INVALID_ARG, "birth" },
+	{ "no-such", "1", 0, SSCARD_E_INVALID_ARG, "no data element \"no-such\"" },
+	/* disagreeing with the card's other elements: refused unless forced */
+	{ "expiry_date", "2001-01-01", 0, SSCARD_E_DATA_INVALID,
+	  "2001-01-01 is not after the issue date 2020-10-01 (only a deliberate repair" },
+	{ "expiry_date", "2001-01-01", SSCARD_WRITE_FORCE, SSCARD_OK, NULL },
+	{ "issue_date", "2030-10-01", 0, SSCARD_E_DATA_INVALID, "not after the issue date" },
+	{ "birth_date", "1950-01-01", 0, SSCARD_E_DATA_INVALID,
+	  "1950-01-01 differs from 19491231 in the social security number" },
+	{ "sex", "1", 0, SSCARD_E_DATA_INVALID, "17th digit 2 says female" },
+	{ "sex", "1", SSCARD_WRITE_FORCE, SSCARD_OK, NULL },
+	{ "ssn", "110105195001010020", 0, SSCARD_E_DATA_INVALID, "differs from 19500101" },
+	{ "ssn", "110105194912310011", 0, SSCARD_E_DATA_INVALID, "17th digit 1 says male" },
+	{ "ssn", "110105195001010020", SSCARD_WRITE_FORCE, SSCARD_OK, NULL },
+	/* good values, the card's own form or another */
+	{ "birth_date", "19491231", 0, SSCARD_OK, NULL },
+	{ "expiry_date", "2040-10-01", 0, SSCARD_OK, NULL },
+	{ "name", "王五", 0, SSCARD_OK, NULL },
+	{ "card_number", "Z00000001", 0, SSCARD_OK, NULL },
+	{ "09", "欧阳修", 0, SSCARD_OK, NULL },
+	/* DF04 elements: the codec's shape only, no SSSE relations */
+	{ "mi_region", "110105", 0, SSCARD_OK, NULL },
+	{ "mi_region", "11A", 0, SSCARD_E_INVALID_ARG, NULL },
+};
+
+static void check_case(sscard_card *card, const wcase *w, size_t c)
+{
+	sscard_rc rc = sscard_check_write(card, NULL, w->key, w->text, w->flags);
+	const char *detail = sscard_card_last_detail(card);
+	if (rc != w->rc || (w->detail != NULL && strstr(detail, w->detail) == NULL))
+		fail_msg("case %zu (%s=\"%s\", flags %u): %s \"%s\", expected %s \"%s\"", c, w->key,
+		         w->text, w->flags, sscard_rc_name(rc), detail, sscard_rc_name(w->rc),
+		         w->detail ? w->detail : "");
+}
+
+static void test_check_write(void **state)
+{
+	fixture *f = *state;
+	sscard_card *card = connect_to(f, profile(f, NULL, NULL, NULL));
+	char before[SSCARD_ELEM_TEXT_MAX], after[SSCARD_ELEM_TEXT_MAX];
+
+	assert_int_equal(sscard_read_element(card, "ssn", before, sizeof(before)), SSCARD_OK);
+	for (size_t c = 0; c < sizeof(wcases) / sizeof(wcases[0]); c++)
+		check_case(card, &wcases[c], c);
+	/* nothing was written */
+	assert_int_equal(sscard_read_element(card, "ssn", after, sizeof(after)), SSCARD_OK);
+	assert_string_equal(before, after);
+	assert_int_equal(sscard_check_write(NULL, NULL, "ssn", "1", 0), SSCARD_E_INVALID_ARG);
+	assert_int_equal(sscard_check_write(card, NULL, NULL, "1", 0), SSCARD_E_INVALID_ARG);
+	assert_int_equal(sscard_check_write(card, NULL, "ssn", NULL, 0), SSCARD_E_INVALID_ARG);
+	sscard_disconnect(&card);
+}
+
+/* The pure form on data already read; problems the card had that the
+ * write does not touch do not refuse it, and a repair is accepted. */
+static void test_basic_check_write(void **state)
+{
+	fixture *f = *state;
+	sscard_card *card = connect_to(f, profile(f, "birth_date", "1949-12-30", NULL));
+	sscard_basic *b = read_all(card);
+	sscard_basic *unread = NULL;
+	char detail[256];
+
+	assert_false(sscard_basic_valid(b)); /* BIRTH_MISMATCH */
+	assert_int_equal(sscard_basic_check_write(b, "name", "王五", 0, detail, sizeof(detail)),
+	                 SSCARD_OK);
+	assert_string_equal(detail, "");
+	assert_int_equal(sscard_basic_check_write(b, "birth_date", "1949-12-31", 0, detail,
+	                                          sizeof(detail)), SSCARD_OK);
+	/* another wrong date of birth is a new problem */
+	assert_int_equal(sscard_basic_check_write(b, "birth_date", "1949-12-29", 0, detail,
+	                                          sizeof(detail)), SSCARD_E_DATA_INVALID);
+	assert_non_null(strstr(detail, "1949-12-29 differs from 19491231"));
+	/* every reason is named, cut to the caller's buffer */
+	assert_int_equal(sscard_basic_check_write(b, "ssn", "110105195001010011", 0, detail,
+	                                          sizeof(detail)), SSCARD_E_DATA_INVALID);
+	assert_non_null(strstr(detail, "check character"));
+	assert_int_equal(sscard_basic_check_write(b, "ssn", "1", 0, detail, 8),
+	                 SSCARD_E_DATA_INVALID);
+	assert_int_equal(strlen(detail), 7);
+	assert_int_equal(sscard_basic_check_write(b, "ssn", "1", 0, NULL, 0),
+	                 SSCARD_E_DATA_INVALID);
+	/* a result that was never filled by a read cannot judge */
+	assert_int_equal(sscard_basic_new(&unread), SSCARD_OK);
+	assert_int_equal(sscard_basic_check_write(unread, "name", "王五", 0, detail,
+	                                          sizeof(detail)), SSCARD_E_INVALID_ARG);
+	assert_int_equal(sscard_basic_check_write(NULL, "name", "王五", 0, NULL, 0),
+	                 SSCARD_E_INVALID_ARG);
+	sscard_basic_free(&unread);
+	sscard_basic_free(&b);
+	sscard_disconnect(&card);
+}
+
+/* A private copy (mode 600, as the library demands) of a test keystore. */
+static sscard_keys *test_keys(fixture *f, const char *name)
+{
+	char src[512], dst[256], buf[4096];
+	const char *vec = getenv("SSCARD_VECTORS");
+	sscard_keys *keys = NULL;
+	snprintf(src, sizeof(src), "%s/sm/%s", vec ? vec : "vectors", name);
+	snprintf(dst, sizeof(dst), "%s/test_ssc_sim-keys-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	int fd = mkstemp(dst);
+	FILE *in = fopen(src, "r");
+	assert_true(fd >= 0);
+	assert_non_null(in);
+	size_t n = fread(buf, 1, sizeof(buf), in);
+	fclose(in);
+	assert_int_equal(write(fd, buf, n), (ssize_t)n);
+	close(fd);
+	assert_int_equal(chmod(dst, 0600), 0);
+	assert_int_equal(sscard_keys_open_file(f->ctx, dst, &keys), SSCARD_OK);
+	unlink(dst);
+	return keys;
+}
+
+/* A 3.0 card withholds EF06: with keys the check authenticates to judge
+ * the holder's elements, and only when the element needs them. */
+static void test_check_write_v3(void **state)
+{
+	fixture *f = *state;
+	char reader[512];
+	const char *vec = getenv("SSCARD_VECTORS");
+	snprintf(reader, sizeof(reader), "sim:%s/cards/healthy-v3.json", vec ? vec : "vectors");
+	sscard_card *card = connect_to(f, reader);
+	sscard_keys *good = test_keys(f, "healthy-v3.keys");
+	sscard_keys *wrong = test_keys(f, "wrong.keys");
+
+	/* the card's sex is 1, its SSN's 17th digit 1 (male) */
+	assert_int_equal(sscard_check_write(card, good, "sex", "2", 0), SSCARD_E_DATA_INVALID);
+	assert_non_null(strstr(sscard_card_last_detail(card), "says male"));
+	assert_int_equal(sscard_check_write(card, good, "sex", "2", SSCARD_WRITE_FORCE), SSCARD_OK);
+	assert_int_equal(sscard_check_write(card, good, "birth_date", "1981-01-01", 0), SSCARD_OK);
+	/* EF05 needs no authentication: wrong keys are not even tried */
+	assert_int_equal(sscard_check_write(card, wrong, "card_number", "Z00000001", 0), SSCARD_OK);
+	sscard_disconnect(&card);
+	card = connect_to(f, reader);
+	assert_int_equal(sscard_check_write(card, wrong, "sex", "2", 0), SSCARD_E_KEYS_MISMATCH);
+	assert_non_null(strstr(sscard_card_last_detail(card), "to check the write"));
+	/* without keys the withheld elements cannot be judged, its own check still runs */
+	assert_int_equal(sscard_check_write(card, NULL, "sex", "2", 0), SSCARD_OK);
+	assert_int_equal(sscard_check_write(card, NULL, "sex", "3", 0), SSCARD_E_DATA_INVALID);
+	sscard_keys_free(&good);
+	sscard_keys_free(&wrong);
 	sscard_disconnect(&card);
 }
 
@@ -374,6 +563,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_chip_error_in_ef06, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_ssc_and_removed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pin_on_the_sim, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_check_write, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_basic_check_write, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_check_write_v3, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -59,6 +59,40 @@ static void test_pick_exact_and_substring(void **state)
 	assert_int_equal(idx, 1);
 }
 
+/* Case is ignored only when no reader matches with it (issue #19). */
+static void test_pick_ignores_case_when_needed(void **state)
+{
+	static const char *const mixed[] = { "ACS ACR38U 00", "acs acr38u 01", "Gemalto PC Twin" };
+	const bool present[] = { false, false, false };
+	char detail[SSCARD_DETAIL_MAX];
+	size_t idx = 99;
+	(void)state;
+	assert_int_equal(sscard_pcsc_pick_reader(readers, present, 3, "acr38", &idx, detail,
+	                                         sizeof detail), SSCARD_OK);
+	assert_int_equal(idx, 2);
+	assert_int_equal(sscard_pcsc_pick_reader(readers, present, 3, "virtual pcd 00 01", &idx,
+	                                         detail, sizeof detail), SSCARD_OK);
+	assert_int_equal(idx, 1);
+	/* a case-exact match wins over one that ignores case */
+	assert_int_equal(sscard_pcsc_pick_reader(mixed, present, 3, "acs", &idx, detail,
+	                                         sizeof detail), SSCARD_OK);
+	assert_int_equal(idx, 1);
+	assert_int_equal(sscard_pcsc_pick_reader(mixed, present, 3, "ACR38U", &idx, detail,
+	                                         sizeof detail), SSCARD_OK);
+	assert_int_equal(idx, 0);
+	assert_int_equal(sscard_pcsc_pick_reader(mixed, present, 3, "acr38u", &idx, detail,
+	                                         sizeof detail), SSCARD_OK);
+	assert_int_equal(idx, 1);
+	assert_int_equal(sscard_pcsc_pick_reader(mixed, present, 3, "Acr38U", &idx, detail,
+	                                         sizeof detail), SSCARD_E_READER_AMBIGUOUS);
+	assert_int_equal(sscard_reader_match("ACS ACR38U 00", "ACS ACR38U 00"), SSCARD_MATCH_EXACT);
+	assert_int_equal(sscard_reader_match("ACS ACR38U 00", "ACR"), SSCARD_MATCH_SUBSTRING);
+	assert_int_equal(sscard_reader_match("ACS ACR38U 00", "acr"), SSCARD_MATCH_NOCASE);
+	assert_int_equal(sscard_reader_match("ACS ACR38U 00", "Gem"), SSCARD_MATCH_NONE);
+	assert_int_equal(sscard_reader_match("ACS", ""), SSCARD_MATCH_NONE);
+	assert_int_equal(sscard_reader_match(NULL, "x"), SSCARD_MATCH_NONE);
+}
+
 static void test_pick_ambiguous_lists_readers(void **state)
 {
 	const bool present[] = { true, true, false };
@@ -239,6 +273,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rc_table),
 		cmocka_unit_test(test_pick_exact_and_substring),
+		cmocka_unit_test(test_pick_ignores_case_when_needed),
 		cmocka_unit_test(test_pick_ambiguous_lists_readers),
 		cmocka_unit_test(test_pick_missing_and_empty),
 		cmocka_unit_test(test_pick_first_with_card),
