@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Debian packages sscard needs that are missing; a no-op (and
+# Installs the Debian packages sscard needs that are missing (sscardd:
+# libwebsockets; its browser tests: Debian's chromium and chromedriver,
+# selenium, a CJK font for the kiosk screenshots, ss from iproute2); a no-op (and
 # no network) when everything is there. Used by both README commands.
 set -euo pipefail
 
@@ -8,6 +10,7 @@ packages=(
   libpcsclite-dev pcscd libssl-dev libjson-c-dev libcmocka-dev
   vsmartcard-vpcd pcsc-tools opensc util-linux python3 valgrind
   scdoc man-db groff-base bash-completion
+  libwebsockets-dev chromium chromium-driver python3-selenium fonts-wqy-microhei iproute2
 )
 
 missing=()

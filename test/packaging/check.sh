@@ -102,5 +102,27 @@ if [ -e "$compat_lib" ]; then
 	CARDSIM=$cardsim PCSC_WAIT=$pcsc_wait "$src/test/integration/sandbox.sh" \
 		--profile "$cards/healthy-v2.json" -- "$work/compat_dlopen" "$compat_lib" "$expected"
 fi
+sscardd=$root/usr/sbin/sscardd
+if [ -e "$sscardd" ]; then
+	step "sscard-daemon: the unit, the user, the packaged sscardd answering through a private pcscd"
+	unit=$(ls "$root"/lib/systemd/system/sscardd.service "$root"/usr/lib/systemd/system/sscardd.service 2>/dev/null | head -n 1)
+	grep -qx 'User=sscardd' "$unit"
+	[ -f "$root/usr/share/polkit-1/rules.d/sscardd.rules" ] && [ -f "$root/etc/sscard/sscardd.conf" ]
+	[ -f "$root/usr/share/sscard/ui/index.html" ] && man -l "$root/usr/share/man/man8/sscardd.8.gz" >/dev/null
+	daemon_deb=$(ls "$work"/sscard-daemon_*.deb)
+	dpkg-deb -e "$daemon_deb" "$work/daemon-control"
+	grep -q 'adduser --system' "$work/daemon-control/postinst"
+	"$sscardd" -c "$root/etc/sscard/sscardd.conf" --check-config
+	export SSCARDD=$sscardd SSCARDD_UI=$root/usr/share/sscard/ui
+	CARDSIM=$cardsim PCSC_WAIT=$pcsc_wait "$src/test/integration/sandbox.sh" \
+		--profile "$cards/healthy-v3.json" -- bash -euc '
+			printf "port = 28621\nui_dir = %s\n" "$SSCARDD_UI" >/tmp/sscardd-pkg.conf
+			"$SSCARDD" -c /tmp/sscardd-pkg.conf & pid=$!
+			for _ in $(seq 1 100); do
+				python3 -c "import urllib.request as u; print(u.urlopen(\"http://127.0.0.1:28621/v1/status\").read().decode())" && break
+				sleep 0.1
+			done
+			kill $pid; wait $pid'
+fi
 echo
 echo "check.sh: packages built, lintian clean of errors, installed ($mode), cardtool read cardsim's card"
